@@ -1,0 +1,38 @@
+# fraiseql — `make test` and `make demo` install whatever is missing, then do their job.
+PG_CONFIG ?= /usr/bin/pg_config
+PGRX_TEST_DATA := $(CURDIR)/target/pgrx-test-data
+DEMO_DIR := $(CURDIR)/target/demo-data
+DEMO_PORT ?= 54330
+
+.PHONY: deps test test-core test-pg test-regress install install-release demo demo-stop bench clean
+
+deps:
+	@scripts/bootstrap.sh
+
+## Every test tier: core unit tests, #[pg_test]s, golden files.
+test: deps test-core test-pg test-regress
+
+test-core:
+	cargo test -p fraiseql-core
+
+test-pg: deps
+	mkdir -p $(PGRX_TEST_DATA) && chown postgres: $(PGRX_TEST_DATA)
+	cargo pgrx test pg15 --runas postgres --pgdata $(PGRX_TEST_DATA)
+
+install: deps
+	cargo pgrx install --pg-config $(PG_CONFIG)
+
+install-release: deps
+	cargo pgrx install --release --pg-config $(PG_CONFIG)
+
+test-regress: install
+	scripts/regress.sh
+
+demo: install-release
+	DEMO_DIR=$(DEMO_DIR) DEMO_PORT=$(DEMO_PORT) scripts/demo.sh
+
+demo-stop:
+	scripts/cluster.sh stop $(DEMO_DIR)
+
+clean:
+	cargo clean

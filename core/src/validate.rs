@@ -1,0 +1,385 @@
+//! Static validation of a document against the schema (spec §5): fields, arguments, fragments,
+//! directives and variables. Needs no variable values; see `variables` for those.
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use graphql_parser::query::{Definition, FragmentDefinition, Selection, TypeCondition};
+
+use crate::document::{operations, Directive, Document, OpKind, Operation, SelectionSet, Value, VariableDefinition};
+use crate::error::{code, GqlError, Location};
+use crate::names::did_you_mean;
+use crate::schema::{Kind, ObjectType, Schema, TypeRef};
+
+type Fragment = FragmentDefinition<'static, String>;
+
+struct Ctx<'a> {
+    schema: &'a Schema,
+    fragments: HashMap<&'a str, &'a Fragment>,
+    errors: Vec<GqlError>,
+}
+
+fn verr(message: impl Into<String>, loc: impl Into<Location>) -> GqlError {
+    GqlError::new(code::VALIDATION, message).at(loc)
+}
+
+/// Validates every operation and fragment of the document; an empty result means valid.
+pub fn validate(schema: &Schema, doc: &Document) -> Vec<GqlError> {
+    let mut ctx = Ctx { schema, fragments: HashMap::new(), errors: Vec::new() };
+    let ops = operations(doc);
+    let mut op_names: BTreeMap<&str, Location> = BTreeMap::new();
+    for op in &ops {
+        if let Some(name) = op.name {
+            if op_names.insert(name, op.location).is_some() {
+                ctx.errors.push(verr(format!("There can be only one operation named \"{name}\"."), op.location));
+            }
+        }
+        if op.name.is_none() && ops.len() > 1 {
+            ctx.errors.push(verr("This anonymous operation must be the only defined operation.", op.location));
+        }
+    }
+    for def in &doc.definitions {
+        if let Definition::Fragment(f) = def {
+            if ctx.fragments.insert(f.name.as_str(), f).is_some() {
+                ctx.errors.push(verr(format!("There can be only one fragment named \"{}\".", f.name), f.position));
+            }
+        }
+    }
+    let mut used_fragments = BTreeSet::new();
+    for op in &ops {
+        validate_operation(&mut ctx, op, &mut used_fragments);
+    }
+    for def in &doc.definitions {
+        if let Definition::Fragment(f) = def {
+            if !used_fragments.contains(f.name.as_str()) {
+                ctx.errors.push(verr(format!("Fragment \"{}\" is never used.", f.name), f.position));
+            }
+            let TypeCondition::On(on) = &f.type_condition;
+            if ctx.schema.kind(on).is_none() {
+                ctx.errors.push(verr(format!("Unknown type \"{on}\".{}", did_you_mean(on, ctx.schema.types.keys().map(String::as_str))), f.position));
+            } else if !matches!(ctx.schema.kind(on), Some(Kind::Object(_))) {
+                ctx.errors.push(verr(format!("Fragment \"{}\" cannot condition on non composite type \"{on}\".", f.name), f.position));
+            }
+        }
+    }
+    dedup(ctx.errors)
+}
+
+fn dedup(errors: Vec<GqlError>) -> Vec<GqlError> {
+    let mut out: Vec<GqlError> = Vec::with_capacity(errors.len());
+    for e in errors {
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// Per-operation state: the variables declared and those used.
+struct OpScope<'a> {
+    op_name: Option<&'a str>,
+    defs: BTreeMap<&'a str, &'a VariableDefinition>,
+    used: BTreeSet<String>,
+    fragment_stack: Vec<String>,
+}
+
+fn validate_operation<'a>(ctx: &mut Ctx<'a>, op: &Operation<'a>, used_fragments: &mut BTreeSet<&'a str>) {
+    let root = match op.kind {
+        OpKind::Query => ctx.schema.query(),
+        OpKind::Mutation => {
+            ctx.errors.push(verr("Schema is not configured to execute mutation operation.", op.location));
+            return;
+        }
+        OpKind::Subscription => {
+            ctx.errors.push(GqlError::new(code::NOT_SUPPORTED, "Subscriptions are not supported by fraiseql; use a query, or LISTEN/NOTIFY beside it.").at(op.location));
+            return;
+        }
+    };
+    let mut scope = OpScope { op_name: op.name, defs: BTreeMap::new(), used: BTreeSet::new(), fragment_stack: vec![] };
+    for v in op.variables {
+        if scope.defs.insert(v.name.as_str(), v).is_some() {
+            ctx.errors.push(verr(format!("There can be only one variable named \"${}\".", v.name), v.position));
+        }
+        let ty = TypeRef::from_query_ast(&v.var_type);
+        match ctx.schema.kind(ty.named()) {
+            None => ctx.errors.push(verr(format!("Unknown type \"{}\".{}", ty.named(), did_you_mean(ty.named(), ctx.schema.scalars.iter().map(String::as_str).chain(ctx.schema.enums.keys().map(String::as_str)))), v.position)),
+            Some(Kind::Object(_)) => ctx.errors.push(verr(format!("Variable \"${}\" cannot be non-input type \"{ty}\".", v.name), v.position)),
+            Some(_) => {
+                if let Some(default) = &v.default_value {
+                    if let Err(msg) = literal_fits(ctx.schema, default, &ty) {
+                        ctx.errors.push(verr(format!("Variable \"${}\" has an invalid default value: {msg}", v.name), v.position));
+                    }
+                }
+            }
+        }
+    }
+    check_directives(ctx, op.directives, "QUERY", op.location, &mut scope);
+    validate_selection_set(ctx, root, op.selection_set, &mut scope, used_fragments);
+    for (name, def) in &scope.defs {
+        if !scope.used.contains(*name) {
+            let msg = match scope.op_name {
+                Some(op) => format!("Variable \"${name}\" is never used in operation \"{op}\"."),
+                None => format!("Variable \"${name}\" is never used."),
+            };
+            ctx.errors.push(verr(msg, def.position));
+        }
+    }
+}
+
+fn validate_selection_set<'a>(
+    ctx: &mut Ctx<'a>,
+    parent: &'a ObjectType,
+    set: &'a SelectionSet,
+    scope: &mut OpScope<'a>,
+    used_fragments: &mut BTreeSet<&'a str>,
+) {
+    let mut seen_keys: HashMap<String, (&'a str, &'a [(String, Value)], Location)> = HashMap::new();
+    for sel in &set.items {
+        match sel {
+            Selection::Field(f) => {
+                let loc: Location = f.position.into();
+                check_directives(ctx, &f.directives, "FIELD", loc, scope);
+                let key = f.alias.clone().unwrap_or_else(|| f.name.clone());
+                if let Some((other, args, _)) = seen_keys.get(&key) {
+                    if *other != f.name.as_str() {
+                        ctx.errors.push(verr(format!("Fields \"{key}\" conflict because \"{other}\" and \"{}\" are different fields. Use different aliases on the fields to fetch both if this was intentional.", f.name), loc));
+                    } else if *args != f.arguments.as_slice() {
+                        ctx.errors.push(verr(format!("Fields \"{key}\" conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional."), loc));
+                    }
+                } else {
+                    seen_keys.insert(key, (f.name.as_str(), f.arguments.as_slice(), loc));
+                }
+                if f.name == "__typename" {
+                    if !f.arguments.is_empty() {
+                        ctx.errors.push(verr("Field \"__typename\" takes no arguments.", loc));
+                    }
+                    if !f.selection_set.items.is_empty() {
+                        ctx.errors.push(verr("Field \"__typename\" must not have a selection since type \"String!\" has no subfields.", loc));
+                    }
+                    continue;
+                }
+                let Some(def) = parent.field(&f.name) else {
+                    let hint = did_you_mean(&f.name, parent.field_names());
+                    ctx.errors.push(verr(format!("Cannot query field \"{}\" on type \"{}\".{hint}", f.name, parent.name), loc));
+                    continue;
+                };
+                let mut given = BTreeSet::new();
+                for (arg_name, value) in &f.arguments {
+                    if !given.insert(arg_name.as_str()) {
+                        ctx.errors.push(verr(format!("There can be only one argument named \"{arg_name}\"."), loc));
+                    }
+                    let Some(arg) = def.arg(arg_name) else {
+                        let hint = did_you_mean(arg_name, def.args.iter().map(|a| a.name.as_str()));
+                        ctx.errors.push(verr(format!("Unknown argument \"{arg_name}\" on field \"{}.{}\".{hint}", parent.name, f.name), loc));
+                        continue;
+                    };
+                    check_value(ctx, value, &arg.ty, false, loc, scope, &format!("Argument \"{arg_name}\""));
+                }
+                for arg in &def.args {
+                    if arg.ty.is_non_null() && !given.contains(arg.name.as_str()) {
+                        ctx.errors.push(verr(format!("Field \"{}\" argument \"{}\" of type \"{}\" is required, but it was not provided.", f.name, arg.name, arg.ty), loc));
+                    }
+                }
+                match ctx.schema.kind(def.ty.named()) {
+                    Some(Kind::Object(child)) => {
+                        if f.selection_set.items.is_empty() {
+                            ctx.errors.push(verr(format!("Field \"{}\" of type \"{}\" must have a selection of subfields. Did you mean \"{} {{ ... }}\"?", f.name, def.ty, f.name), loc));
+                        } else {
+                            validate_selection_set(ctx, child, &f.selection_set, scope, used_fragments);
+                        }
+                    }
+                    _ => {
+                        if !f.selection_set.items.is_empty() {
+                            ctx.errors.push(verr(format!("Field \"{}\" must not have a selection since type \"{}\" has no subfields.", f.name, def.ty), loc));
+                        }
+                    }
+                }
+            }
+            Selection::FragmentSpread(s) => {
+                let loc: Location = s.position.into();
+                check_directives(ctx, &s.directives, "FRAGMENT_SPREAD", loc, scope);
+                let Some(frag) = ctx.fragments.get(s.fragment_name.as_str()).copied() else {
+                    ctx.errors.push(verr(format!("Unknown fragment \"{}\".", s.fragment_name), loc));
+                    continue;
+                };
+                used_fragments.insert(frag.name.as_str());
+                if scope.fragment_stack.iter().any(|n| n == &frag.name) {
+                    let via = scope.fragment_stack.join("\", \"");
+                    ctx.errors.push(verr(format!("Cannot spread fragment \"{}\" within itself via \"{via}\".", frag.name), loc));
+                    continue;
+                }
+                let TypeCondition::On(on) = &frag.type_condition;
+                if let Some(target) = spread_target(ctx, parent, on, loc, &format!("Fragment \"{}\"", frag.name)) {
+                    scope.fragment_stack.push(frag.name.clone());
+                    validate_selection_set(ctx, target, &frag.selection_set, scope, used_fragments);
+                    scope.fragment_stack.pop();
+                }
+            }
+            Selection::InlineFragment(i) => {
+                let loc: Location = i.position.into();
+                check_directives(ctx, &i.directives, "INLINE_FRAGMENT", loc, scope);
+                let target = match &i.type_condition {
+                    Some(TypeCondition::On(on)) => spread_target(ctx, parent, on, loc, "Fragment"),
+                    None => Some(parent),
+                };
+                if let Some(target) = target {
+                    validate_selection_set(ctx, target, &i.selection_set, scope, used_fragments);
+                }
+            }
+        }
+    }
+}
+
+/// The object type a fragment applies to, when it can apply to `parent` (object types only here).
+fn spread_target<'a>(ctx: &mut Ctx<'a>, parent: &'a ObjectType, on: &str, loc: Location, what: &str) -> Option<&'a ObjectType> {
+    match ctx.schema.kind(on) {
+        None => {
+            ctx.errors.push(verr(format!("Unknown type \"{on}\".{}", did_you_mean(on, ctx.schema.types.keys().map(String::as_str))), loc));
+            None
+        }
+        Some(Kind::Object(t)) if t.name == parent.name => Some(t),
+        Some(Kind::Object(_)) => {
+            ctx.errors.push(verr(format!("{what} cannot be spread here as objects of type \"{}\" can never be of type \"{on}\".", parent.name), loc));
+            None
+        }
+        Some(_) => {
+            ctx.errors.push(verr(format!("{what} cannot condition on non composite type \"{on}\"."), loc));
+            None
+        }
+    }
+}
+
+/// Only `@skip(if:)` and `@include(if:)` exist in executable documents here.
+fn check_directives<'a>(ctx: &mut Ctx<'a>, directives: &'a [Directive], location: &str, _at: Location, scope: &mut OpScope<'a>) {
+    let mut seen = BTreeSet::new();
+    for d in directives {
+        if !seen.insert(d.name.as_str()) {
+            ctx.errors.push(verr(format!("The directive \"@{}\" can only be used once at this location.", d.name), d.position));
+        }
+        match d.name.as_str() {
+            "skip" | "include" => {
+                if location == "QUERY" {
+                    ctx.errors.push(verr(format!("Directive \"@{}\" may not be used on {location}.", d.name), d.position));
+                }
+                let bool_ty = TypeRef::NonNull(Box::new(TypeRef::Named("Boolean".into())));
+                let mut has_if = false;
+                for (name, value) in &d.arguments {
+                    if name == "if" {
+                        has_if = true;
+                        check_value(ctx, value, &bool_ty, false, d.position.into(), scope, "Argument \"if\"");
+                    } else {
+                        ctx.errors.push(verr(format!("Unknown argument \"{name}\" on directive \"@{}\".", d.name), d.position));
+                    }
+                }
+                if !has_if {
+                    ctx.errors.push(verr(format!("Directive \"@{}\" argument \"if\" of type \"Boolean!\" is required, but it was not provided.", d.name), d.position));
+                }
+            }
+            other => {
+                let hint = did_you_mean(other, ["skip", "include"]);
+                ctx.errors.push(verr(format!("Unknown directive \"@{other}\".{hint}"), d.position));
+            }
+        }
+    }
+}
+
+/// Checks an argument value: literals must fit the type, variables must be defined with a compatible type.
+fn check_value<'a>(ctx: &mut Ctx<'a>, value: &Value, ty: &TypeRef, has_default: bool, loc: Location, scope: &mut OpScope<'a>, what: &str) {
+    match value {
+        Value::Variable(name) => {
+            scope.used.insert(name.clone());
+            let Some(def) = scope.defs.get(name.as_str()) else {
+                let msg = match scope.op_name {
+                    Some(op) => format!("Variable \"${name}\" is not defined by operation \"{op}\"."),
+                    None => format!("Variable \"${name}\" is not defined."),
+                };
+                ctx.errors.push(verr(msg, loc));
+                return;
+            };
+            let var_ty = TypeRef::from_query_ast(&def.var_type);
+            let var_has_default = def.default_value.as_ref().is_some_and(|d| !matches!(d, Value::Null));
+            if !usage_allowed(&var_ty, ty, var_has_default || has_default) {
+                ctx.errors.push(verr(format!("Variable \"${name}\" of type \"{var_ty}\" used in position expecting type \"{ty}\"."), loc));
+            }
+        }
+        Value::List(items) if ty.is_list() => {
+            let TypeRef::List(inner) = ty.nullable() else { unreachable!("is_list checked") };
+            for item in items {
+                check_value(ctx, item, inner, false, loc, scope, what);
+            }
+        }
+        literal => {
+            if let Err(msg) = literal_fits(ctx.schema, literal, ty) {
+                ctx.errors.push(verr(format!("{what} has an invalid value: {msg}"), loc));
+            }
+        }
+    }
+}
+
+/// Spec §5.8.5 (All Variable Usages Are Allowed), including the default-value allowance.
+fn usage_allowed(var: &TypeRef, location: &TypeRef, has_default: bool) -> bool {
+    match (location, var) {
+        (TypeRef::NonNull(loc_inner), TypeRef::NonNull(var_inner)) => types_compatible(var_inner, loc_inner),
+        (TypeRef::NonNull(loc_inner), v) => has_default && types_compatible(v, loc_inner),
+        (loc, v) => types_compatible(v, loc),
+    }
+}
+
+fn types_compatible(var: &TypeRef, location: &TypeRef) -> bool {
+    match (location, var) {
+        (TypeRef::NonNull(l), TypeRef::NonNull(v)) => types_compatible(v, l),
+        (TypeRef::NonNull(_), _) => false,
+        (l, TypeRef::NonNull(v)) => types_compatible(v, l),
+        (TypeRef::List(l), TypeRef::List(v)) => types_compatible(v, l),
+        (TypeRef::List(_), _) | (_, TypeRef::List(_)) => false,
+        (TypeRef::Named(l), TypeRef::Named(v)) => l == v,
+    }
+}
+
+/// Whether a literal (no variables inside) can be coerced to `ty` (spec §3.5 input coercion).
+pub fn literal_fits(schema: &Schema, value: &Value, ty: &TypeRef) -> Result<(), String> {
+    match (ty, value) {
+        (TypeRef::NonNull(_), Value::Null) => Err(format!("Expected value of type \"{ty}\", found null.")),
+        (TypeRef::NonNull(inner), v) => literal_fits(schema, v, inner),
+        (_, Value::Null) => Ok(()),
+        (_, Value::Variable(_)) => Ok(()),
+        (TypeRef::List(inner), Value::List(items)) => items.iter().try_for_each(|i| literal_fits(schema, i, inner)),
+        (TypeRef::List(inner), v) => literal_fits(schema, v, inner),
+        (TypeRef::Named(name), v) => {
+            let ok = match (schema.kind(name), v) {
+                (Some(Kind::Scalar("Int")), Value::Int(n)) => n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+                (Some(Kind::Scalar("Float")), Value::Int(_) | Value::Float(_)) => true,
+                (Some(Kind::Scalar("ID")), Value::Int(_) | Value::String(_)) => true,
+                (Some(Kind::Scalar("Boolean")), Value::Boolean(_)) => true,
+                (Some(Kind::Scalar("String" | "UUID" | "DateTime" | "Date")), Value::String(_)) => true,
+                (Some(Kind::Scalar("JSON")), _) => true,
+                (Some(Kind::Scalar(custom)), Value::String(_)) => !BUILTIN_NON_STRING.contains(&custom),
+                (Some(Kind::Enum(e)), Value::Enum(v)) => e.values.iter().any(|x| x == v),
+                _ => false,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("Expected value of type \"{ty}\", found {}.", display_value(v)))
+            }
+        }
+    }
+}
+
+const BUILTIN_NON_STRING: [&str; 4] = ["Int", "Float", "Boolean", "ID"];
+
+fn display_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
+impl TypeRef {
+    pub fn from_query_ast(t: &graphql_parser::query::Type<'static, String>) -> TypeRef {
+        use graphql_parser::query::Type;
+        match t {
+            Type::NamedType(n) => TypeRef::Named(n.clone()),
+            Type::ListType(i) => TypeRef::List(Box::new(TypeRef::from_query_ast(i))),
+            Type::NonNullType(i) => TypeRef::NonNull(Box::new(TypeRef::from_query_ast(i))),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+-- The demo blog in the trinity pattern: tb_ tables, v_ views with data jsonb, a tv_ projection table.
+CREATE TABLE tb_user (
+    pk_user    integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id         uuid        NOT NULL UNIQUE,
+    identifier text        NOT NULL UNIQUE,
+    name       text        NOT NULL,
+    email      text,
+    created_at timestamptz NOT NULL
+);
+CREATE TABLE tb_post (
+    pk_post    integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id         uuid        NOT NULL UNIQUE,
+    fk_user    integer     NOT NULL REFERENCES tb_user,
+    title      text        NOT NULL,
+    body       text        NOT NULL,
+    published  boolean     NOT NULL DEFAULT false,
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX ON tb_post (fk_user);
+CREATE TABLE tb_comment (
+    pk_comment integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id         uuid        NOT NULL UNIQUE,
+    fk_post    integer     NOT NULL REFERENCES tb_post,
+    fk_user    integer     NOT NULL REFERENCES tb_user,
+    body       text        NOT NULL,
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX ON tb_comment (fk_post);
+
+CREATE VIEW v_user WITH (security_invoker = true) AS
+SELECT u.id, u.created_at,
+       jsonb_build_object('id', u.id, 'identifier', u.identifier, 'name', u.name,
+                          'email', u.email, 'created_at', u.created_at) AS data
+  FROM tb_user u;
+
+CREATE VIEW v_post WITH (security_invoker = true) AS
+SELECT p.id, p.created_at,
+       jsonb_build_object(
+         'id', p.id, 'title', p.title, 'body', p.body, 'published', p.published,
+         'created_at', p.created_at,
+         'author', (SELECT vu.data FROM v_user vu WHERE vu.id = u.id),
+         'comments', coalesce((
+            SELECT jsonb_agg(jsonb_build_object(
+                     'id', c.id, 'body', c.body, 'created_at', c.created_at,
+                     'author', (SELECT vu.data FROM v_user vu WHERE vu.id = cu.id))
+                   ORDER BY c.created_at, c.pk_comment)
+              FROM tb_comment c JOIN tb_user cu ON cu.pk_user = c.fk_user
+             WHERE c.fk_post = p.pk_post), '[]'::jsonb)) AS data
+  FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
+
+-- Projection table: the same documents as v_post, stored, so a read is a primary-key lookup.
+CREATE TABLE tv_post (
+    id         uuid PRIMARY KEY,
+    created_at timestamptz NOT NULL,
+    data       jsonb NOT NULL
+);
+CREATE FUNCTION fn_refresh_tv_post() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM tv_post;
+    INSERT INTO tv_post (id, created_at, data) SELECT id, created_at, data FROM v_post;
+$$;

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Golden-file tests (GraphQL → JSON): pg_regress against a private cluster with the installed extension.
+# Each tests/pg_regress/sql/NAME.sql is compared with tests/pg_regress/expected/NAME.out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIR=$PWD/target/regress-data; PORT=${REGRESS_PORT:-54329}; OUT=$PWD/target/regress-out
+PG_REGRESS=$(/usr/bin/pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress
+trap 'scripts/cluster.sh stop "$DIR"' EXIT
+scripts/cluster.sh start "$DIR" "$PORT"
+rm -rf "$OUT"; mkdir -p "$OUT"
+tests=$(cat tests/pg_regress/schedule)
+"$PG_REGRESS" --host=/tmp --port="$PORT" --user=postgres --dbname=fraiseql_regress \
+  --inputdir=tests/pg_regress --outputdir="$OUT" $tests || {
+    echo "golden-file differences:"; cat "$OUT/regression.diffs" 2>/dev/null | head -200; exit 1; }

@@ -1,0 +1,117 @@
+//! Runs a compiled statement through SPI (read-only, so it works on hot standbys) and hands the
+//! response jsonb Datum to the caller's memory context without copying it through Rust.
+use std::ffi::CString;
+
+use fraiseql_core::{ParamType, ParamValue, Plan};
+use pgrx::pg_sys::panic::CaughtError;
+use pgrx::prelude::*;
+
+use crate::jsonb::RawJsonb;
+
+fn oid(ty: ParamType) -> pg_sys::Oid {
+    match ty {
+        ParamType::Int8 => pg_sys::INT8OID,
+        ParamType::Text => pg_sys::TEXTOID,
+    }
+}
+
+/// Executes `plan` with `values`; the statement returns one row with one jsonb column.
+fn run(plan: &Plan, values: &[ParamValue]) -> RawJsonb {
+    let sql = CString::new(plan.sql.as_str()).expect("generated SQL contains no NUL byte");
+    let mut types: Vec<pg_sys::Oid> = plan.params.iter().map(|p| oid(p.ty)).collect();
+    let mut datums: Vec<pg_sys::Datum> = Vec::with_capacity(values.len());
+    let mut nulls: Vec<std::ffi::c_char> = Vec::with_capacity(values.len());
+    for v in values {
+        let (d, null) = match v {
+            ParamValue::Null => (pg_sys::Datum::from(0usize), b'n'),
+            ParamValue::Int8(n) => (n.into_datum().expect("int8 datum"), b' '),
+            ParamValue::Text(s) => (s.as_str().into_datum().expect("text datum"), b' '),
+        };
+        datums.push(d);
+        nulls.push(null as std::ffi::c_char);
+    }
+    // SAFETY: SPI is connected and finished around the call; argument arrays have `nargs` entries;
+    // the result is copied into the upper (caller's) memory context before SPI_finish frees SPI memory.
+    unsafe {
+        if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
+            error!("fraiseql: SPI_connect failed");
+        }
+        let rc = pg_sys::SPI_execute_with_args(
+            sql.as_ptr(),
+            types.len() as i32,
+            types.as_mut_ptr(),
+            datums.as_mut_ptr(),
+            nulls.as_ptr(),
+            true,
+            1,
+        );
+        if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed != 1 {
+            error!("fraiseql: the generated statement did not return one row (SPI code {rc})");
+        }
+        let table = pg_sys::SPI_tuptable;
+        let mut is_null = false;
+        let datum = pg_sys::SPI_getbinval(*(*table).vals, (*table).tupdesc, 1, &mut is_null);
+        if is_null {
+            error!("fraiseql: the generated statement returned NULL");
+        }
+        let out = pg_sys::SPI_datumTransfer(datum, false, -1);
+        pg_sys::SPI_finish();
+        RawJsonb::from_datum(out)
+    }
+}
+
+/// A database error raised while the statement ran (permission denied, a failed cast, …).
+pub struct DbError {
+    pub message: String,
+    pub sqlstate: String,
+}
+
+/// Five-character SQLSTATE from Postgres's packed six-bit encoding.
+fn sqlstate(code: PgSqlErrorCode) -> String {
+    let mut packed = code as i32;
+    (0..5)
+        .map(|_| {
+            let c = ((packed & 0x3F) as u8 + b'0') as char;
+            packed >>= 6;
+            c
+        })
+        .collect()
+}
+
+/// Runs the statement inside a subtransaction, so a database error becomes a GraphQL error for the
+/// caller instead of aborting its transaction. Cancellation and shutdown are re-raised.
+pub fn run_isolated(plan: &Plan, values: &[ParamValue]) -> Result<RawJsonb, DbError> {
+    // SAFETY: the standard internal-subtransaction protocol (as PL/pgSQL's exception blocks use):
+    // remember the memory context and resource owner, begin, and on either exit release or roll
+    // back the subtransaction and restore both. The result Datum lives in `caller_cx`.
+    unsafe {
+        let caller_cx = pg_sys::CurrentMemoryContext;
+        let owner = pg_sys::CurrentResourceOwner;
+        pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(caller_cx);
+        let outcome = PgTryBuilder::new(|| Ok(run(plan, values))).catch_others(Err).execute();
+        match outcome {
+            Ok(result) => {
+                pg_sys::ReleaseCurrentSubTransaction();
+                pg_sys::MemoryContextSwitchTo(caller_cx);
+                pg_sys::CurrentResourceOwner = owner;
+                Ok(result)
+            }
+            Err(caught) => {
+                pg_sys::RollbackAndReleaseCurrentSubTransaction();
+                pg_sys::MemoryContextSwitchTo(caller_cx);
+                pg_sys::CurrentResourceOwner = owner;
+                let report = match &caught {
+                    CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => r,
+                    CaughtError::RustPanic { ereport, .. } => ereport,
+                };
+                let state = sqlstate(report.sql_error_code());
+                // Never swallow a cancel (statement_timeout, pg_cancel_backend) or a shutdown.
+                if state == "57014" || state.starts_with("57P") {
+                    caught.rethrow();
+                }
+                Err(DbError { message: report.message().to_string(), sqlstate: state })
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The versioned schema table `fraiseql.schema_version` and the per-backend cache of the active
+//! schema. A backend is single-threaded, so the cache is a `thread_local!`; `load_schema` sends a
+//! relcache invalidation on the table so every other backend drops its copy at its next transaction.
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use fraiseql_core::{Catalog, Schema};
+use pgrx::prelude::*;
+
+struct Active {
+    name: String,
+    schema: Rc<Schema>,
+}
+
+thread_local! {
+    static ACTIVE: RefCell<Option<Active>> = const { RefCell::new(None) };
+    static STALE: Cell<bool> = const { Cell::new(true) };
+    static TABLE_OID: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid: pg_sys::Oid) {
+    // Must not touch the catalogs here: only mark the cache stale.
+    if relid == pg_sys::InvalidOid || relid == TABLE_OID.with(Cell::get) {
+        STALE.with(|s| s.set(true));
+    }
+}
+
+/// Registers the invalidation callback; called once per backend from `_PG_init`.
+pub fn init() {
+    // SAFETY: registering a callback with a static function pointer; Postgres keeps it for the
+    // backend's lifetime, and the callback only touches thread-local cells.
+    unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), pg_sys::Datum::from(0usize)) };
+}
+
+fn table_oid() -> pg_sys::Oid {
+    let cached = TABLE_OID.with(Cell::get);
+    if cached != pg_sys::InvalidOid {
+        return cached;
+    }
+    let oid = Spi::get_one::<pg_sys::Oid>("SELECT 'fraiseql.schema_version'::regclass::oid")
+        .ok()
+        .flatten()
+        .unwrap_or(pg_sys::InvalidOid);
+    TABLE_OID.with(|c| c.set(oid));
+    oid
+}
+
+/// Why no schema could be used.
+pub enum StoreError {
+    NotLoaded(String),
+    Broken(String),
+}
+
+/// The active (latest) schema version of `name`, from the cache when nothing changed.
+pub fn active(name: &str) -> Result<Rc<Schema>, StoreError> {
+    let fresh = !STALE.with(Cell::get);
+    if fresh {
+        if let Some(s) = ACTIVE.with(|a| a.borrow().as_ref().filter(|a| a.name == name).map(|a| a.schema.clone())) {
+            return Ok(s);
+        }
+    }
+    table_oid();
+    STALE.with(|s| s.set(false));
+    let row = Spi::get_three_with_args::<i64, String, String>(
+        "SELECT version, sdl, catalog::text FROM fraiseql.schema_version WHERE name = $1 ORDER BY version DESC LIMIT 1",
+        &[name.into()],
+    );
+    let (Some(version), Some(sdl), Some(catalog)) = row.unwrap_or((None, None, None)) else {
+        ACTIVE.with(|a| a.borrow_mut().take());
+        return Err(StoreError::NotLoaded(name.to_string()));
+    };
+    let schema = rebuild(&sdl, &catalog).map_err(|e| StoreError::Broken(format!("stored schema \"{name}\" version {version} no longer loads: {e}")))?;
+    let schema = Rc::new(schema);
+    ACTIVE.with(|a| *a.borrow_mut() = Some(Active { name: name.to_string(), schema: schema.clone() }));
+    Ok(schema)
+}
+
+fn rebuild(sdl: &str, catalog: &str) -> Result<Schema, String> {
+    let catalog: Catalog = serde_json::from_str(catalog).map_err(|e| e.to_string())?;
+    let mut schema = Schema::parse(sdl).map_err(|e| e[0].to_string())?;
+    schema.bind(&catalog).map_err(|e| e[0].to_string())?;
+    Ok(schema)
+}
+
+/// Stores a checked schema as the new version of `name` and makes it active everywhere.
+pub fn save(name: &str, schema: Schema, catalog: &Catalog) -> i64 {
+    let catalog_json = serde_json::to_string(catalog).expect("a catalog serialises");
+    let version = Spi::get_one_with_args::<i64>(
+        "INSERT INTO fraiseql.schema_version (name, sdl, catalog) VALUES ($1, $2, $3::jsonb) RETURNING version",
+        &[name.into(), schema.sdl.as_str().into(), catalog_json.as_str().into()],
+    )
+    .expect("inserting into fraiseql.schema_version")
+    .expect("INSERT … RETURNING gives the version");
+    // SAFETY: queues a relcache invalidation for our table; sent to other backends at commit.
+    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(table_oid()) };
+    ACTIVE.with(|a| *a.borrow_mut() = Some(Active { name: name.to_string(), schema: Rc::new(schema) }));
+    STALE.with(|s| s.set(false));
+    version
+}
+
+/// The SDL text of the active version of `name`.
+pub fn sdl(name: &str) -> Option<String> {
+    Spi::get_one_with_args::<String>(
+        "SELECT sdl FROM fraiseql.schema_version WHERE name = $1 ORDER BY version DESC LIMIT 1",
+        &[name.into()],
+    )
+    .ok()
+    .flatten()
+}
