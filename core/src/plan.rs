@@ -244,3 +244,72 @@ pub fn bind(plan: &Plan, vars: &Variables) -> (Vec<ParamValue>, Vec<GqlError>) {
     }
     (values, errors)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::schema::Catalog;
+
+    fn blog() -> Schema {
+        let mut s = Schema::parse(
+            r#"type User @view(name: "v_user") { id: ID! name: String! }
+               type Post @view(name: "v_post") { title: String! author: User tags: [Tag!]! }
+               type Tag { label: String! }
+               type Query { users: [User!]! post(id: ID!): Post }"#,
+        )
+        .unwrap();
+        let mut cat = Catalog::default();
+        for v in ["v_user", "v_post"] {
+            let cols = BTreeMap::from([("id".to_string(), "uuid".to_string()), ("data".to_string(), "jsonb".to_string())]);
+            cat.relations.insert(v.into(), Some(Relation { schema: "public".into(), name: v.into(), columns: cols }));
+        }
+        s.bind(&cat).unwrap();
+        s
+    }
+
+    #[test]
+    fn list_field_sql_is_one_statement_with_parameters() {
+        let c = crate::compile(&blog(), "{ users(limit: 2) { id who: name } }", None, None).unwrap();
+        assert_eq!(
+            c.plan.sql,
+            "SELECT jsonb_build_object('data', jsonb_build_object('users', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t0.data->'id', 'who', t0.data->'name') ORDER BY t0.\"id\"), '[]'::jsonb) FROM (SELECT * FROM \"public\".\"v_user\" v ORDER BY v.\"id\" LIMIT $1 OFFSET $2) t0)))"
+        );
+        assert_eq!(c.values, vec![ParamValue::Int8(2), ParamValue::Null]);
+    }
+
+    #[test]
+    fn by_id_with_embedded_object_and_list() {
+        let c = crate::compile(&blog(), "query ($id: ID!) { post(id: $id) { author { name } tags { label } } }", None, Some(&serde_json::json!({"id": "00000000-0000-0000-0000-000000000001"}))).unwrap();
+        assert_eq!(
+            c.plan.sql,
+            "SELECT jsonb_build_object('data', jsonb_build_object('post', (SELECT jsonb_build_object('author', CASE WHEN jsonb_typeof(t0.data->'author') = 'object' THEN jsonb_build_object('name', t0.data->'author'->'name') END, 'tags', CASE WHEN jsonb_typeof(t0.data->'tags') = 'array' THEN coalesce((SELECT jsonb_agg(CASE WHEN jsonb_typeof(e2) = 'object' THEN jsonb_build_object('label', e2->'label') END ORDER BY o2) FROM jsonb_array_elements(t0.data->'tags') WITH ORDINALITY AS a2(e2, o2)), '[]'::jsonb) END) FROM \"public\".\"v_post\" t0 WHERE t0.\"id\" = $1::uuid LIMIT 1)))"
+        );
+        assert_eq!(c.values, vec![ParamValue::Text("00000000-0000-0000-0000-000000000001".into())]);
+    }
+
+    #[test]
+    fn sql_text_does_not_depend_on_values() {
+        let s = blog();
+        let a = crate::compile(&s, "query ($n: Int) { users(limit: $n) { name } }", None, Some(&serde_json::json!({"n": 1}))).unwrap();
+        let b = crate::compile(&s, "query ($n: Int) { users(limit: $n) { name } }", None, Some(&serde_json::json!({"n": 7}))).unwrap();
+        assert_eq!(a.plan.sql, b.plan.sql);
+        assert_ne!(a.values, b.values);
+    }
+
+    #[test]
+    fn malformed_uuid_becomes_a_field_error() {
+        let c = crate::compile(&blog(), "{ post(id: \"x' OR 1=1\") { title } }", None, None).unwrap();
+        assert_eq!(c.values, vec![ParamValue::Null]);
+        assert_eq!(c.field_errors[0].path, vec![serde_json::json!("post")]);
+    }
+
+    #[test]
+    fn many_fields_are_chunked_under_the_argument_limit() {
+        let pairs: Vec<(String, String)> = (0..120).map(|i| (format!("k{i}"), "1".to_string())).collect();
+        let sql = build_object(&pairs);
+        assert_eq!(sql.matches("jsonb_build_object(").count(), 3);
+        assert_eq!(sql.matches(" || ").count(), 2);
+    }
+}
