@@ -4,10 +4,12 @@ use fraiseql_core::Schema;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
-use crate::jsonb::RawJsonb;
-use crate::{catalog, executor, store};
+use std::rc::Rc;
 
-const DEFAULT_SCHEMA: &str = "default";
+use fraiseql_core::Plan;
+
+use crate::jsonb::RawJsonb;
+use crate::{cache, catalog, executor, gucs, store};
 
 /// Checks SDL against the database and stores it as the new active version of schema `name`.
 #[pg_extern(volatile, parallel_unsafe)]
@@ -55,10 +57,6 @@ fn query(
     respond(query, variables.as_ref().map(|v| &v.0), operationName)
 }
 
-fn request_error(e: GqlError) -> RawJsonb {
-    RawJsonb::from_json(request_error_response(&[e]))
-}
-
 /// The statement failed as a whole: `data` is null and the error names the SQLSTATE.
 fn database_error_response(e: &executor::DbError) -> serde_json::Value {
     let code = if e.sqlstate == "42501" { code::FORBIDDEN } else { code::DATABASE };
@@ -66,30 +64,110 @@ fn database_error_response(e: &executor::DbError) -> serde_json::Value {
     with_field_errors(serde_json::json!({ "data": null }), &[err])
 }
 
-fn respond(query: Option<&str>, variables: Option<&serde_json::Value>, operation: Option<&str>) -> RawJsonb {
+/// A plan and its bound values for a request, using and filling the per-backend caches.
+struct Prepared {
+    plan: Rc<Plan>,
+    values: Vec<fraiseql_core::ParamValue>,
+    field_errors: Vec<GqlError>,
+}
+
+fn prepare(query: Option<&str>, variables: Option<&serde_json::Value>, operation: Option<&str>) -> Result<Prepared, serde_json::Value> {
+    let one = |e: GqlError| request_error_response(&[e]);
     let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
-        return request_error(GqlError::new(code::BAD_INPUT, "No query document supplied: pass the GraphQL text as \"query\"."));
+        return Err(one(GqlError::new(code::BAD_INPUT, "No query document supplied: pass the GraphQL text as \"query\".")));
     };
-    let schema = match store::active(DEFAULT_SCHEMA) {
+    let name = gucs::schema_name();
+    let (schema, generation) = match store::active(&name) {
         Ok(s) => s,
         Err(store::StoreError::NotLoaded(name)) => {
-            return request_error(GqlError::new(code::NO_SCHEMA, format!("No GraphQL schema named \"{name}\" is loaded: call fraiseql.load_schema(sdl) first.")))
+            return Err(one(GqlError::new(code::NO_SCHEMA, format!("No GraphQL schema named \"{name}\" is loaded: call fraiseql.load_schema(sdl) first."))))
         }
-        Err(store::StoreError::Broken(why)) => return request_error(GqlError::new(code::INTERNAL, why)),
+        Err(store::StoreError::Broken(why)) => return Err(one(GqlError::new(code::INTERNAL, why))),
     };
-    let compiled = match fraiseql_core::compile(&schema, query, operation, variables) {
-        Ok(c) => c,
-        Err(errors) => return RawJsonb::from_json(request_error_response(&errors)),
+    let limits = gucs::limits();
+    let (doc, cached_plan) = match cache::lookup(generation, query, operation) {
+        Some(found) => found,
+        None => {
+            let doc = Rc::new(fraiseql_core::prepare_document(&schema, query).map_err(|e| request_error_response(&e))?);
+            cache::store_document(generation, query, doc.clone());
+            (doc, None)
+        }
     };
-    let response = match executor::run_isolated(&compiled.plan, &compiled.values) {
+    let (plan, vars) = match cached_plan {
+        Some(plan) => {
+            let vars = fraiseql_core::coerce_variables(&schema, &doc, operation, variables).map_err(|e| request_error_response(&e))?;
+            (plan, vars)
+        }
+        None => {
+            let (plan, vars) = fraiseql_core::plan_operation(&schema, &doc, operation, variables).map_err(|e| request_error_response(&e))?;
+            let plan = Rc::new(plan);
+            if !plan.dynamic && plan.errors.is_empty() {
+                cache::store_plan(generation, query, operation, plan.clone());
+            }
+            (plan, vars)
+        }
+    };
+    let (values, mut bind_errors) = fraiseql_core::plan::bind(&plan, &vars, &limits);
+    let mut field_errors = plan.errors.clone();
+    field_errors.append(&mut bind_errors);
+    Ok(Prepared { plan, values, field_errors })
+}
+
+fn respond(query: Option<&str>, variables: Option<&serde_json::Value>, operation: Option<&str>) -> RawJsonb {
+    let prepared = match prepare(query, variables, operation) {
+        Ok(p) => p,
+        Err(response) => return RawJsonb::from_json(response),
+    };
+    let response = match executor::run_isolated(&prepared.plan, &prepared.values) {
         Ok(r) => r,
         Err(e) => return RawJsonb::from_json(database_error_response(&e)),
     };
-    if compiled.field_errors.is_empty() {
+    if prepared.field_errors.is_empty() {
         response
     } else {
-        RawJsonb::from_json(with_field_errors(response.to_json(), &compiled.field_errors))
+        RawJsonb::from_json(with_field_errors(response.to_json(), &prepared.field_errors))
     }
+}
+
+/// The SQL a request compiles to, its parameters, and Postgres's plan for it (`analyze` runs it).
+#[allow(non_snake_case)]
+#[pg_extern(volatile, parallel_unsafe)]
+fn explain(
+    query: Option<&str>,
+    variables: default!(Option<JsonB>, "NULL"),
+    operationName: default!(Option<&str>, "NULL"),
+    analyze: default!(bool, false),
+) -> JsonB {
+    match prepare(query, variables.as_ref().map(|v| &v.0), operationName) {
+        Err(response) => JsonB(response),
+        Ok(p) => {
+            let params: Vec<serde_json::Value> = p
+                .values
+                .iter()
+                .map(|v| match v {
+                    fraiseql_core::ParamValue::Null => serde_json::Value::Null,
+                    fraiseql_core::ParamValue::Int8(n) => serde_json::json!(n),
+                    fraiseql_core::ParamValue::Text(s) => serde_json::json!(s),
+                    fraiseql_core::ParamValue::TextArray(a) => serde_json::json!(a),
+                })
+                .collect();
+            let plan = executor::explain(&p.plan, &p.values, analyze);
+            JsonB(serde_json::json!({ "sql": p.plan.sql, "parameters": params, "plan": plan }))
+        }
+    }
+}
+
+/// This backend's cache sizes and plan-cache hits and misses.
+#[pg_extern(volatile, parallel_safe)]
+fn cache_stats() -> JsonB {
+    let (documents, statements, hits, misses) = cache::stats();
+    JsonB(serde_json::json!({ "documents": documents, "statements": statements, "hits": hits, "misses": misses }))
+}
+
+/// Empties this backend's caches.
+#[pg_extern(volatile, parallel_safe)]
+fn reset_cache() {
+    cache::reset();
 }
 
 /// Quotes an identifier with fraiseql's own rules (exposed so tests compare it with Postgres's).

@@ -12,39 +12,44 @@ fn oid(ty: ParamType) -> pg_sys::Oid {
     match ty {
         ParamType::Int8 => pg_sys::INT8OID,
         ParamType::Text => pg_sys::TEXTOID,
+        ParamType::TextArray => pg_sys::TEXTARRAYOID,
     }
+}
+
+/// The statement's parameters as Datums and SPI null flags.
+fn datums(values: &[ParamValue]) -> (Vec<pg_sys::Datum>, Vec<std::ffi::c_char>) {
+    values
+        .iter()
+        .map(|v| {
+            let d = match v {
+                ParamValue::Null => None,
+                ParamValue::Int8(n) => n.into_datum(),
+                ParamValue::Text(s) => s.as_str().into_datum(),
+                ParamValue::TextArray(items) => items.clone().into_datum(),
+            };
+            match d {
+                Some(d) => (d, b' ' as std::ffi::c_char),
+                None => (pg_sys::Datum::from(0usize), b'n' as std::ffi::c_char),
+            }
+        })
+        .unzip()
 }
 
 /// Executes `plan` with `values`; the statement returns one row with one jsonb column.
 fn run(plan: &Plan, values: &[ParamValue]) -> RawJsonb {
     let sql = CString::new(plan.sql.as_str()).expect("generated SQL contains no NUL byte");
     let mut types: Vec<pg_sys::Oid> = plan.params.iter().map(|p| oid(p.ty)).collect();
-    let mut datums: Vec<pg_sys::Datum> = Vec::with_capacity(values.len());
-    let mut nulls: Vec<std::ffi::c_char> = Vec::with_capacity(values.len());
-    for v in values {
-        let (d, null) = match v {
-            ParamValue::Null => (pg_sys::Datum::from(0usize), b'n'),
-            ParamValue::Int8(n) => (n.into_datum().expect("int8 datum"), b' '),
-            ParamValue::Text(s) => (s.as_str().into_datum().expect("text datum"), b' '),
-        };
-        datums.push(d);
-        nulls.push(null as std::ffi::c_char);
-    }
+    let (mut datums, nulls) = datums(values);
     // SAFETY: SPI is connected and finished around the call; argument arrays have `nargs` entries;
     // the result is copied into the upper (caller's) memory context before SPI_finish frees SPI memory.
     unsafe {
         if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
             error!("fraiseql: SPI_connect failed");
         }
-        let rc = pg_sys::SPI_execute_with_args(
-            sql.as_ptr(),
-            types.len() as i32,
-            types.as_mut_ptr(),
-            datums.as_mut_ptr(),
-            nulls.as_ptr(),
-            true,
-            1,
-        );
+        let rc = match crate::cache::statement(&sql, &mut types) {
+            Some(prepared) => pg_sys::SPI_execute_plan(prepared, datums.as_mut_ptr(), nulls.as_ptr(), true, 1),
+            None => pg_sys::SPI_execute_with_args(sql.as_ptr(), types.len() as i32, types.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_ptr(), true, 1),
+        };
         if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed != 1 {
             error!("fraiseql: the generated statement did not return one row (SPI code {rc})");
         }
@@ -114,4 +119,25 @@ pub fn run_isolated(plan: &Plan, values: &[ParamValue]) -> Result<RawJsonb, DbEr
             }
         }
     }
+}
+
+/// `EXPLAIN (FORMAT JSON[, ANALYZE]) <sql>` with the same parameters, as jsonb.
+pub fn explain(plan: &Plan, values: &[ParamValue], analyze: bool) -> serde_json::Value {
+    let options = if analyze { "FORMAT JSON, ANALYZE, BUFFERS" } else { "FORMAT JSON" };
+    let sql = CString::new(format!("EXPLAIN ({options}) {}", plan.sql)).expect("generated SQL contains no NUL byte");
+    let mut types: Vec<pg_sys::Oid> = plan.params.iter().map(|p| oid(p.ty)).collect();
+    let (mut datums, nulls) = datums(values);
+    Spi::connect(|_client| {
+        // SAFETY: connected to SPI by Spi::connect; arrays have one entry per parameter.
+        unsafe {
+            let rc = pg_sys::SPI_execute_with_args(sql.as_ptr(), types.len() as i32, types.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_ptr(), !analyze, 0);
+            if rc < 0 || pg_sys::SPI_processed < 1 {
+                error!("fraiseql: EXPLAIN failed (SPI code {rc})");
+            }
+            let table = pg_sys::SPI_tuptable;
+            let text = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, 1);
+            let text = std::ffi::CStr::from_ptr(text).to_string_lossy().into_owned();
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        }
+    })
 }

@@ -3,9 +3,11 @@
 use pgrx::prelude::*;
 
 mod api;
+mod cache;
 mod catalog;
 mod errors;
 mod executor;
+mod gucs;
 mod jsonb;
 mod store;
 
@@ -15,6 +17,7 @@ extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    gucs::init();
     store::init();
 }
 

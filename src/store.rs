@@ -10,12 +10,21 @@ use pgrx::prelude::*;
 struct Active {
     name: String,
     schema: Rc<Schema>,
+    generation: u64,
 }
 
 thread_local! {
     static ACTIVE: RefCell<Option<Active>> = const { RefCell::new(None) };
     static STALE: Cell<bool> = const { Cell::new(true) };
     static TABLE_OID: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
+    static GENERATION: Cell<u64> = const { Cell::new(0) };
+}
+
+fn next_generation() -> u64 {
+    GENERATION.with(|g| {
+        g.set(g.get() + 1);
+        g.get()
+    })
 }
 
 #[pg_guard]
@@ -52,11 +61,12 @@ pub enum StoreError {
     Broken(String),
 }
 
-/// The active (latest) schema version of `name`, from the cache when nothing changed.
-pub fn active(name: &str) -> Result<Rc<Schema>, StoreError> {
+/// The active (latest) schema version of `name`, from the cache when nothing changed, with a
+/// generation number that changes whenever the cached schema is replaced (caches key on it).
+pub fn active(name: &str) -> Result<(Rc<Schema>, u64), StoreError> {
     let fresh = !STALE.with(Cell::get);
     if fresh {
-        if let Some(s) = ACTIVE.with(|a| a.borrow().as_ref().filter(|a| a.name == name).map(|a| a.schema.clone())) {
+        if let Some(s) = ACTIVE.with(|a| a.borrow().as_ref().filter(|a| a.name == name).map(|a| (a.schema.clone(), a.generation))) {
             return Ok(s);
         }
     }
@@ -72,8 +82,9 @@ pub fn active(name: &str) -> Result<Rc<Schema>, StoreError> {
     };
     let schema = rebuild(&sdl, &catalog).map_err(|e| StoreError::Broken(format!("stored schema \"{name}\" version {version} no longer loads: {e}")))?;
     let schema = Rc::new(schema);
-    ACTIVE.with(|a| *a.borrow_mut() = Some(Active { name: name.to_string(), schema: schema.clone() }));
-    Ok(schema)
+    let generation = next_generation();
+    ACTIVE.with(|a| *a.borrow_mut() = Some(Active { name: name.to_string(), schema: schema.clone(), generation }));
+    Ok((schema, generation))
 }
 
 fn rebuild(sdl: &str, catalog: &str) -> Result<Schema, String> {
@@ -94,7 +105,8 @@ pub fn save(name: &str, schema: Schema, catalog: &Catalog) -> i64 {
     .expect("INSERT … RETURNING gives the version");
     // SAFETY: queues a relcache invalidation for our table; sent to other backends at commit.
     unsafe { pg_sys::CacheInvalidateRelcacheByRelid(table_oid()) };
-    ACTIVE.with(|a| *a.borrow_mut() = Some(Active { name: name.to_string(), schema: Rc::new(schema) }));
+    let generation = next_generation();
+    ACTIVE.with(|a| *a.borrow_mut() = Some(Active { name: name.to_string(), schema: Rc::new(schema), generation }));
     STALE.with(|s| s.set(false));
     version
 }

@@ -31,10 +31,29 @@ fn included(directives: &[Directive], vars: &Variables) -> bool {
 }
 
 /// Collects the fields of `set` for an object of type `type_name`. Assumes a validated document.
-pub fn collect(schema: &Schema, doc: &Document, type_name: &str, set: &SelectionSet, vars: &Variables) -> Vec<Selected> {
+/// The second value is true when an `@skip`/`@include` condition came from a variable (the
+/// collected fields then depend on the variable values).
+pub fn collect(schema: &Schema, doc: &Document, type_name: &str, set: &SelectionSet, vars: &Variables) -> (Vec<Selected>, bool) {
     let mut out = Vec::new();
     Collector { schema, doc, vars }.collect_into(type_name, set, &mut out);
-    out
+    (out, uses_variable_directives(doc))
+}
+
+fn uses_variable_directives(doc: &Document) -> bool {
+    fn in_set(set: &SelectionSet) -> bool {
+        set.items.iter().any(|sel| {
+            let (dirs, sub) = match sel {
+                Selection::Field(f) => (&f.directives, Some(&f.selection_set)),
+                Selection::FragmentSpread(s) => (&s.directives, None),
+                Selection::InlineFragment(i) => (&i.directives, Some(&i.selection_set)),
+            };
+            dirs.iter().any(|d| d.arguments.iter().any(|(_, v)| matches!(v, Value::Variable(_)))) || sub.is_some_and(in_set)
+        })
+    }
+    doc.definitions.iter().any(|d| match d {
+        Definition::Fragment(f) => in_set(&f.selection_set),
+        Definition::Operation(_) => crate::document::operations(doc).iter().any(|o| in_set(o.selection_set)),
+    })
 }
 
 struct Collector<'a> {

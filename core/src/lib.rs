@@ -4,6 +4,7 @@
 pub mod collect;
 pub mod document;
 pub mod error;
+pub mod generate;
 pub mod names;
 pub mod plan;
 pub mod schema;
@@ -13,10 +14,10 @@ pub mod variables;
 use serde_json::Value as Json;
 
 pub use error::GqlError;
-pub use plan::{ParamType, ParamValue, Plan};
+pub use plan::{Limits, ParamType, ParamValue, Plan};
 pub use schema::{Catalog, Relation, Schema};
 
-/// A request ready to run: SQL, its parameter types and values, and field errors found while binding.
+/// A request ready to run: SQL, its parameter values, and field errors found while planning or binding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compiled {
     pub plan: Plan,
@@ -24,17 +25,40 @@ pub struct Compiled {
     pub field_errors: Vec<GqlError>,
 }
 
-/// The whole pure pipeline for one request. `Err` holds request errors (the response has no `data`).
-pub fn compile(schema: &Schema, query: &str, operation_name: Option<&str>, variables: Option<&Json>) -> Result<Compiled, Vec<GqlError>> {
+/// Parses and validates a request document. `Err` holds request errors (the response has no `data`).
+pub fn prepare_document(schema: &Schema, query: &str) -> Result<document::Document, Vec<GqlError>> {
     let doc = document::parse(query).map_err(|e| vec![e])?;
     let errors = validate::validate(schema, &doc);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let op = document::select_operation(&doc, operation_name).map_err(|e| vec![e])?;
+    if errors.is_empty() { Ok(doc) } else { Err(errors) }
+}
+
+/// Plans the chosen operation of a validated document with the request's variables.
+/// Returns the plan and the coerced variables (for [`plan::bind`]).
+pub fn plan_operation(schema: &Schema, doc: &document::Document, operation_name: Option<&str>, variables: Option<&Json>) -> Result<(Plan, variables::Variables), Vec<GqlError>> {
+    let op = document::select_operation(doc, operation_name).map_err(|e| vec![e])?;
     let vars = variables::coerce(schema, &op, variables)?;
-    let root = collect::collect(schema, &doc, &schema.query_type, op.selection_set, &vars);
-    let plan = plan::plan_query(schema, &root);
-    let (values, field_errors) = plan::bind(&plan, &vars);
-    Ok(Compiled { plan, values, field_errors })
+    let (root, directives_dynamic) = collect::collect(schema, doc, &schema.query_type, op.selection_set, &vars);
+    let plan = plan::plan_query(schema, &root, &vars, directives_dynamic);
+    Ok((plan, vars))
+}
+
+/// Coerces the variables of the chosen operation (for re-binding a cached plan).
+pub fn coerce_variables(schema: &Schema, doc: &document::Document, operation_name: Option<&str>, variables: Option<&Json>) -> Result<variables::Variables, Vec<GqlError>> {
+    let op = document::select_operation(doc, operation_name).map_err(|e| vec![e])?;
+    variables::coerce(schema, &op, variables)
+}
+
+/// Binds a plan to coerced variables; planning errors and binding errors are both field errors.
+pub fn bind(plan: &Plan, vars: &variables::Variables, limits: &Limits) -> Compiled {
+    let (values, mut field_errors) = plan::bind(plan, vars, limits);
+    let mut all = plan.errors.clone();
+    all.append(&mut field_errors);
+    Compiled { plan: plan.clone(), values, field_errors: all }
+}
+
+/// The whole pure pipeline for one request. `Err` holds request errors (the response has no `data`).
+pub fn compile(schema: &Schema, query: &str, operation_name: Option<&str>, variables: Option<&Json>, limits: &Limits) -> Result<Compiled, Vec<GqlError>> {
+    let doc = prepare_document(schema, query)?;
+    let (plan, vars) = plan_operation(schema, &doc, operation_name, variables)?;
+    Ok(bind(&plan, &vars, limits))
 }

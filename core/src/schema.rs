@@ -12,7 +12,7 @@ pub const BUILTIN_SCALARS: [&str; 5] = ["Int", "Float", "String", "Boolean", "ID
 /// Custom scalars every schema knows without declaring them.
 pub const KNOWN_SCALARS: [&str; 4] = ["UUID", "DateTime", "Date", "JSON"];
 /// The directives `load_schema` understands; any other is an error.
-pub const DIRECTIVES: [&str; 3] = ["view", "field", "deprecated"];
+pub const DIRECTIVES: [&str; 4] = ["view", "field", "relation", "deprecated"];
 
 /// A GraphQL type reference: `User`, `[User!]!`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +73,19 @@ pub enum RootKind {
     List,
     /// `user(id:)`: one row by its id.
     ById,
+    /// `usersConnection(first:, after:, last:, before:)`: a Relay connection over the rows.
+    Connection,
+}
+
+/// A field read by joining another view: `@relation(view: "v_post", on: "author_id = id")`
+/// means rows of `v_post` whose column `author_id` equals this object's `id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationDef {
+    pub source: Source,
+    /// The joined view's column.
+    pub remote: String,
+    /// This object's column (or, for an embedded object, its JSONB key).
+    pub local: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +106,7 @@ pub struct FieldDef {
     pub root: Option<RootKind>,
     /// A root field's own `@view`, overriding its type's (e.g. reading a `tv_` table).
     pub source: Option<Source>,
+    pub relation: Option<RelationDef>,
     pub deprecation: Option<String>,
     pub line: usize,
 }
@@ -139,6 +153,15 @@ pub struct Source {
     pub relation: Option<Relation>,
 }
 
+/// What an object type is for: a user's type, or one fraiseql generated for Relay connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectRole {
+    Plain,
+    Connection { node: String },
+    Edge { node: String },
+    PageInfo,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectType {
     pub name: String,
@@ -146,6 +169,39 @@ pub struct ObjectType {
     pub source: Option<Source>,
     pub fields: Vec<FieldDef>,
     pub line: usize,
+    pub role: ObjectRole,
+}
+
+/// What a generated input type filters or orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputRole {
+    /// `UserWhere`: one entry per filterable field of `object`, plus AND/OR/NOT.
+    Where { object: String },
+    /// `StringFilter`, `IntListFilter`, …: the operators for one scalar (or list of it).
+    ScalarFilter { scalar: String, list: bool },
+    /// `UserOrderBy`: one entry per orderable field of `object`.
+    OrderBy { object: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputField {
+    pub name: String,
+    pub ty: TypeRef,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputType {
+    pub name: String,
+    pub description: Option<String>,
+    pub fields: Vec<InputField>,
+    pub role: InputRole,
+}
+
+impl InputType {
+    pub fn field(&self, name: &str) -> Option<&InputField> {
+        self.fields.iter().find(|f| f.name == name)
+    }
 }
 
 impl ObjectType {
@@ -176,6 +232,7 @@ pub enum Kind<'s> {
     Scalar(&'s str),
     Enum(&'s EnumType),
     Object(&'s ObjectType),
+    Input(&'s InputType),
 }
 
 /// An error in SDL, located by line (and column when known).
@@ -206,6 +263,7 @@ fn err(pos: graphql_parser::Pos, message: impl Into<String>) -> SchemaError {
 pub struct Schema {
     pub types: BTreeMap<String, ObjectType>,
     pub enums: BTreeMap<String, EnumType>,
+    pub inputs: BTreeMap<String, InputType>,
     pub scalars: BTreeSet<String>,
     pub query_type: String,
     pub sdl: String,
@@ -234,20 +292,23 @@ fn check_directive(
         errors.push(err(d.position, format!("Directive \"@{}\" may not be used on {location}.", d.name)));
         return;
     }
-    let (arg, required) = match d.name.as_str() {
-        "view" => ("name", true),
-        "field" => ("key", true),
-        _ => ("reason", false),
+    let (args, required): (&[&str], bool) = match d.name.as_str() {
+        "view" => (&["name"], true),
+        "field" => (&["key"], true),
+        "relation" => (&["view", "on"], true),
+        _ => (&["reason"], false),
     };
     for (name, value) in &d.arguments {
-        if name != arg {
-            errors.push(err(d.position, format!("Unknown argument \"{name}\" on directive \"@{}\"; it takes \"{arg}\".", d.name)));
+        if !args.contains(&name.as_str()) {
+            errors.push(err(d.position, format!("Unknown argument \"{name}\" on directive \"@{}\"; it takes {}.", d.name, args.join(", "))));
         } else if !matches!(value, sdl::Value::String(_)) {
-            errors.push(err(d.position, format!("Argument \"{arg}\" of \"@{}\" must be a string.", d.name)));
+            errors.push(err(d.position, format!("Argument \"{name}\" of \"@{}\" must be a string.", d.name)));
         }
     }
-    if required && string_arg(d, arg).is_none() {
-        errors.push(err(d.position, format!("Directive \"@{}\" needs the argument {arg}: String!.", d.name)));
+    for arg in args {
+        if required && string_arg(d, arg).is_none() {
+            errors.push(err(d.position, format!("Directive \"@{}\" needs the argument {arg}: String!.", d.name)));
+        }
     }
 }
 
@@ -259,6 +320,7 @@ impl Schema {
         let mut schema = Schema {
             types: BTreeMap::new(),
             enums: BTreeMap::new(),
+            inputs: BTreeMap::new(),
             scalars: BUILTIN_SCALARS.iter().chain(KNOWN_SCALARS.iter()).map(|s| s.to_string()).collect(),
             query_type: "Query".to_string(),
             sdl: text.to_string(),
@@ -316,7 +378,9 @@ impl Schema {
             return Err(errors);
         }
         schema.check_references(&mut errors);
-        schema.derive_root_fields(&mut errors);
+        if errors.is_empty() {
+            crate::generate::generate(&mut schema, &mut errors);
+        }
         if errors.is_empty() {
             Ok(schema)
         } else {
@@ -330,6 +394,8 @@ impl Schema {
             Some(Kind::Object(o))
         } else if let Some(e) = self.enums.get(name) {
             Some(Kind::Enum(e))
+        } else if let Some(i) = self.inputs.get(name) {
+            Some(Kind::Input(i))
         } else {
             self.scalars.get(name).map(|s| Kind::Scalar(s.as_str()))
         }
@@ -357,6 +423,9 @@ impl Schema {
                     let hint = did_you_mean(named, self.all_type_names());
                     errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\" has unknown type \"{named}\".{hint}", t.name, f.name) });
                 }
+                if t.name != self.query_type && !f.args.is_empty() {
+                    errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\" declares arguments; only Query fields take arguments, and those fraiseql generates (where, orderBy, limit, offset, id).", t.name, f.name) });
+                }
                 for a in &f.args {
                     if let Some(Kind::Object(_)) = self.kind(a.ty.named()) {
                         errors.push(SchemaError { line: f.line, column: 0, message: format!("Argument \"{}\" of \"{}.{}\" must be an input type, not the object type \"{}\".", a.name, t.name, f.name, a.ty.named()) });
@@ -366,58 +435,12 @@ impl Schema {
         }
     }
 
-    /// Gives each root field its kind and the generated arguments (`limit`/`offset`, or `id`).
-    fn derive_root_fields(&mut self, errors: &mut Vec<SchemaError>) {
-        let Some(query) = self.types.get(&self.query_type) else { return };
-        if query.source.is_some() {
-            errors.push(SchemaError { line: query.line, column: 0, message: format!("The root type \"{}\" cannot be bound to a view.", query.name) });
-        }
-        let mut fields = query.fields.clone();
-        for f in &mut fields {
-            let target = self.types.get(f.ty.named());
-            if f.source.is_some() && !target.is_some_and(|t| t.source.is_some()) {
-                errors.push(SchemaError { line: f.line, column: 0, message: format!("Query field \"{}\" has its own @view, but its type \"{}\" has none; bind the type with @view too (the field's view must expose the same document).", f.name, f.ty.named()) });
-                continue;
-            }
-            match target {
-                Some(t) if t.source.is_some() => {}
-                _ => {
-                    errors.push(SchemaError { line: f.line, column: 0, message: format!("Query field \"{}\" must return a type bound to a view with @view(name: …); \"{}\" is not.", f.name, f.ty.named()) });
-                    continue;
-                }
-            }
-            let (kind, generated) = match f.ty.nullable() {
-                TypeRef::List(inner) if !inner.is_list() => (RootKind::List, list_args()),
-                TypeRef::Named(_) => (RootKind::ById, id_args()),
-                _ => {
-                    errors.push(SchemaError { line: f.line, column: 0, message: format!("Query field \"{}\" has type {}; use a view type or a list of it.", f.name, f.ty) });
-                    continue;
-                }
-            };
-            for declared in &f.args {
-                match generated.iter().find(|g| g.name == declared.name) {
-                    None => errors.push(SchemaError { line: f.line, column: 0, message: format!("Query field \"{}\" declares argument \"{}\", which fraiseql does not generate; its arguments are: {}.", f.name, declared.name, generated.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")) }),
-                    Some(g) if g.ty.named() != declared.ty.named() => errors.push(SchemaError { line: f.line, column: 0, message: format!("Argument \"{}\" of query field \"{}\" must have type {}.", declared.name, f.name, g.ty) }),
-                    Some(_) => {}
-                }
-            }
-            let mut args = generated;
-            for a in &mut args {
-                if let Some(d) = f.args.iter().find(|d| d.name == a.name) {
-                    a.description = d.description.clone();
-                }
-            }
-            f.args = args;
-            f.root = Some(kind);
-        }
-        self.types.get_mut(&self.query_type).expect("checked above").fields = fields;
-    }
-
     /// The `@view` names this schema needs from the database.
     pub fn views(&self) -> Vec<&str> {
         let types = self.types.values().filter_map(|t| t.source.as_ref());
         let fields = self.types.values().flat_map(|t| t.fields.iter()).filter_map(|f| f.source.as_ref());
-        let set: BTreeSet<&str> = types.chain(fields).map(|s| s.view.as_str()).collect();
+        let relations = self.types.values().flat_map(|t| t.fields.iter()).filter_map(|f| f.relation.as_ref().map(|r| &r.source));
+        let set: BTreeSet<&str> = types.chain(fields).chain(relations).map(|s| s.view.as_str()).collect();
         set.into_iter().collect()
     }
 
@@ -429,8 +452,18 @@ impl Schema {
                 bind_source(source, &format!("Type \"{}\"", t.name), t.line, catalog, &mut errors);
             }
             for f in &mut t.fields {
+                let owner = format!("Field \"{}.{}\"", t.name, f.name);
                 if let Some(source) = &mut f.source {
-                    bind_source(source, &format!("Field \"{}.{}\"", t.name, f.name), f.line, catalog, &mut errors);
+                    bind_source(source, &owner, f.line, catalog, &mut errors);
+                }
+                if let Some(rd) = &mut f.relation {
+                    bind_source(&mut rd.source, &owner, f.line, catalog, &mut errors);
+                    if let Some(rel) = &rd.source.relation {
+                        if rel.column_type(&rd.remote).is_none() {
+                            let hint = did_you_mean(&rd.remote, rel.columns.keys().map(String::as_str));
+                            errors.push(SchemaError { line: f.line, column: 0, message: format!("{owner}: @relation joins on column \"{}\", which \"{}\" does not have.{hint}", rd.remote, rd.source.view) });
+                        }
+                    }
                 }
             }
         }
@@ -451,17 +484,6 @@ fn bind_source(source: &mut Source, owner: &str, line: usize, catalog: &Catalog,
             None => errors.push(at(format!("{owner}: \"{}\" has no \"data\" column; a fraiseql view exposes the object as data jsonb.", source.view))),
         },
     }
-}
-
-fn list_args() -> Vec<ArgDef> {
-    vec![
-        ArgDef { name: "limit".into(), ty: TypeRef::Named("Int".into()), description: Some("Maximum number of rows to return.".into()) },
-        ArgDef { name: "offset".into(), ty: TypeRef::Named("Int".into()), description: Some("Number of rows to skip.".into()) },
-    ]
-}
-
-fn id_args() -> Vec<ArgDef> {
-    vec![ArgDef { name: "id".into(), ty: TypeRef::NonNull(Box::new(TypeRef::Named("ID".into()))), description: Some("The id of the object.".into()) }]
 }
 
 fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -> Option<ObjectType> {
@@ -488,8 +510,17 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
         let mut key = snake_case(&f.name);
         let mut deprecation = None;
         let mut field_source = None;
+        let mut relation = None;
         for d in &f.directives {
-            check_directive(d, "a field", &["field", "deprecated", "view"], errors);
+            check_directive(d, "a field", &["field", "deprecated", "view", "relation"], errors);
+            if d.name == "relation" {
+                if let (Some(view), Some(on)) = (string_arg(d, "view"), string_arg(d, "on")) {
+                    match parse_on(&on) {
+                        Some((remote, local)) => relation = Some(RelationDef { source: Source { view, relation: None }, remote, local }),
+                        None => errors.push(err(d.position, format!("@relation(on: \"{on}\") must read \"<column of {view}> = <column of {}>\", e.g. \"author_id = id\".", o.name))),
+                    }
+                }
+            }
             match d.name.as_str() {
                 "field" => key = string_arg(d, "key").unwrap_or(key),
                 "view" => field_source = string_arg(d, "name").map(|view| Source { view, relation: None }),
@@ -510,6 +541,7 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
             args,
             root: None,
             source: field_source,
+            relation,
             deprecation,
             line: f.position.line,
         });
@@ -517,7 +549,15 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
     if fields.is_empty() {
         errors.push(err(o.position, format!("Type \"{}\" has no fields.", o.name)));
     }
-    Some(ObjectType { name: o.name.clone(), description: o.description.clone(), source, fields, line: o.position.line })
+    Some(ObjectType { name: o.name.clone(), description: o.description.clone(), source, fields, line: o.position.line, role: ObjectRole::Plain })
+}
+
+/// `"author_id = id"` → ("author_id", "id"): plain column names only.
+fn parse_on(on: &str) -> Option<(String, String)> {
+    let (l, r) = on.split_once('=')?;
+    let ok = |c: &str| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+    let (l, r) = (l.trim(), r.trim());
+    (ok(l) && ok(r)).then(|| (l.to_string(), r.to_string()))
 }
 
 /// graphql-parser reports `… Parse error at L:C\n<details>`; keep the location and the details.
@@ -551,7 +591,11 @@ type Query {
         assert_eq!(user.field("createdAt").unwrap().key, "created_at");
         let q = s.query();
         assert_eq!(q.field("users").unwrap().root, Some(RootKind::List));
-        assert_eq!(q.field("users").unwrap().args.len(), 2);
+        let args: Vec<&str> = q.field("users").unwrap().args.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(args, ["where", "orderBy", "limit", "offset"]);
+        assert_eq!(q.field("usersConnection").unwrap().root, Some(RootKind::Connection));
+        assert!(s.inputs["UserWhere"].field("createdAt").is_some());
+        assert_eq!(s.inputs["StringFilter"].fields.len(), 15);
         assert_eq!(q.field("user").unwrap().root, Some(RootKind::ById));
         assert_eq!(s.views(), vec!["v_user"]);
     }

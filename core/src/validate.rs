@@ -306,6 +306,28 @@ fn check_value<'a>(ctx: &mut Ctx<'a>, value: &Value, ty: &TypeRef, has_default: 
                 check_value(ctx, item, inner, false, loc, scope, what);
             }
         }
+        Value::Object(fields) if matches!(ctx.schema.kind(ty.named()), Some(Kind::Input(_))) && !ty.is_list() => {
+            let Some(Kind::Input(input)) = ctx.schema.kind(ty.named()) else { unreachable!("matched above") };
+            for (name, v) in fields {
+                match input.field(name) {
+                    Some(f) => check_value(ctx, v, &f.ty, false, loc, scope, &format!("{what} at \"{name}\"")),
+                    None => {
+                        let hint = did_you_mean(name, input.fields.iter().map(|f| f.name.as_str()));
+                        ctx.errors.push(verr(format!("Field \"{name}\" is not defined by type \"{}\".{hint}", input.name), loc));
+                    }
+                }
+            }
+            for f in &input.fields {
+                if f.ty.is_non_null() && !fields.contains_key(&f.name) {
+                    ctx.errors.push(verr(format!("Field \"{}.{}\" of required type \"{}\" was not provided.", input.name, f.name, f.ty), loc));
+                }
+            }
+        }
+        single if ty.is_list() && !matches!(single, Value::Null) => {
+            // Input coercion: one value where a list is expected is a list of one.
+            let TypeRef::List(inner) = ty.nullable() else { unreachable!("is_list checked") };
+            check_value(ctx, single, inner, false, loc, scope, what);
+        }
         literal => {
             if let Err(msg) = literal_fits(ctx.schema, literal, ty) {
                 ctx.errors.push(verr(format!("{what} has an invalid value: {msg}"), loc));
@@ -353,6 +375,19 @@ pub fn literal_fits(schema: &Schema, value: &Value, ty: &TypeRef) -> Result<(), 
                 (Some(Kind::Scalar("JSON")), _) => true,
                 (Some(Kind::Scalar(custom)), Value::String(_)) => !BUILTIN_NON_STRING.contains(&custom),
                 (Some(Kind::Enum(e)), Value::Enum(v)) => e.values.iter().any(|x| x == v),
+                (Some(Kind::Input(input)), Value::Object(fields)) => {
+                    for (k, v) in fields {
+                        let Some(f) = input.field(k) else {
+                            let hint = did_you_mean(k, input.fields.iter().map(|f| f.name.as_str()));
+                            return Err(format!("Field \"{k}\" is not defined by type \"{}\".{hint}", input.name));
+                        };
+                        literal_fits(schema, v, &f.ty)?;
+                    }
+                    if let Some(f) = input.fields.iter().find(|f| f.ty.is_non_null() && !fields.contains_key(&f.name)) {
+                        return Err(format!("Field \"{}.{}\" of required type \"{}\" was not provided.", input.name, f.name, f.ty));
+                    }
+                    true
+                }
                 _ => false,
             };
             if ok {

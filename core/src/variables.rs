@@ -100,6 +100,24 @@ fn coerce_named(schema: &Schema, value: &Json, name: &str) -> Result<Json, Strin
             Some(s) if e.values.iter().any(|v| v == s) => Ok(value.clone()),
             _ => Err(format!("Value {value} does not exist in \"{}\" enum.", e.name)),
         },
+        Some(Kind::Input(input)) => {
+            let Json::Object(given) = value else {
+                return Err(format!("Expected type \"{name}\" to be an object."));
+            };
+            let mut out = Map::new();
+            for (key, v) in given {
+                let Some(field) = input.field(key) else {
+                    let hint = crate::names::did_you_mean(key, input.fields.iter().map(|f| f.name.as_str()));
+                    return Err(format!("Field \"{key}\" is not defined by type \"{name}\".{hint}"));
+                };
+                let coerced = coerce_value(schema, v, &field.ty).map_err(|e| format!("at \"{key}\": {e}"))?;
+                out.insert(key.clone(), coerced);
+            }
+            if let Some(missing) = input.fields.iter().find(|f| f.ty.is_non_null() && !given.contains_key(&f.name)) {
+                return Err(format!("Field \"{}\" of required type \"{}\" was not provided.", missing.name, missing.ty));
+            }
+            Ok(Json::Object(out))
+        }
         Some(Kind::Object(_)) | None => Err(format!("\"{name}\" is not an input type.")),
     }
 }

@@ -1,0 +1,151 @@
+//! Relay connections: `edges { cursor node }`, `pageInfo`, `totalCount` (counted only when
+//! selected), paged with keyset cursors over the full sort order (any `orderBy`, nulls included).
+use super::order::OrderKey;
+use super::{build_object, Check, ParamType, Planner, Src};
+use crate::collect::Selected;
+use crate::names::quote_literal;
+use crate::schema::{ObjectType, Relation};
+
+impl<'s> Planner<'s> {
+    pub(crate) fn connection(&mut self, sel: &Selected, conn: &'s ObjectType, node: &'s ObjectType, rel: &'s Relation) -> String {
+        let has = |p: &mut Self, name: &str| p.arg(sel, name).is_some_and(|v| !v.is_null(p));
+        let (first, last, after, before) = (has(self, "first"), has(self, "last"), has(self, "after"), has(self, "before"));
+        if first && last {
+            self.field_error("Pass either first or last, not both.".into());
+            return "NULL".into();
+        }
+        let backward = last;
+        let mut keys = self.order_keys(node, sel);
+        keys.push(OrderKey::id());
+
+        let v = self.next_alias("v");
+        let inner = Src::Row { alias: v.clone(), rel };
+        let filter = match self.arg(sel, "where") {
+            Some(w) => self.where_cond(node, &inner, w, "where"),
+            None => None,
+        };
+        let mut conds: Vec<String> = filter.iter().cloned().collect();
+        if after {
+            let c = self.arg(sel, "after").expect("checked").source();
+            conds.push(self.keyset_cond(&keys, &inner, c, false));
+        }
+        if before {
+            let c = self.arg(sel, "before").expect("checked").source();
+            conds.push(self.keyset_cond(&keys, &inner, c, true));
+        }
+        let n = self.arg_param(sel, if backward { "last" } else { "first" }, ParamType::Int8, Check::Limit);
+        let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+        let p = self.next_alias("p");
+        let row = Src::Row { alias: p.clone(), rel };
+        let fetch_order = OrderKey::render(&keys, &inner, backward);
+        let page_order = format!("{p}.__rn{}", if backward { " DESC" } else { "" });
+        let in_page = format!("{p}.__rn <= {n}");
+
+        let mut aggregates = vec![format!("count(*) AS fetched"), format!(
+            "coalesce(jsonb_agg(to_jsonb({}) ORDER BY {page_order}) FILTER (WHERE {in_page}), '[]'::jsonb) AS cursors",
+            Self::cursor_expr(&keys, &row)
+        )];
+        let pg = self.next_alias("pg");
+        let mut pairs = Vec::new();
+        for (i, child) in sel.children.iter().enumerate() {
+            let expr = match child.name.as_str() {
+                "__typename" => quote_literal(&conn.name),
+                "edges" => {
+                    let edge = self.edge(child, node, &keys, &row);
+                    aggregates.push(format!("coalesce(jsonb_agg({edge} ORDER BY {page_order}) FILTER (WHERE {in_page}), '[]'::jsonb) AS c{i}"));
+                    format!("{pg}.c{i}")
+                }
+                "pageInfo" => {
+                    let more = format!("{pg}.fetched > {n}");
+                    let (has_next, has_prev) = if backward {
+                        (self.beyond_cursor(sel, "before", &keys, node, rel, false), more)
+                    } else {
+                        (more, self.beyond_cursor(sel, "after", &keys, node, rel, true))
+                    };
+                    let info: Vec<(String, String)> = child
+                        .children
+                        .iter()
+                        .map(|f| {
+                            let e = match f.name.as_str() {
+                                "hasNextPage" => has_next.clone(),
+                                "hasPreviousPage" => has_prev.clone(),
+                                "startCursor" => format!("{pg}.cursors->0"),
+                                "endCursor" => format!("{pg}.cursors->-1"),
+                                _ => quote_literal(crate::generate::PAGE_INFO),
+                            };
+                            (f.key.clone(), e)
+                        })
+                        .collect();
+                    build_object(&info)
+                }
+                _ => {
+                    // totalCount: its own count over the filter, only when selected.
+                    let c = self.next_alias("v");
+                    let csrc = Src::Row { alias: c.clone(), rel };
+                    let cond = match self.arg(sel, "where") {
+                        Some(w) => self.where_cond(node, &csrc, w, "where"),
+                        None => None,
+                    };
+                    let w = cond.map(|c| format!(" WHERE {c}")).unwrap_or_default();
+                    format!("(SELECT count(*) FROM {} {c}{w})", rel.qualified())
+                }
+            };
+            pairs.push((child.key.clone(), expr));
+        }
+        format!(
+            "(SELECT {} FROM (SELECT {} FROM (SELECT {v}.*, row_number() OVER (ORDER BY {fetch_order}) AS __rn FROM {} {v}{where_sql} ORDER BY {fetch_order} LIMIT {n} + 1) {p}) {pg})",
+            build_object(&pairs),
+            aggregates.join(", "),
+            rel.qualified()
+        )
+    }
+
+    fn edge(&mut self, sel: &Selected, node: &'s ObjectType, keys: &[OrderKey], row: &Src<'s>) -> String {
+        let pairs: Vec<(String, String)> = sel
+            .children
+            .iter()
+            .map(|f| {
+                let e = match f.name.as_str() {
+                    "cursor" => Self::cursor_expr(keys, row),
+                    "node" => self.project(node, row, &f.children),
+                    _ => quote_literal(&format!("{}Edge", node.name)),
+                };
+                (f.key.clone(), e)
+            })
+            .collect();
+        build_object(&pairs)
+    }
+
+    /// Whether rows exist on the far side of the `arg` cursor (at it, or beyond it walking back when
+    /// `backward`): `hasPreviousPage` after `after`, `hasNextPage` before `before`. False without one.
+    fn beyond_cursor(&mut self, sel: &Selected, arg: &str, keys: &[OrderKey], node: &'s ObjectType, rel: &'s Relation, backward: bool) -> String {
+        let Some(cursor) = self.arg(sel, arg).filter(|v| !v.is_null(self)).map(|v| v.source()) else {
+            return "false".into();
+        };
+        let x = self.next_alias("v");
+        let src = Src::Row { alias: x.clone(), rel };
+        let mut conds = Vec::new();
+        if let Some(w) = self.arg(sel, "where") {
+            conds.extend(self.where_cond(node, &src, w, "where"));
+        }
+        let strictly = self.keyset_cond(keys, &src, cursor.clone(), backward);
+        // The cursor's own row counts too: it is not on this page.
+        let at = self.keyset_equal(keys, &src, cursor);
+        conds.push(format!("({strictly} OR {at})"));
+        format!("EXISTS (SELECT 1 FROM {} {x} WHERE {})", rel.qualified(), conds.join(" AND "))
+    }
+
+    fn keyset_equal(&mut self, keys: &[OrderKey], src: &Src<'_>, cursor: super::ParamSource) -> String {
+        let count = keys.len();
+        let parts: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(index, k)| {
+                let (e, cast) = k.expr(src);
+                let p = self.param(super::ParamSource::CursorPart { cursor: Box::new(cursor.clone()), index, count }, ParamType::Text, Check::None, "cursor");
+                format!("{e} IS NOT DISTINCT FROM {p}::{cast}")
+            })
+            .collect();
+        format!("({})", parts.join(" AND "))
+    }
+}

@@ -1,0 +1,285 @@
+//! The planner: collected fields → ONE SQL statement in which Postgres builds the whole response
+//! JSONB. Identifiers come only from the bound schema and are quoted; values only travel as `$n`.
+//! Submodules: `select` (projections, lists, relations), `filter` (`where`), `order` (`orderBy`,
+//! keyset conditions), `connection` (Relay), `bind` (parameter values at execution).
+mod bind;
+mod connection;
+mod filter;
+mod order;
+mod select;
+mod value;
+
+use std::fmt::Write;
+
+use serde_json::Value as Json;
+
+pub use bind::bind;
+use value::Val;
+
+use crate::collect::Selected;
+use crate::document::Value;
+use crate::error::GqlError;
+use crate::names::quote_literal;
+use crate::schema::{Relation, Schema};
+use crate::variables::Variables;
+
+/// `jsonb_build_object` takes at most 100 arguments; larger objects are concatenated with `||`.
+const MAX_PAIRS_PER_CALL: usize = 50;
+
+/// Page-size settings (`fraiseql.default_limit`, `fraiseql.max_limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub default_limit: i64,
+    pub max_limit: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { default_limit: 100, max_limit: 1000 }
+    }
+}
+
+/// The SQL type a parameter is sent as; the SQL text casts it where needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamType {
+    Int8,
+    Text,
+    TextArray,
+}
+
+/// Where a parameter's value comes from at execution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamSource {
+    /// A value of the document: a literal, or a variable (possibly inside a list).
+    Ast(Value),
+    /// A value read from a variable while planning (the plan then is not reused).
+    Json(Json),
+    /// Element `index` of the `count` sort-key values encoded in a cursor.
+    CursorPart { cursor: Box<ParamSource>, index: usize, count: usize },
+}
+
+/// What a value must satisfy before it reaches SQL; a failure is a field error and the field is null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    None,
+    /// A filter operand: `null` is refused (use `isnull`).
+    NotNull,
+    /// A page size: null takes the default; negative or above the maximum is refused.
+    Limit,
+    NonNegative,
+    Uuid,
+    Integer,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub ty: ParamType,
+    pub source: ParamSource,
+    pub check: Check,
+    /// The root field the value belongs to (its response key), for the error's `path`.
+    pub root_key: String,
+    /// What the value is, for error messages: `argument "limit"`, `filter "name.eq"`.
+    pub what: String,
+}
+
+/// A compiled operation: deterministic SQL text and the parameters it expects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub sql: String,
+    pub params: Vec<Param>,
+    /// True when planning read variable values (a filter object passed as a variable, `@skip($x)`):
+    /// the plan is then only valid for those values and must not be reused.
+    pub dynamic: bool,
+    /// Field errors found while planning; their fields are null in the SQL.
+    pub errors: Vec<GqlError>,
+}
+
+/// A parameter's runtime value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Null,
+    Int8(i64),
+    Text(String),
+    TextArray(Vec<Option<String>>),
+}
+
+/// Where an object's fields are read from.
+#[derive(Debug, Clone)]
+pub(crate) enum Src<'s> {
+    /// A row of a view: its real columns by name, its document in `alias.data`.
+    Row { alias: String, rel: &'s Relation },
+    /// A JSONB expression holding the document.
+    Doc(String),
+}
+
+impl Src<'_> {
+    /// The JSONB document.
+    pub(crate) fn doc(&self) -> String {
+        match self {
+            Src::Row { alias, .. } => format!("{alias}.data"),
+            Src::Doc(e) => e.clone(),
+        }
+    }
+
+    /// A real column of that name (never `data`), with its SQL type.
+    pub(crate) fn column(&self, key: &str) -> Option<(String, String)> {
+        match self {
+            Src::Row { alias, rel } if key != "data" => {
+                rel.column_type(key).map(|t| (format!("{alias}.{}", crate::names::quote_ident(key)), t.to_string()))
+            }
+            _ => None,
+        }
+    }
+}
+
+pub(crate) struct Planner<'s> {
+    pub(crate) schema: &'s Schema,
+    pub(crate) vars: &'s Variables,
+    pub(crate) params: Vec<Param>,
+    pub(crate) depth: usize,
+    pub(crate) dynamic: bool,
+    pub(crate) errors: Vec<GqlError>,
+    /// The response key of the root field being planned.
+    pub(crate) root_key: String,
+}
+
+impl<'s> Planner<'s> {
+    pub(crate) fn param(&mut self, source: ParamSource, ty: ParamType, check: Check, what: impl Into<String>) -> String {
+        self.params.push(Param { ty, source, check, root_key: self.root_key.clone(), what: what.into() });
+        format!("${}", self.params.len())
+    }
+
+    /// The value of argument `name` of `sel`, if given.
+    pub(crate) fn arg<'a>(&self, sel: &'a Selected, name: &str) -> Option<Val<'a>>
+    where
+        's: 'a,
+    {
+        sel.arguments.iter().find(|(n, _)| n == name).map(|(_, v)| Val::Ast(v))
+    }
+
+    /// A parameter for an argument (null when absent).
+    pub(crate) fn arg_param(&mut self, sel: &Selected, name: &str, ty: ParamType, check: Check) -> String {
+        let source = match self.arg(sel, name) {
+            Some(v) => v.source(),
+            None => ParamSource::Ast(Value::Null),
+        };
+        self.param(source, ty, check, format!("argument \"{name}\""))
+    }
+
+    /// A planning problem in the current root field: the field becomes null.
+    pub(crate) fn field_error(&mut self, message: String) {
+        let path = vec![Json::String(self.root_key.clone())];
+        self.errors.push(GqlError::new(crate::error::code::BAD_INPUT, message).with_path(path));
+    }
+
+    pub(crate) fn next_alias(&mut self, prefix: &str) -> String {
+        self.depth += 1;
+        format!("{prefix}{}", self.depth)
+    }
+}
+
+/// Compiles the root selection of a query operation.
+pub fn plan_query(schema: &Schema, root: &[Selected], vars: &Variables, directives_dynamic: bool) -> Plan {
+    let mut p = Planner { schema, vars, params: Vec::new(), depth: 0, dynamic: directives_dynamic, errors: Vec::new(), root_key: String::new() };
+    let mut pairs = Vec::with_capacity(root.len());
+    for sel in root {
+        p.root_key = sel.key.clone();
+        let errors_before = p.errors.len();
+        let expr = p.root_field(sel);
+        let expr = if p.errors.len() > errors_before { "NULL::jsonb".to_string() } else { expr };
+        pairs.push((sel.key.clone(), expr));
+    }
+    let sql = format!("SELECT jsonb_build_object('data', {})", build_object(&pairs));
+    Plan { sql, params: p.params, dynamic: p.dynamic, errors: p.errors }
+}
+
+/// `jsonb_build_object('k', v, …)`, chunked to respect the function-argument limit.
+pub(crate) fn build_object(pairs: &[(String, String)]) -> String {
+    if pairs.is_empty() {
+        return "'{}'::jsonb".to_string();
+    }
+    let chunks: Vec<String> = pairs
+        .chunks(MAX_PAIRS_PER_CALL)
+        .map(|chunk| {
+            let mut s = String::from("jsonb_build_object(");
+            for (i, (k, v)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                let _ = write!(s, "{}, {v}", quote_literal(k));
+            }
+            s.push(')');
+            s
+        })
+        .collect();
+    chunks.join(" || ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::schema::Catalog;
+
+    fn blog() -> Schema {
+        let mut s = Schema::parse(
+            r#"type User @view(name: "v_user") { id: ID! name: String! }
+               type Post @view(name: "v_post") { title: String! author: User tags: [Tag!]! }
+               type Tag { label: String! }
+               type Query { users: [User!]! post(id: ID!): Post }"#,
+        )
+        .unwrap();
+        let mut cat = Catalog::default();
+        for v in ["v_user", "v_post"] {
+            let cols = BTreeMap::from([("id".to_string(), "uuid".to_string()), ("data".to_string(), "jsonb".to_string())]);
+            cat.relations.insert(v.into(), Some(Relation { schema: "public".into(), name: v.into(), columns: cols }));
+        }
+        s.bind(&cat).unwrap();
+        s
+    }
+
+    #[test]
+    fn list_field_sql_is_one_statement_with_parameters() {
+        let c = crate::compile(&blog(), "{ users(limit: 2) { id who: name } }", None, None, &Limits::default()).unwrap();
+        assert_eq!(
+            c.plan.sql,
+            "SELECT jsonb_build_object('data', jsonb_build_object('users', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t2.data->'id', 'who', t2.data->'name') ORDER BY t2.\"id\"), '[]'::jsonb) FROM (SELECT * FROM \"public\".\"v_user\" v1 ORDER BY v1.\"id\" LIMIT $1 OFFSET $2) t2)))"
+        );
+        assert_eq!(c.values, vec![ParamValue::Int8(2), ParamValue::Null]);
+    }
+
+    #[test]
+    fn by_id_with_embedded_object_and_list() {
+        let c = crate::compile(&blog(), "query ($id: ID!) { post(id: $id) { author { name } tags { label } } }", None, Some(&serde_json::json!({"id": "00000000-0000-0000-0000-000000000001"})), &Limits::default()).unwrap();
+        assert_eq!(
+            c.plan.sql,
+            "SELECT jsonb_build_object('data', jsonb_build_object('post', (SELECT jsonb_build_object('author', CASE WHEN jsonb_typeof(t1.data->'author') = 'object' THEN jsonb_build_object('name', t1.data->'author'->'name') END, 'tags', CASE WHEN jsonb_typeof(t1.data->'tags') = 'array' THEN coalesce((SELECT jsonb_agg(CASE WHEN jsonb_typeof(e2) = 'object' THEN jsonb_build_object('label', e2->'label') END ORDER BY o2) FROM jsonb_array_elements(t1.data->'tags') WITH ORDINALITY AS a2(e2, o2)), '[]'::jsonb) END) FROM \"public\".\"v_post\" t1 WHERE t1.\"id\" = $1::uuid LIMIT 1)))"
+        );
+        assert_eq!(c.values, vec![ParamValue::Text("00000000-0000-0000-0000-000000000001".into())]);
+    }
+
+    #[test]
+    fn sql_text_does_not_depend_on_values() {
+        let s = blog();
+        let a = crate::compile(&s, "query ($n: Int) { users(limit: $n) { name } }", None, Some(&serde_json::json!({"n": 1})), &Limits::default()).unwrap();
+        let b = crate::compile(&s, "query ($n: Int) { users(limit: $n) { name } }", None, Some(&serde_json::json!({"n": 7})), &Limits::default()).unwrap();
+        assert_eq!(a.plan.sql, b.plan.sql);
+        assert_ne!(a.values, b.values);
+    }
+
+    #[test]
+    fn malformed_uuid_becomes_a_field_error() {
+        let c = crate::compile(&blog(), "{ post(id: \"x' OR 1=1\") { title } }", None, None, &Limits::default()).unwrap();
+        assert_eq!(c.values, vec![ParamValue::Null]);
+        assert_eq!(c.field_errors[0].path, vec![serde_json::json!("post")]);
+    }
+
+    #[test]
+    fn many_fields_are_chunked_under_the_argument_limit() {
+        let pairs: Vec<(String, String)> = (0..120).map(|i| (format!("k{i}"), "1".to_string())).collect();
+        let sql = build_object(&pairs);
+        assert_eq!(sql.matches("jsonb_build_object(").count(), 3);
+        assert_eq!(sql.matches(" || ").count(), 2);
+    }
+}

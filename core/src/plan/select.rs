@@ -1,0 +1,165 @@
+//! Projections and row sources: root fields, lists of view rows, single rows by id, embedded
+//! objects and lists inside `data`, and `@relation` joins — all inside the one statement.
+use super::order::OrderKey;
+use super::{build_object, Check, ParamType, Planner, Src};
+use crate::collect::Selected;
+use crate::names::{quote_ident, quote_literal};
+use crate::schema::{FieldDef, Kind, ObjectRole, ObjectType, Relation, RootKind};
+
+impl<'s> Planner<'s> {
+    pub(crate) fn root_field(&mut self, sel: &Selected) -> String {
+        let schema = self.schema;
+        if sel.name == "__typename" {
+            return quote_literal(&schema.query_type);
+        }
+        let def = schema.query().field(&sel.name).expect("validated root field");
+        let returned = &schema.types[def.ty.named()];
+        let node = match &returned.role {
+            ObjectRole::Connection { node } => &schema.types[node],
+            _ => returned,
+        };
+        let rel = def
+            .source
+            .as_ref()
+            .and_then(|s| s.relation.as_ref())
+            .or_else(|| node.relation())
+            .expect("bound schema: root fields read a relation");
+        match def.root.expect("root fields have a kind") {
+            RootKind::List => self.list_query(sel, node, rel, None),
+            RootKind::ById => self.by_id(sel, node, rel),
+            RootKind::Connection => self.connection(sel, returned, node, rel),
+        }
+    }
+
+    /// `(SELECT jsonb_agg(…) FROM (SELECT * FROM rel WHERE … ORDER BY … LIMIT … OFFSET …) t)`.
+    /// `join` is (remote column, local expression) for a one-to-many `@relation`.
+    pub(crate) fn list_query(&mut self, sel: &Selected, ty: &'s ObjectType, rel: &'s Relation, join: Option<(String, String)>) -> String {
+        let v = self.next_alias("v");
+        let t = self.next_alias("t");
+        let inner = Src::Row { alias: v.clone(), rel };
+        let mut conds = Vec::new();
+        if let Some((remote, local)) = &join {
+            conds.push(format!("{v}.{} = {local}", quote_ident(remote)));
+        }
+        if let Some(w) = self.arg(sel, "where") {
+            if let Some(c) = self.where_cond(ty, &inner, w, "where") {
+                conds.push(c);
+            }
+        }
+        let mut keys = self.order_keys(ty, sel);
+        keys.push(OrderKey::id());
+        let limit = self.arg_param(sel, "limit", ParamType::Int8, Check::Limit);
+        let offset = self.arg_param(sel, "offset", ParamType::Int8, Check::NonNegative);
+        let outer = Src::Row { alias: t.clone(), rel };
+        let proj = self.project(ty, &outer, &sel.children);
+        let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+        format!(
+            "(SELECT coalesce(jsonb_agg({proj} ORDER BY {}), '[]'::jsonb) FROM (SELECT * FROM {} {v}{where_sql} ORDER BY {} LIMIT {limit} OFFSET {offset}) {t})",
+            OrderKey::render_all(&keys, &outer),
+            rel.qualified(),
+            OrderKey::render_all(&keys, &inner),
+        )
+    }
+
+    fn by_id(&mut self, sel: &Selected, ty: &'s ObjectType, rel: &'s Relation) -> String {
+        let t = self.next_alias("t");
+        let src = Src::Row { alias: t.clone(), rel };
+        let cond = match rel.column_type("id") {
+            Some(col_ty) => {
+                let check = match col_ty {
+                    "uuid" => Check::Uuid,
+                    "integer" | "bigint" | "smallint" => Check::Integer,
+                    _ => Check::None,
+                };
+                let p = self.arg_param(sel, "id", ParamType::Text, check);
+                format!("{t}.\"id\" = {p}::{col_ty}")
+            }
+            None => {
+                let p = self.arg_param(sel, "id", ParamType::Text, Check::None);
+                format!("{t}.data->>'id' = {p}")
+            }
+        };
+        let proj = self.project(ty, &src, &sel.children);
+        format!("(SELECT {proj} FROM {} {t} WHERE {cond} LIMIT 1)", rel.qualified())
+    }
+
+    /// `jsonb_build_object` of exactly the selected fields of `ty`, read from `src`.
+    pub(crate) fn project(&mut self, ty: &'s ObjectType, src: &Src<'s>, selection: &[Selected]) -> String {
+        let mut pairs = Vec::with_capacity(selection.len());
+        for sel in selection {
+            let expr = if sel.name == "__typename" {
+                quote_literal(&ty.name)
+            } else {
+                let def = ty.field(&sel.name).expect("validated field");
+                self.field_value(def, src, sel)
+            };
+            pairs.push((sel.key.clone(), expr));
+        }
+        build_object(&pairs)
+    }
+
+    fn field_value(&mut self, def: &'s FieldDef, src: &Src<'s>, sel: &Selected) -> String {
+        let schema = self.schema;
+        let value = format!("{}->{}", src.doc(), quote_literal(&def.key));
+        match schema.kind(def.ty.named()) {
+            Some(Kind::Object(child)) if def.relation.is_some() => self.relation_value(def, child, src, sel),
+            Some(Kind::Object(child)) if def.ty.is_list() => self.embedded_list(child, &value, sel),
+            Some(Kind::Object(child)) => {
+                let proj = self.project(child, &Src::Doc(value.clone()), &sel.children);
+                format!("CASE WHEN jsonb_typeof({value}) = 'object' THEN {proj} END")
+            }
+            _ => value,
+        }
+    }
+
+    /// A list embedded in the parent's document; `where`, `orderBy`, `limit`, `offset` apply to its elements.
+    fn embedded_list(&mut self, child: &'s ObjectType, value: &str, sel: &Selected) -> String {
+        let n = self.depth + 1;
+        self.depth = n;
+        let (e, o) = (format!("e{n}"), format!("o{n}"));
+        let elements = format!("jsonb_array_elements({value}) WITH ORDINALITY AS a{n}({e}, {o})");
+        let item_src = Src::Doc(e.clone());
+        let has_args = ["where", "orderBy", "limit", "offset"].iter().any(|a| self.arg(sel, a).is_some());
+        let proj = self.project(child, &item_src, &sel.children);
+        let item = format!("CASE WHEN jsonb_typeof({e}) = 'object' THEN {proj} END");
+        if !has_args {
+            return format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT jsonb_agg({item} ORDER BY {o}) FROM {elements}), '[]'::jsonb) END");
+        }
+        let cond = match self.arg(sel, "where") {
+            Some(w) => self.where_cond(child, &item_src, w, "where").unwrap_or_else(|| "TRUE".into()),
+            None => "TRUE".into(),
+        };
+        let keys = self.order_keys(child, sel);
+        let mut order = OrderKey::render_all(&keys, &item_src);
+        if !order.is_empty() {
+            order.push_str(", ");
+        }
+        order.push_str(&o);
+        let limit = self.arg_param(sel, "limit", ParamType::Int8, Check::NonNegative);
+        let offset = self.arg_param(sel, "offset", ParamType::Int8, Check::NonNegative);
+        format!(
+            "CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT jsonb_agg({item} ORDER BY {order}) FROM (SELECT {e}, {o} FROM {elements} WHERE {cond} ORDER BY {order} LIMIT {limit} OFFSET {offset}) s{n}), '[]'::jsonb) END"
+        )
+    }
+
+    /// The local side of a relation join: a real column, or the JSONB key cast to the remote column's type.
+    pub(crate) fn join_local(src: &Src<'_>, local: &str, remote_type: &str) -> String {
+        match src.column(local) {
+            Some((col, _)) => col,
+            None => format!("({}->>{})::{remote_type}", src.doc(), quote_literal(local)),
+        }
+    }
+
+    fn relation_value(&mut self, def: &'s FieldDef, child: &'s ObjectType, src: &Src<'s>, sel: &Selected) -> String {
+        let rd = def.relation.as_ref().expect("checked by caller");
+        let rel = rd.source.relation.as_ref().expect("bound schema: relations have a view");
+        let remote_type = rel.column_type(&rd.remote).expect("bound schema: the remote column exists");
+        let local = Self::join_local(src, &rd.local, remote_type);
+        if def.ty.is_list() {
+            return self.list_query(sel, child, rel, Some((rd.remote.clone(), local)));
+        }
+        let r = self.next_alias("r");
+        let proj = self.project(child, &Src::Row { alias: r.clone(), rel }, &sel.children);
+        format!("(SELECT {proj} FROM {} {r} WHERE {r}.{} = {local} LIMIT 1)", rel.qualified(), quote_ident(&rd.remote))
+    }
+}

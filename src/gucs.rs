@@ -1,0 +1,37 @@
+//! fraiseql's settings (`fraiseql.*`), each with the reason for its default. The prefix is
+//! reserved, so a misspelt `SET fraiseql.max_limt = …` fails instead of silently doing nothing.
+use std::ffi::CStr;
+
+use fraiseql_core::Limits;
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
+
+/// Rows a list returns when the query gives no `limit`/`first`: enough for a page, small enough
+/// that a forgotten limit cannot dump a table.
+static DEFAULT_LIMIT: GucSetting<i32> = GucSetting::<i32>::new(100);
+/// The largest page a client may ask for. Superuser-only: it is a safety limit, not a preference.
+static MAX_LIMIT: GucSetting<i32> = GucSetting::<i32>::new(1000);
+/// Entries in each per-backend cache (parsed documents, plans, prepared statements); 0 disables.
+static PLAN_CACHE_SIZE: GucSetting<i32> = GucSetting::<i32>::new(256);
+/// The schema `execute` answers with (see `fraiseql.load_schema(sdl, name)`).
+static SCHEMA: GucSetting<Option<std::ffi::CString>> = GucSetting::<Option<std::ffi::CString>>::new(Some(c"default"));
+
+pub fn init() {
+    GucRegistry::define_int_guc(c"fraiseql.default_limit", c"Rows returned by a list without limit/first.", c"", &DEFAULT_LIMIT, 0, i32::MAX, GucContext::Userset, GucFlags::default());
+    GucRegistry::define_int_guc(c"fraiseql.max_limit", c"Largest limit/first a query may ask for.", c"", &MAX_LIMIT, 1, i32::MAX, GucContext::Suset, GucFlags::default());
+    GucRegistry::define_int_guc(c"fraiseql.plan_cache_size", c"Entries in each per-backend query cache (0 disables).", c"", &PLAN_CACHE_SIZE, 0, 100_000, GucContext::Userset, GucFlags::default());
+    GucRegistry::define_string_guc(c"fraiseql.schema", c"Name of the loaded schema that execute() answers with.", c"", &SCHEMA, GucContext::Userset, GucFlags::default());
+    // SAFETY: called from _PG_init with a static, NUL-terminated prefix.
+    unsafe { pgrx::pg_sys::MarkGUCPrefixReserved(c"fraiseql".as_ptr()) };
+}
+
+pub fn limits() -> Limits {
+    Limits { default_limit: i64::from(DEFAULT_LIMIT.get()), max_limit: i64::from(MAX_LIMIT.get()) }
+}
+
+pub fn plan_cache_size() -> usize {
+    usize::try_from(PLAN_CACHE_SIZE.get()).unwrap_or(0)
+}
+
+pub fn schema_name() -> String {
+    SCHEMA.get().as_deref().map(CStr::to_string_lossy).map(|s| s.into_owned()).unwrap_or_else(|| "default".into())
+}
