@@ -9,7 +9,7 @@ use std::rc::Rc;
 use fraiseql_core::Plan;
 
 use crate::jsonb::RawJsonb;
-use crate::{cache, catalog, executor, gucs, store};
+use crate::{cache, catalog, claims, executor, gucs, store};
 
 /// Checks SDL against the database and stores it as the new active version of schema `name`.
 #[pg_extern(volatile, parallel_unsafe)]
@@ -21,6 +21,9 @@ fn load_schema(sdl: &str, name: default!(&str, "'default'")) -> i64 {
     let cat = catalog::describe(&schema.views());
     if let Err(errors) = schema.bind(&cat) {
         crate::errors::schema_rejected(&errors);
+    }
+    for w in catalog::rls_warnings(&cat) {
+        warning!("fraiseql: {w}");
     }
     store::save(name, schema, &cat)
 }
@@ -76,6 +79,7 @@ fn prepare(query: Option<&str>, variables: Option<&serde_json::Value>, operation
     let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
         return Err(one(GqlError::new(code::BAD_INPUT, "No query document supplied: pass the GraphQL text as \"query\".")));
     };
+    claims::apply();
     let name = gucs::schema_name();
     let (schema, generation) = match store::active(&name) {
         Ok(s) => s,

@@ -130,7 +130,7 @@ pub fn explain(plan: &Plan, values: &[ParamValue], analyze: bool) -> serde_json:
     Spi::connect(|_client| {
         // SAFETY: connected to SPI by Spi::connect; arrays have one entry per parameter.
         unsafe {
-            let rc = pg_sys::SPI_execute_with_args(sql.as_ptr(), types.len() as i32, types.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_ptr(), !analyze, 0);
+            let rc = pg_sys::SPI_execute_with_args(sql.as_ptr(), types.len() as i32, types.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_ptr(), false, 0);
             if rc < 0 || pg_sys::SPI_processed < 1 {
                 error!("fraiseql: EXPLAIN failed (SPI code {rc})");
             }

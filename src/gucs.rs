@@ -15,11 +15,16 @@ static PLAN_CACHE_SIZE: GucSetting<i32> = GucSetting::<i32>::new(256);
 /// The schema `execute` answers with (see `fraiseql.load_schema(sdl, name)`).
 static SCHEMA: GucSetting<Option<std::ffi::CString>> = GucSetting::<Option<std::ffi::CString>>::new(Some(c"default"));
 
+/// JWT claims (from PostgREST's `request.jwt.claims`) copied to settings for each call, as
+/// `claim=setting,…`. Superuser-only: it decides which settings RLS policies can trust.
+static CLAIMS_MAP: GucSetting<Option<std::ffi::CString>> = GucSetting::<Option<std::ffi::CString>>::new(Some(c"tenant_id=app.tenant_id,sub=app.user_id"));
+
 pub fn init() {
     GucRegistry::define_int_guc(c"fraiseql.default_limit", c"Rows returned by a list without limit/first.", c"", &DEFAULT_LIMIT, 0, i32::MAX, GucContext::Userset, GucFlags::default());
     GucRegistry::define_int_guc(c"fraiseql.max_limit", c"Largest limit/first a query may ask for.", c"", &MAX_LIMIT, 1, i32::MAX, GucContext::Suset, GucFlags::default());
     GucRegistry::define_int_guc(c"fraiseql.plan_cache_size", c"Entries in each per-backend query cache (0 disables).", c"", &PLAN_CACHE_SIZE, 0, 100_000, GucContext::Userset, GucFlags::default());
     GucRegistry::define_string_guc(c"fraiseql.schema", c"Name of the loaded schema that execute() answers with.", c"", &SCHEMA, GucContext::Userset, GucFlags::default());
+    GucRegistry::define_string_guc(c"fraiseql.claims_map", c"JWT claims copied to settings per call (claim=setting,...).", c"", &CLAIMS_MAP, GucContext::Suset, GucFlags::default());
     // SAFETY: called from _PG_init with a static, NUL-terminated prefix.
     unsafe { pgrx::pg_sys::MarkGUCPrefixReserved(c"fraiseql".as_ptr()) };
 }
@@ -34,4 +39,8 @@ pub fn plan_cache_size() -> usize {
 
 pub fn schema_name() -> String {
     SCHEMA.get().as_deref().map(CStr::to_string_lossy).map(|s| s.into_owned()).unwrap_or_else(|| "default".into())
+}
+
+pub fn claims_map() -> String {
+    CLAIMS_MAP.get().as_deref().map(CStr::to_string_lossy).map(|s| s.into_owned()).unwrap_or_default()
 }

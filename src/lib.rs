@@ -5,6 +5,7 @@ use pgrx::prelude::*;
 mod api;
 mod cache;
 mod catalog;
+mod claims;
 mod errors;
 mod executor;
 mod gucs;

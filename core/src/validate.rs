@@ -310,7 +310,10 @@ fn check_value<'a>(ctx: &mut Ctx<'a>, value: &Value, ty: &TypeRef, has_default: 
             let Some(Kind::Input(input)) = ctx.schema.kind(ty.named()) else { unreachable!("matched above") };
             for (name, v) in fields {
                 match input.field(name) {
-                    Some(f) => check_value(ctx, v, &f.ty, false, loc, scope, &format!("{what} at \"{name}\"")),
+                    Some(f) => {
+                        let inner = if what.contains(" at ") { format!("{what}.{name}") } else { format!("{what} at {name}") };
+                        check_value(ctx, v, &f.ty, false, loc, scope, &inner)
+                    }
                     None => {
                         let hint = did_you_mean(name, input.fields.iter().map(|f| f.name.as_str()));
                         ctx.errors.push(verr(format!("Field \"{name}\" is not defined by type \"{}\".{hint}", input.name), loc));

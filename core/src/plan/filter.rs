@@ -130,16 +130,17 @@ impl<'s> Planner<'s> {
             let what = format!("filter {here}");
             let (expr, cast) = leaf_expr(src, &key, &scalar);
             let column = src.column(&def.key);
+            // A JSON null inside the document means "no value", exactly like SQL NULL in a column.
             let jsonb = match &column {
                 Some((col, ty)) if ty == "jsonb" => col.clone(),
-                _ => format!("{}->{}", src.doc(), quote_literal(&def.key)),
+                _ => format!("nullif({}->{}, 'null'::jsonb)", src.doc(), quote_literal(&def.key)),
             };
             let one = |p: &mut Self| p.param(operand.source(), ParamType::Text, Check::NotNull, what.clone());
             let cond = match op.as_str() {
                 "isnull" => {
                     let test = match &column {
                         Some((col, _)) => format!("{col} IS NULL"),
-                        None => format!("coalesce(jsonb_typeof({jsonb}), 'null') = 'null'"),
+                        None => format!("{jsonb} IS NULL"),
                     };
                     let p = one(self);
                     format!("(({test}) = {p}::boolean)")
