@@ -61,28 +61,30 @@ fn candidates() -> Vec<String> {
 }
 
 /// Warnings for views that would silently bypass Row-Level Security: a view without
-/// `security_invoker` reads its tables as the view's owner, so their RLS policies see the owner.
+/// `security_invoker` (the bound view, or any view it reads) reads the tables it names directly as
+/// the view's owner, so their RLS policies see the owner, not the caller.
 pub fn rls_warnings(catalog: &Catalog) -> Vec<String> {
     let mut out = Vec::new();
     for rel in catalog.relations.values().flatten() {
         let qualified = rel.qualified();
         let tables: Vec<String> = Spi::connect(|client| {
             let Ok(rows) = client.select(
-                "WITH RECURSIVE deps(oid) AS (
-                     SELECT d.refobjid FROM pg_rewrite r
-                       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
-                      WHERE r.ev_class = $1::regclass AND d.refobjid <> r.ev_class
+                "WITH RECURSIVE views(oid) AS (
+                     SELECT $1::regclass::oid
                      UNION
-                     SELECT d.refobjid FROM deps
-                       JOIN pg_class c ON c.oid = deps.oid AND c.relkind = 'v'
-                       JOIN pg_rewrite r ON r.ev_class = c.oid
+                     SELECT d.refobjid FROM views
+                       JOIN pg_rewrite r ON r.ev_class = views.oid
                        JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
-                      WHERE d.refobjid <> c.oid)
+                       JOIN pg_class c ON c.oid = d.refobjid AND c.relkind = 'v'
+                      WHERE d.refobjid <> views.oid)
                  SELECT DISTINCT t.oid::regclass::text
-                   FROM deps JOIN pg_class t ON t.oid = deps.oid AND t.relrowsecurity
-                  WHERE EXISTS (SELECT 1 FROM pg_class v WHERE v.oid = $1::regclass AND v.relkind = 'v'
-                                  AND NOT coalesce((SELECT option_value::boolean FROM pg_options_to_table(v.reloptions)
-                                                     WHERE option_name = 'security_invoker'), false))
+                   FROM views
+                   JOIN pg_class v ON v.oid = views.oid AND v.relkind = 'v'
+                   JOIN pg_rewrite r ON r.ev_class = v.oid
+                   JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+                   JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid AND t.relrowsecurity
+                  WHERE NOT coalesce((SELECT option_value::boolean FROM pg_options_to_table(v.reloptions)
+                                       WHERE option_name = 'security_invoker'), false)
                   ORDER BY 1",
                 None,
                 &[qualified.as_str().into()],
