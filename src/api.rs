@@ -28,6 +28,12 @@ fn load_schema(sdl: &str, name: default!(&str, "'default'")) -> i64 {
     store::save(name, schema, &cat)
 }
 
+/// Proposed SDL for the `v_`/`tv_` relations of a database schema, from their columns and documents.
+#[pg_extern(volatile, parallel_unsafe)]
+fn scaffold(schema: default!(&str, "'public'")) -> String {
+    fraiseql_core::scaffold::scaffold(&catalog::found(schema))
+}
+
 /// The SDL of the active version of schema `name`.
 #[pg_extern(stable, parallel_safe)]
 fn sdl(name: default!(&str, "'default'")) -> Option<String> {

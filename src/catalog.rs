@@ -102,3 +102,40 @@ pub fn rls_warnings(catalog: &Catalog) -> Vec<String> {
     }
     out
 }
+
+/// The `v_`/`tv_` relations of `schema` with a `data jsonb` column, their columns and a sample of
+/// their documents, for `fraiseql.scaffold`.
+pub fn found(schema: &str) -> Vec<fraiseql_core::scaffold::Found> {
+    let names: Vec<(String, bool)> = Spi::connect(|client| {
+        let Ok(rows) = client.select(
+            "SELECT c.relname::text,
+                    c.relkind = 'v' AND NOT coalesce((SELECT option_value::boolean FROM pg_options_to_table(c.reloptions)
+                                                      WHERE option_name = 'security_invoker'), false)
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = $1 AND c.relkind IN ('r', 'v', 'm', 'p')
+                AND (c.relname LIKE 'v\\_%' OR c.relname LIKE 'tv\\_%')
+                AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'data'
+                               AND a.atttypid = 'jsonb'::regtype AND NOT a.attisdropped)
+              ORDER BY 1",
+            None,
+            &[schema.into()],
+        ) else {
+            return vec![];
+        };
+        rows.filter_map(|r| Some((r.get::<String>(1).ok()??, r.get::<bool>(2).ok()??))).collect()
+    });
+    names
+        .into_iter()
+        .filter_map(|(name, owner_view)| {
+            let qualified = format!("{}.{}", fraiseql_core::names::quote_ident(schema), fraiseql_core::names::quote_ident(&name));
+            let rel = relation(&qualified)?;
+            let samples: Vec<serde_json::Value> = Spi::connect(|client| {
+                let Ok(rows) = client.select(&format!("SELECT data::text FROM {qualified} LIMIT 20"), None, &[]) else { return vec![] };
+                rows.filter_map(|r| r.get::<String>(1).ok().flatten()).filter_map(|t| serde_json::from_str(&t).ok()).collect()
+            });
+            let mut columns = rel.columns;
+            columns.remove("data");
+            Some(fraiseql_core::scaffold::Found { name, schema: schema.to_string(), columns, samples, owner_view })
+        })
+        .collect()
+}

@@ -7,6 +7,7 @@ pub mod error;
 pub mod generate;
 pub mod names;
 pub mod plan;
+pub mod scaffold;
 pub mod schema;
 pub mod validate;
 pub mod variables;
