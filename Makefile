@@ -4,7 +4,7 @@ PGRX_TEST_DATA := $(CURDIR)/target/pgrx-test-data
 DEMO_DIR := $(CURDIR)/target/demo-data
 DEMO_PORT ?= 54330
 
-.PHONY: deps test test-core test-pg test-regress install install-release demo demo-stop bench clean
+.PHONY: deps test test-core test-pg test-regress install install-release demo demo-stop bench bench-stop clean
 
 deps:
 	@scripts/bootstrap.sh
@@ -30,6 +30,13 @@ test-regress: install
 
 demo: install-release
 	DEMO_DIR=$(DEMO_DIR) DEMO_PORT=$(DEMO_PORT) scripts/demo.sh
+
+## Benchmarks against the hand-written SQL floor (numbers, not a test); see docs/benchmarks.md.
+bench: install-release
+	bench/run.sh
+
+bench-stop:
+	scripts/cluster.sh stop $(CURDIR)/target/bench-data
 
 demo-stop:
 	scripts/cluster.sh stop $(DEMO_DIR)

@@ -180,6 +180,13 @@ fn reset_cache() {
     cache::reset();
 }
 
+/// The document, decompressed once: generated SQL reads a row's `data` through this so that a
+/// compressed (TOASTed) document is not decompressed again for every field read from it.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn _detoast(doc: RawJsonb) -> RawJsonb {
+    doc
+}
+
 /// Quotes an identifier with fraiseql's own rules (exposed so tests compare it with Postgres's).
 #[pg_extern(immutable, strict, parallel_safe)]
 fn _quote_ident(ident: &str) -> String {

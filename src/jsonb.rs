@@ -1,6 +1,6 @@
 //! `RawJsonb`: a jsonb Datum returned to Postgres untouched, so a response Postgres built is never
 //! re-serialised through serde on its way out (pgrx's `JsonB` would parse and re-print it).
-use pgrx::callconv::{BoxRet, FcInfo};
+use pgrx::callconv::{Arg, ArgAbi, BoxRet, FcInfo};
 use pgrx::datum::Datum;
 use pgrx::pgrx_sql_entity_graph::metadata::{
     ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable, TypeOrigin,
@@ -29,6 +29,26 @@ impl RawJsonb {
     pub fn to_json(&self) -> Json {
         // SAFETY: self.0 is a valid jsonb datum by construction.
         unsafe { JsonB::from_datum(self.0, false) }.map(|j| j.0).unwrap_or(Json::Null)
+    }
+}
+
+impl FromDatum for RawJsonb {
+    /// Detoasts (decompresses) the value once; the copy lives in the current memory context.
+    unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _: pg_sys::Oid) -> Option<Self> {
+        if is_null {
+            return None;
+        }
+        // SAFETY: a non-null jsonb argument is a valid varlena (possibly toasted).
+        let detoasted = unsafe { pg_sys::pg_detoast_datum(datum.cast_mut_ptr()) };
+        Some(RawJsonb(pg_sys::Datum::from(detoasted)))
+    }
+}
+
+// SAFETY: the argument is declared jsonb (see SqlTranslatable); unboxing only detoasts it.
+unsafe impl<'fcx> ArgAbi<'fcx> for RawJsonb {
+    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
+        let index = arg.index();
+        unsafe { arg.unbox_arg_using_from_datum() }.unwrap_or_else(|| panic!("argument {index} must not be null"))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Relay connections: `edges { cursor node }`, `pageInfo`, `totalCount` (counted only when
 //! selected), paged with keyset cursors over the full sort order (any `orderBy`, nulls included).
 use super::order::OrderKey;
-use super::{build_object, Check, ParamType, Planner, Src};
+use super::{build_object, fetched, Check, ParamType, Planner, Src};
 use crate::collect::Selected;
 use crate::names::quote_literal;
 use crate::schema::{ObjectType, Relation};
@@ -36,7 +36,7 @@ impl<'s> Planner<'s> {
         let n = self.arg_param(sel, if backward { "last" } else { "first" }, ParamType::Int8, Check::Limit);
         let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
         let p = self.next_alias("p");
-        let row = Src::Row { alias: p.clone(), rel };
+        let row = Src::Fetched { alias: p.clone(), rel };
         let fetch_order = OrderKey::render(&keys, &inner, backward);
         let page_order = format!("{p}.__rn{}", if backward { " DESC" } else { "" });
         let in_page = format!("{p}.__rn <= {n}");
@@ -93,10 +93,10 @@ impl<'s> Planner<'s> {
             pairs.push((child.key.clone(), expr));
         }
         format!(
-            "(SELECT {} FROM (SELECT {} FROM (SELECT {v}.*, row_number() OVER (ORDER BY {fetch_order}) AS __rn FROM {} {v}{where_sql} ORDER BY {fetch_order} LIMIT {n} + 1) {p}) {pg})",
+            "(SELECT {} FROM (SELECT {} FROM {}) {pg})",
             build_object(&pairs),
             aggregates.join(", "),
-            rel.qualified()
+            fetched(&format!("SELECT {v}.*, row_number() OVER (ORDER BY {fetch_order}) AS __rn FROM {} {v}{where_sql} ORDER BY {fetch_order} LIMIT {n} + 1", rel.qualified()), &p)
         )
     }
 

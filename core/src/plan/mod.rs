@@ -108,6 +108,9 @@ pub enum ParamValue {
 pub(crate) enum Src<'s> {
     /// A row of a view: its real columns by name, its document in `alias.data`.
     Row { alias: String, rel: &'s Relation },
+    /// A row read through [`fetched`]: like `Row`, with its document decompressed once, in
+    /// `<alias>d.__doc`, however many fields the projection reads from it.
+    Fetched { alias: String, rel: &'s Relation },
     /// A JSONB expression holding the document.
     Doc(String),
 }
@@ -117,6 +120,7 @@ impl Src<'_> {
     pub(crate) fn doc(&self) -> String {
         match self {
             Src::Row { alias, .. } => format!("{alias}.data"),
+            Src::Fetched { alias, .. } => format!("{alias}d.__doc"),
             Src::Doc(e) => e.clone(),
         }
     }
@@ -124,7 +128,7 @@ impl Src<'_> {
     /// A real column of that name (never `data`), with its SQL type.
     pub(crate) fn column(&self, key: &str) -> Option<(String, String)> {
         match self {
-            Src::Row { alias, rel } if key != "data" => {
+            Src::Row { alias, rel } | Src::Fetched { alias, rel } if key != "data" && key != "__doc" => {
                 rel.column_type(key).map(|t| (format!("{alias}.{}", crate::names::quote_ident(key)), t.to_string()))
             }
             _ => None,
@@ -176,6 +180,17 @@ impl<'s> Planner<'s> {
         self.depth += 1;
         format!("{prefix}{}", self.depth)
     }
+}
+
+/// `(<rows>) alias` joined with the row's document decompressed once (a compressed `data` would
+/// otherwise be decompressed for every field read). `OFFSET 0` keeps Postgres from inlining it.
+pub(crate) fn fetched(rows: &str, alias: &str) -> String {
+    format!("({rows}) {alias} {}", detoast_join(alias))
+}
+
+/// The lateral join that gives row `alias` its document, decompressed (or, for a view, computed) once.
+pub(crate) fn detoast_join(alias: &str) -> String {
+    format!("CROSS JOIN LATERAL (SELECT fraiseql._detoast({alias}.data) AS __doc OFFSET 0) {alias}d")
 }
 
 /// Compiles the root selection of a query operation.
@@ -244,7 +259,7 @@ mod tests {
         let c = crate::compile(&blog(), "{ users(limit: 2) { id who: name } }", None, None, &Limits::default()).unwrap();
         assert_eq!(
             c.plan.sql,
-            "SELECT jsonb_build_object('data', jsonb_build_object('users', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t2.data->'id', 'who', t2.data->'name') ORDER BY t2.\"id\"), '[]'::jsonb) FROM (SELECT * FROM \"public\".\"v_user\" v1 ORDER BY v1.\"id\" LIMIT $1 OFFSET $2) t2)))"
+            "SELECT jsonb_build_object('data', jsonb_build_object('users', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t2d.__doc->'id', 'who', t2d.__doc->'name') ORDER BY t2.\"id\"), '[]'::jsonb) FROM (SELECT * FROM \"public\".\"v_user\" v1 ORDER BY v1.\"id\" LIMIT $1 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"
         );
         assert_eq!(c.values, vec![ParamValue::Int8(2), ParamValue::Null]);
     }
@@ -254,7 +269,7 @@ mod tests {
         let c = crate::compile(&blog(), "query ($id: ID!) { post(id: $id) { author { name } tags { label } } }", None, Some(&serde_json::json!({"id": "00000000-0000-0000-0000-000000000001"})), &Limits::default()).unwrap();
         assert_eq!(
             c.plan.sql,
-            "SELECT jsonb_build_object('data', jsonb_build_object('post', (SELECT jsonb_build_object('author', CASE WHEN jsonb_typeof(t1.data->'author') = 'object' THEN jsonb_build_object('name', t1.data->'author'->'name') END, 'tags', CASE WHEN jsonb_typeof(t1.data->'tags') = 'array' THEN coalesce((SELECT jsonb_agg(CASE WHEN jsonb_typeof(e2) = 'object' THEN jsonb_build_object('label', e2->'label') END ORDER BY o2) FROM jsonb_array_elements(t1.data->'tags') WITH ORDINALITY AS a2(e2, o2)), '[]'::jsonb) END) FROM \"public\".\"v_post\" t1 WHERE t1.\"id\" = $1::uuid LIMIT 1)))"
+            "SELECT jsonb_build_object('data', jsonb_build_object('post', (SELECT jsonb_build_object('author', CASE WHEN jsonb_typeof(t1d.__doc->'author') = 'object' THEN jsonb_build_object('name', t1d.__doc->'author'->'name') END, 'tags', CASE WHEN jsonb_typeof(t1d.__doc->'tags') = 'array' THEN coalesce((SELECT jsonb_agg(CASE WHEN jsonb_typeof(e2) = 'object' THEN jsonb_build_object('label', e2->'label') END ORDER BY o2) FROM jsonb_array_elements(t1d.__doc->'tags') WITH ORDINALITY AS a2(e2, o2)), '[]'::jsonb) END) FROM \"public\".\"v_post\" t1 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t1.data) AS __doc OFFSET 0) t1d WHERE t1.\"id\" = $1::uuid LIMIT 1)))"
         );
         assert_eq!(c.values, vec![ParamValue::Text("00000000-0000-0000-0000-000000000001".into())]);
     }

@@ -1,7 +1,7 @@
 //! Projections and row sources: root fields, lists of view rows, single rows by id, embedded
 //! objects and lists inside `data`, and `@relation` joins — all inside the one statement.
 use super::order::OrderKey;
-use super::{build_object, Check, ParamType, Planner, Src};
+use super::{build_object, detoast_join, fetched, Check, ParamType, Planner, Src};
 use crate::collect::Selected;
 use crate::names::{quote_ident, quote_literal};
 use crate::schema::{FieldDef, Kind, ObjectRole, ObjectType, Relation, RootKind};
@@ -50,20 +50,20 @@ impl<'s> Planner<'s> {
         keys.push(OrderKey::id());
         let limit = self.arg_param(sel, "limit", ParamType::Int8, Check::Limit);
         let offset = self.arg_param(sel, "offset", ParamType::Int8, Check::NonNegative);
-        let outer = Src::Row { alias: t.clone(), rel };
+        let outer = Src::Fetched { alias: t.clone(), rel };
         let proj = self.project(ty, &outer, &sel.children);
         let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
         format!(
-            "(SELECT coalesce(jsonb_agg({proj} ORDER BY {}), '[]'::jsonb) FROM (SELECT * FROM {} {v}{where_sql} ORDER BY {} LIMIT {limit} OFFSET {offset}) {t})",
+            "(SELECT coalesce(jsonb_agg({proj} ORDER BY {}), '[]'::jsonb) FROM {})",
             OrderKey::render_all(&keys, &outer),
-            rel.qualified(),
-            OrderKey::render_all(&keys, &inner),
+            fetched(&format!("SELECT * FROM {} {v}{where_sql} ORDER BY {} LIMIT {limit} OFFSET {offset}", rel.qualified(), OrderKey::render_all(&keys, &inner)), &t),
         )
     }
 
+    /// One row by id. Its document is read once through [`fetched`] (for a view, `data` is computed
+    /// once; for a table, decompressed once), however many fields the projection reads.
     fn by_id(&mut self, sel: &Selected, ty: &'s ObjectType, rel: &'s Relation) -> String {
         let t = self.next_alias("t");
-        let src = Src::Row { alias: t.clone(), rel };
         let cond = match rel.column_type("id") {
             Some(col_ty) => {
                 let check = match col_ty {
@@ -79,8 +79,8 @@ impl<'s> Planner<'s> {
                 format!("{t}.data->>'id' = {p}")
             }
         };
-        let proj = self.project(ty, &src, &sel.children);
-        format!("(SELECT {proj} FROM {} {t} WHERE {cond} LIMIT 1)", rel.qualified())
+        let proj = self.project(ty, &Src::Fetched { alias: t.clone(), rel }, &sel.children);
+        format!("(SELECT {proj} FROM {} {t} {} WHERE {cond} LIMIT 1)", rel.qualified(), detoast_join(&t))
     }
 
     /// `jsonb_build_object` of exactly the selected fields of `ty`, read from `src`.
@@ -158,8 +158,8 @@ impl<'s> Planner<'s> {
         if def.ty.is_list() {
             return self.list_query(sel, child, rel, Some((rd.remote.clone(), local)));
         }
-        let r = self.next_alias("r");
-        let proj = self.project(child, &Src::Row { alias: r.clone(), rel }, &sel.children);
-        format!("(SELECT {proj} FROM {} {r} WHERE {r}.{} = {local} LIMIT 1)", rel.qualified(), quote_ident(&rd.remote))
+        let t = self.next_alias("t");
+        let proj = self.project(child, &Src::Fetched { alias: t.clone(), rel }, &sel.children);
+        format!("(SELECT {proj} FROM {} {t} {} WHERE {t}.{} = {local} LIMIT 1)", rel.qualified(), detoast_join(&t), quote_ident(&rd.remote))
     }
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make bench`: generated blog (1k users, 10k posts, 50k comments); for each shape in bench/shapes.tsv,
+# pgbench runs `SELECT fraiseql.execute(...)` and the hand-written SQL returning the same JSON (the
+# floor) in the same run, after checking that both return equal JSON. Prints TPS and ratios, and the
+# cold latency (first call on a new connection). Not a test: numbers, not assertions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIR=$PWD/target/bench-data; PORT=${BENCH_PORT:-54331}; DB=fraiseql_bench; OUT=$PWD/target/bench
+SECS=${BENCH_SECONDS:-5}; CLIENTS=${BENCH_CLIENTS:-1}; ROUNDS=${BENCH_ROUNDS:-3}; COLD_RUNS=${BENCH_COLD_RUNS:-15}
+scripts/cluster.sh start "$DIR" "$PORT"
+psql_() { psql -X -q -v ON_ERROR_STOP=1 -h /tmp -p "$PORT" -U postgres "$@"; }
+if [ "$(psql_ -d "$DB" -Atc 'SELECT count(*) FROM tb_comment' 2>/dev/null || true)" != 50000 ]; then
+  echo "bench: generating data (1k users, 10k posts, 50k comments)"
+  psql_ -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+  psql_ -d "$DB" -f examples/blog/schema.sql -f bench/data.sql >/dev/null
+fi
+psql_ -d "$DB" -c "DROP EXTENSION IF EXISTS fraiseql CASCADE" -c "CREATE EXTENSION fraiseql" 2>/dev/null
+echo "SELECT fraiseql.load_schema(:'sdl') > 0;" | psql_ -d "$DB" -At -v sdl="$(cat examples/blog/blog.graphql)" >/dev/null
+mkdir -p "$OUT"
+tps1() { pgbench -n -M prepared -h /tmp -p "$PORT" -U postgres -c "$CLIENTS" -j "$CLIENTS" -T "$SECS" -f "$1" "$DB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\) .*/\1/p'; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# TPS of both scripts, alternating A B A B … for ROUNDS rounds (so drift hits both), medians.
+tps_pair() {
+  local a=() b=()
+  for _ in $(seq "$ROUNDS"); do a+=("$(tps1 "$1")"); b+=("$(tps1 "$2")"); done
+  echo "$(printf '%s\n' "${a[@]}" | median) $(printf '%s\n' "${b[@]}" | median)"
+}
+cold_ms() { # median over COLD_RUNS new connections of the first execution of $1
+  for _ in $(seq "$COLD_RUNS"); do
+    printf '\\timing on\n%s;\n' "$1" | psql -X -h /tmp -p "$PORT" -U postgres -d "$DB" -v n=42 -v o=4200 2>/dev/null | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
+  done | median
+}
+{
+  echo "| shape | fraiseql TPS | hand-written SQL TPS | ratio | same JSON | cold first call: fraiseql / SQL (ms) |"
+  echo "|---|---:|---:|---:|:-:|---:|"
+} > "$OUT/results.md"
+while IFS=$'\t' read -r name gql vars floor; do
+  case "$name" in ''|'#'*) continue ;; esac
+  fq="SELECT fraiseql.execute(\$q\$$gql\$q\$, $vars)"
+  printf '\\set n random(1, 10000)\n\\set o random(0, 99) * 100\n%s;\n' "$fq" > "$OUT/$name.fraiseql.sql"
+  printf '\\set n random(1, 10000)\n\\set o random(0, 99) * 100\n%s;\n' "$floor" > "$OUT/$name.floor.sql"
+  same=$(echo "SELECT ($fq) = ($floor);" | psql_ -d "$DB" -At -v n=42 -v o=4200)
+  [ "$same" = t ] || { echo "bench: $name: fraiseql and the floor return different JSON" >&2; printf '%s;\n%s;\n' "$fq" "$floor" | psql_ -d "$DB" -At -v n=42 -v o=4200 >&2; exit 1; }
+  read -r a b < <(tps_pair "$OUT/$name.fraiseql.sql" "$OUT/$name.floor.sql")
+  ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
+  ca=$(cold_ms "$fq"); cb=$(cold_ms "$floor")
+  echo "| $name | $a | $b | **$ratio** | yes | $ca / $cb |" >> "$OUT/results.md"
+  echo "bench: $name: fraiseql $a tps, floor $b tps, ratio $ratio; cold $ca ms vs $cb ms"
+done < bench/shapes.tsv
+echo
+echo "PostgreSQL $(psql_ -d "$DB" -Atc 'SHOW server_version'), pgbench -M prepared, $CLIENTS client(s), median of $ROUNDS alternating ${SECS}s runs per side, cold = median of $COLD_RUNS new connections, $(nproc) cores"
+cat "$OUT/results.md"
