@@ -1,5 +1,5 @@
--- where: every operator, on a real column of the view (name, qty, seenAt, tags, attrs) and on a
--- JSONB path only (label, count, seen, labels, meta); typed comparisons; AND/OR/NOT; nested filters;
+-- where: every operator, on a real column of the view (name, qty, price, active, madeOn, seenAt, status,
+-- tags, attrs) and on a JSONB path only (label, count, cost, enabled, made, seen, state, labels, meta); typed comparisons; AND/OR/NOT; nested filters;
 -- unknown fields and operators and wrong values are errors, never ignored.
 \pset format unaligned
 \pset tuples_only on
@@ -33,15 +33,43 @@ select ids('{qty: {lte: 10}}'),                   ids('{count: {lte: 10}}');
 select ids('{qty: {in: [5, 20]}}'),               ids('{count: {in: [5, 20]}}');
 select ids('{qty: {nin: [5, 20]}}'),              ids('{count: {nin: [5, 20]}}');
 select ids('{qty: {isnull: true}}'),              ids('{count: {isnull: true}}');
-select ids('{price: {gt: 2}}'), ids('{price: {lte: 1.5}}'), ids('{price: {in: [0.25, 12]}}');
+select ids('{price: {eq: 3}}'),                   ids('{cost: {eq: 3}}');
+select ids('{price: {neq: 3}}'),                  ids('{cost: {neq: 3}}');
+select ids('{price: {gt: 2}}'),                   ids('{cost: {gt: 2}}');
+select ids('{price: {gte: 3}}'),                  ids('{cost: {gte: 3}}');
+select ids('{price: {lt: 1.5}}'),                 ids('{cost: {lt: 1.5}}');
+select ids('{price: {lte: 1.5}}'),                ids('{cost: {lte: 1.5}}');
+select ids('{price: {in: [0.25, 12]}}'),          ids('{cost: {in: [0.25, 12]}}');
+select ids('{price: {nin: [0.25, 12]}}'),         ids('{cost: {nin: [0.25, 12]}}');
+select ids('{price: {isnull: true}}'),            ids('{cost: {isnull: true}}');
 -- booleans, dates, timestamps
-select ids('{active: {eq: true}}'), ids('{active: {neq: true}}'), ids('{active: {isnull: true}}');
-select ids('{madeOn: {gte: "2024-02-01"}}'), ids('{madeOn: {lt: "2024-02-01"}}'), ids('{madeOn: {in: ["2024-03-01"]}}');
+select ids('{active: {eq: true}}'),               ids('{enabled: {eq: true}}');
+select ids('{active: {neq: true}}'),              ids('{enabled: {neq: true}}');
+select ids('{active: {isnull: true}}'),           ids('{enabled: {isnull: true}}');
+select ids('{madeOn: {eq: "2024-02-01"}}'),       ids('{made: {eq: "2024-02-01"}}');
+select ids('{madeOn: {neq: "2024-02-01"}}'),      ids('{made: {neq: "2024-02-01"}}');
+select ids('{madeOn: {gt: "2024-02-01"}}'),       ids('{made: {gt: "2024-02-01"}}');
+select ids('{madeOn: {gte: "2024-02-01"}}'),      ids('{made: {gte: "2024-02-01"}}');
+select ids('{madeOn: {lt: "2024-02-01"}}'),       ids('{made: {lt: "2024-02-01"}}');
+select ids('{madeOn: {lte: "2024-02-01"}}'),      ids('{made: {lte: "2024-02-01"}}');
+select ids('{madeOn: {in: ["2024-03-01"]}}'),     ids('{made: {in: ["2024-03-01"]}}');
+select ids('{madeOn: {nin: ["2024-03-01"]}}'),    ids('{made: {nin: ["2024-03-01"]}}');
+select ids('{madeOn: {isnull: true}}'),           ids('{made: {isnull: true}}');
+select ids('{seenAt: {eq: "2024-04-01T08:00:00Z"}}'), ids('{seen: {eq: "2024-04-01T08:00:00Z"}}');
+select ids('{seenAt: {neq: "2024-04-01T08:00:00Z"}}'), ids('{seen: {neq: "2024-04-01T08:00:00Z"}}');
+select ids('{seenAt: {gte: "2024-04-01T08:00:00Z"}}'), ids('{seen: {gte: "2024-04-01T08:00:00Z"}}');
+select ids('{seenAt: {lt: "2024-02-01T08:00:00Z"}}'), ids('{seen: {lt: "2024-02-01T08:00:00Z"}}');
+select ids('{seenAt: {in: ["2024-01-01T09:00:00+01:00"]}}'), ids('{seen: {in: ["2024-01-01T09:00:00+01:00"]}}');
+select ids('{seenAt: {nin: ["2024-01-01T08:00:00Z"]}}'), ids('{seen: {nin: ["2024-01-01T08:00:00Z"]}}');
 select ids('{seenAt: {gt: "2024-02-15T00:00:00Z"}}'),  ids('{seen: {gt: "2024-02-15T00:00:00Z"}}');
 select ids('{seenAt: {lte: "2024-02-01T09:00:00+01:00"}}'), ids('{seen: {lte: "2024-02-01T09:00:00+01:00"}}');
 select ids('{seenAt: {isnull: true}}'),           ids('{seen: {isnull: true}}');
 -- enums
-select ids('{status: {eq: NEW}}'), ids('{status: {neq: NEW}}'), ids('{status: {in: [USED]}}'), ids('{status: {nin: [USED]}}'), ids('{status: {isnull: true}}');
+select ids('{status: {eq: NEW}}'),                ids('{state: {eq: NEW}}');
+select ids('{status: {neq: NEW}}'),               ids('{state: {neq: NEW}}');
+select ids('{status: {in: [USED]}}'),             ids('{state: {in: [USED]}}');
+select ids('{status: {nin: [USED]}}'),            ids('{state: {nin: [USED]}}');
+select ids('{status: {isnull: true}}'),           ids('{state: {isnull: true}}');
 -- lists: tags is a text[] column, labels a JSONB array
 select ids('{tags: {contains: ["red"]}}'),             ids('{labels: {contains: ["red"]}}');
 select ids('{tags: {containedBy: ["red", "fruit"]}}'), ids('{labels: {containedBy: ["red", "fruit"]}}');
