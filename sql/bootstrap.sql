@@ -13,3 +13,69 @@ SELECT pg_catalog.pg_extension_config_dump('fraiseql.schema_version', '');
 SELECT pg_catalog.pg_extension_config_dump('fraiseql.schema_version_version_seq', '');
 GRANT USAGE ON SCHEMA fraiseql TO PUBLIC;
 GRANT SELECT ON fraiseql.schema_version TO PUBLIC;
+
+-- Mutations: what a mutation function returns (or plain jsonb).
+CREATE TYPE fraiseql.mutation_response AS (
+    status         text,    -- success | created | updated | deleted | noop:* | failed:* | not_found:* | conflict:* | validation:*
+    message        text,
+    entity_id      text,
+    entity_type    text,
+    entity         jsonb,   -- the object the success type's object field returns
+    updated_fields text[],
+    errors         jsonb,
+    metadata       jsonb
+);
+
+CREATE FUNCTION fraiseql.mutation_ok(entity jsonb DEFAULT NULL, message text DEFAULT 'ok', status text DEFAULT 'success',
+                                     entity_type text DEFAULT NULL, updated_fields text[] DEFAULT NULL, metadata jsonb DEFAULT NULL)
+RETURNS fraiseql.mutation_response LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ROW(status, message, entity->>'id', entity_type, entity, updated_fields, NULL::jsonb, metadata)::fraiseql.mutation_response
+$$;
+
+CREATE FUNCTION fraiseql.mutation_err(status text, message text, errors jsonb DEFAULT NULL, metadata jsonb DEFAULT NULL)
+RETURNS fraiseql.mutation_response LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ROW(status, message, NULL::text, NULL::text, NULL::jsonb, NULL::text[], errors, metadata)::fraiseql.mutation_response
+$$;
+
+-- The audit chain. Append-only: no grants to anyone; rows are written only by
+-- fraiseql._audit_append (SECURITY DEFINER, pinned search_path), which only fraiseql.execute can
+-- arm; a trigger refuses UPDATE, DELETE and TRUNCATE.
+CREATE TABLE fraiseql.audit_head (
+    chain text PRIMARY KEY,
+    seq   bigint NOT NULL,
+    hash  bytea  NOT NULL
+);
+CREATE TABLE fraiseql.audit_log (
+    chain            text        NOT NULL,
+    seq              bigint      NOT NULL,
+    logged_at        timestamptz NOT NULL,
+    role             name        NOT NULL,
+    subject          text,
+    tenant           text,
+    operation        text,
+    field            text        NOT NULL,
+    function         text        NOT NULL,
+    query_sha256     text        NOT NULL,
+    variables        jsonb,
+    variables_sha256 text        NOT NULL,
+    outcome          text        NOT NULL,
+    entity_id        text,
+    prev_hash        bytea       NOT NULL,
+    entry_hash       bytea       NOT NULL,
+    signature        bytea,
+    key_id           text,
+    PRIMARY KEY (chain, seq)
+);
+COMMENT ON TABLE fraiseql.audit_log IS 'Tamper-evident log of executed mutations; verify with fraiseql.verify_audit_chain().';
+-- Signing keys: never readable by ordinary roles, never in a setting; not dumped (backups hold no secrets).
+CREATE TABLE fraiseql.audit_key (
+    key_id     text PRIMARY KEY,
+    secret     bytea       NOT NULL CHECK (octet_length(secret) >= 16),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    retired_at timestamptz
+);
+REVOKE ALL ON fraiseql.audit_head, fraiseql.audit_log, fraiseql.audit_key FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('fraiseql.audit_head', '');
+SELECT pg_catalog.pg_extension_config_dump('fraiseql.audit_log', '');

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use fraiseql_core::Plan;
 
 use crate::jsonb::RawJsonb;
-use crate::{cache, catalog, claims, executor, gucs, store};
+use crate::{audit, cache, catalog, claims, executor, gucs, store};
 
 /// Checks SDL against the database and stores it as the new active version of schema `name`.
 #[pg_extern(volatile, parallel_unsafe)]
@@ -18,7 +18,7 @@ fn load_schema(sdl: &str, name: default!(&str, "'default'")) -> i64 {
         Ok(s) => s,
         Err(errors) => crate::errors::schema_rejected(&errors),
     };
-    let cat = catalog::describe(&schema.views());
+    let cat = catalog::describe(&schema.views(), &schema.functions());
     if let Err(errors) = schema.bind(&cat) {
         crate::errors::schema_rejected(&errors);
     }
@@ -50,7 +50,7 @@ fn execute(
     extensions: default!(Option<JsonB>, "NULL"),
 ) -> RawJsonb {
     let _ = extensions;
-    respond(query, variables.as_ref().map(|v| &v.0), operationName)
+    respond(query, variables.as_ref().map(|v| &v.0), operationName, false)
 }
 
 /// The same as `execute`, read-only and STABLE: usable on hot standbys and with PostgREST GET.
@@ -63,7 +63,7 @@ fn query(
     extensions: default!(Option<JsonB>, "NULL"),
 ) -> RawJsonb {
     let _ = extensions;
-    respond(query, variables.as_ref().map(|v| &v.0), operationName)
+    respond(query, variables.as_ref().map(|v| &v.0), operationName, true)
 }
 
 /// The statement failed as a whole: `data` is null and the error names the SQLSTATE.
@@ -80,7 +80,25 @@ struct Prepared {
     field_errors: Vec<GqlError>,
 }
 
+/// A mutation's steps, bound, and what the audit chain records about the request.
+struct PreparedMutation {
+    steps: Vec<(fraiseql_core::plan::mutation::MutationStep, Vec<fraiseql_core::ParamValue>, Vec<GqlError>)>,
+    audit: audit::Request,
+}
+
+enum Request {
+    Query(Prepared),
+    Mutation(PreparedMutation),
+}
+
 fn prepare(query: Option<&str>, variables: Option<&serde_json::Value>, operation: Option<&str>) -> Result<Prepared, serde_json::Value> {
+    match prepare_request(query, variables, operation, true)? {
+        Request::Query(p) => Ok(p),
+        Request::Mutation(_) => unreachable!("read-only preparation never returns a mutation"),
+    }
+}
+
+fn prepare_request(query: Option<&str>, variables: Option<&serde_json::Value>, operation: Option<&str>, read_only: bool) -> Result<Request, serde_json::Value> {
     let one = |e: GqlError| request_error_response(&[e]);
     let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
         return Err(one(GqlError::new(code::BAD_INPUT, "No query document supplied: pass the GraphQL text as \"query\".")));
@@ -109,8 +127,25 @@ fn prepare(query: Option<&str>, variables: Option<&serde_json::Value>, operation
             (plan, vars)
         }
         None => {
-            let (plan, vars) = fraiseql_core::plan_operation(&schema, &doc, operation, variables).map_err(|e| request_error_response(&e))?;
-            let plan = Rc::new(plan);
+            let (planned, vars) = fraiseql_core::plan_request(&schema, &doc, operation, variables).map_err(|e| request_error_response(&e))?;
+            let plan = match planned {
+                fraiseql_core::Planned::Query(plan) => Rc::new(plan),
+                fraiseql_core::Planned::Mutation(_) if read_only => {
+                    return Err(one(GqlError::new(code::NOT_SUPPORTED, "fraiseql.query is read-only: run mutations with fraiseql.execute.")));
+                }
+                fraiseql_core::Planned::Mutation(steps) => {
+                    let steps = steps
+                        .into_iter()
+                        .map(|s| {
+                            let (values, errors) = fraiseql_core::plan::bind_params(&s.params, &vars, &limits);
+                            (s, values, errors)
+                        })
+                        .collect();
+                    let op_name = fraiseql_core::document::select_operation(&doc, operation).ok().and_then(|o| o.name.map(str::to_string));
+                    let vars_json = serde_json::Value::Object(vars.into_iter().collect());
+                    return Ok(Request::Mutation(PreparedMutation { steps, audit: audit::Request::new(query, op_name.as_deref(), vars_json) }));
+                }
+            };
             if !plan.dynamic && plan.errors.is_empty() {
                 cache::store_plan(generation, query, operation, plan.clone());
             }
@@ -120,12 +155,48 @@ fn prepare(query: Option<&str>, variables: Option<&serde_json::Value>, operation
     let (values, mut bind_errors) = fraiseql_core::plan::bind(&plan, &vars, &limits);
     let mut field_errors = plan.errors.clone();
     field_errors.append(&mut bind_errors);
-    Ok(Prepared { plan, values, field_errors })
+    Ok(Request::Query(Prepared { plan, values, field_errors }))
 }
 
-fn respond(query: Option<&str>, variables: Option<&serde_json::Value>, operation: Option<&str>) -> RawJsonb {
-    let prepared = match prepare(query, variables, operation) {
-        Ok(p) => p,
+/// Runs mutation fields in order, each in its own subtransaction; each executed field is appended to
+/// the audit chain in the caller's transaction. A failed field is null with its error; others keep effect.
+fn run_mutation(m: PreparedMutation) -> serde_json::Value {
+    let mut data = serde_json::Map::new();
+    let mut errors: Vec<GqlError> = Vec::new();
+    for (step, values, bind_errors) in m.steps {
+        if !bind_errors.is_empty() {
+            data.insert(step.key.clone(), serde_json::Value::Null);
+            errors.extend(bind_errors);
+            continue;
+        }
+        let Some(function) = step.function.clone() else {
+            let (value, _, _) = executor::run_step(&step.sql, &step.params, &values);
+            data.insert(step.key.clone(), value);
+            continue;
+        };
+        match executor::isolated(|| executor::run_step(&step.sql, &step.params, &values)) {
+            Ok((value, status, entity_id)) => {
+                audit::append(&m.audit, &step.field, &function, status.as_deref().unwrap_or("success"), entity_id.as_deref());
+                data.insert(step.key.clone(), value);
+            }
+            Err(e) => {
+                audit::append(&m.audit, &step.field, &function, &format!("exception:{}", e.sqlstate), None);
+                let code = if e.sqlstate == "42501" { code::FORBIDDEN } else { code::DATABASE };
+                let err = GqlError::new(code, e.message.clone())
+                    .with_path(vec![serde_json::Value::String(step.key.clone())])
+                    .with_extension("sqlstate", serde_json::Value::String(e.sqlstate.clone()));
+                errors.push(err);
+                data.insert(step.key.clone(), serde_json::Value::Null);
+            }
+        }
+    }
+    with_field_errors(serde_json::json!({ "data": data }), &errors)
+}
+
+fn respond(query: Option<&str>, variables: Option<&serde_json::Value>, operation: Option<&str>, read_only: bool) -> RawJsonb {
+    let prepared = match prepare_request(query, variables, operation, read_only) {
+        Ok(Request::Query(p)) => p,
+        Ok(Request::Mutation(m)) => return RawJsonb::from_json(run_mutation(m)),
         Err(response) => return RawJsonb::from_json(response),
     };
     let response = match executor::run_isolated(&prepared.plan, &prepared.values) {
@@ -165,6 +236,25 @@ fn explain(
             JsonB(serde_json::json!({ "sql": p.plan.sql, "parameters": params, "plan": plan }))
         }
     }
+}
+
+/// Liveness and configuration at a glance: version, active schema, audit signing, caches.
+#[pg_extern(volatile, parallel_unsafe)]
+fn health() -> JsonB {
+    let name = gucs::schema_name();
+    let schema = match store::active(&name) {
+        Ok((s, _)) => serde_json::json!({ "name": name, "loaded": true, "types": s.types.len(), "mutations": s.mutation().map_or(0, |m| m.fields.len()) }),
+        Err(_) => serde_json::json!({ "name": name, "loaded": false }),
+    };
+    let key = Spi::get_one::<String>("SELECT fraiseql._audit_signing_key_id()").ok().flatten();
+    let (documents, statements, hits, misses) = cache::stats();
+    JsonB(serde_json::json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "schema": schema,
+        "audit": { "signing": if key.is_some() { "on" } else { "off" }, "key_id": key },
+        "cache": { "documents": documents, "statements": statements, "hits": hits, "misses": misses },
+    }))
 }
 
 /// This backend's cache sizes and plan-cache hits and misses.

@@ -5,15 +5,37 @@ use fraiseql_core::{Catalog, Relation};
 use pgrx::prelude::*;
 
 /// Resolves every view name (as the SDL wrote it, maybe schema-qualified) with `to_regclass`.
-pub fn describe(views: &[&str]) -> Catalog {
+pub fn describe(views: &[&str], functions: &[&str]) -> Catalog {
     let mut catalog = Catalog::default();
     for &view in views {
         catalog.relations.insert(view.to_string(), relation(view));
+    }
+    for &f in functions {
+        catalog.functions.insert(f.to_string(), function(f));
     }
     if catalog.relations.values().any(Option::is_none) {
         catalog.candidates = candidates();
     }
     catalog
+}
+
+/// A mutation function `name(jsonb)` returning `fraiseql.mutation_response` or `jsonb`.
+fn function(name: &str) -> Option<fraiseql_core::schema::Function> {
+    let row = Spi::get_three_with_args::<String, String, String>(
+        "SELECT n.nspname::text, p.proname::text, format_type(p.prorettype, NULL)
+           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE p.oid = to_regprocedure($1 || '(jsonb)') AND NOT p.proretset",
+        &[name.into()],
+    )
+    .ok()?;
+    let (Some(schema), Some(proname), Some(returns)) = row else { return None };
+    let returns = match returns.as_str() {
+        "fraiseql.mutation_response" | "mutation_response" => "mutation_response",
+        "jsonb" => "jsonb",
+        _ => return None,
+    };
+    let qualified = format!("{}.{}", fraiseql_core::names::quote_ident(&schema), fraiseql_core::names::quote_ident(&proname));
+    Some(fraiseql_core::schema::Function { qualified, returns: returns.to_string() })
 }
 
 fn relation(view: &str) -> Option<Relation> {

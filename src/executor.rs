@@ -86,6 +86,12 @@ fn sqlstate(code: PgSqlErrorCode) -> String {
 /// Runs the statement inside a subtransaction, so a database error becomes a GraphQL error for the
 /// caller instead of aborting its transaction. Cancellation and shutdown are re-raised.
 pub fn run_isolated(plan: &Plan, values: &[ParamValue]) -> Result<RawJsonb, DbError> {
+    isolated(|| run(plan, values))
+}
+
+/// Runs `f` in a subtransaction: its effects stay if it succeeds and are rolled back, as an `Err`,
+/// if it raises.
+pub fn isolated<T>(f: impl FnOnce() -> T) -> Result<T, DbError> {
     // SAFETY: the standard internal-subtransaction protocol (as PL/pgSQL's exception blocks use):
     // remember the memory context and resource owner, begin, and on either exit release or roll
     // back the subtransaction and restore both. The result Datum lives in `caller_cx`.
@@ -94,7 +100,7 @@ pub fn run_isolated(plan: &Plan, values: &[ParamValue]) -> Result<RawJsonb, DbEr
         let owner = pg_sys::CurrentResourceOwner;
         pg_sys::BeginInternalSubTransaction(std::ptr::null());
         pg_sys::MemoryContextSwitchTo(caller_cx);
-        let outcome = PgTryBuilder::new(|| Ok(run(plan, values))).catch_others(Err).execute();
+        let outcome = PgTryBuilder::new(std::panic::AssertUnwindSafe(move || Ok(f()))).catch_others(Err).execute();
         match outcome {
             Ok(result) => {
                 pg_sys::ReleaseCurrentSubTransaction();
@@ -138,6 +144,30 @@ pub fn explain(plan: &Plan, values: &[ParamValue], analyze: bool) -> serde_json:
             let text = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, 1);
             let text = std::ffi::CStr::from_ptr(text).to_string_lossy().into_owned();
             serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        }
+    })
+}
+
+/// Runs one mutation step (read-write): returns the projected result, the status and the entity id.
+pub fn run_step(sql: &str, params: &[fraiseql_core::plan::Param], values: &[ParamValue]) -> (serde_json::Value, Option<String>, Option<String>) {
+    let sql = CString::new(sql).expect("generated SQL contains no NUL byte");
+    let mut types: Vec<pg_sys::Oid> = params.iter().map(|p| oid(p.ty)).collect();
+    let (mut datums, nulls) = datums(values);
+    Spi::connect_mut(|_client| {
+        // SAFETY: connected to SPI by Spi::connect_mut; arrays have one entry per parameter; values
+        // are read with SPI_getvalue (copied to palloc'd C strings) before SPI is left.
+        unsafe {
+            let rc = pg_sys::SPI_execute_with_args(sql.as_ptr(), types.len() as i32, types.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_ptr(), false, 0);
+            if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed < 1 {
+                error!("fraiseql: the mutation statement did not return a row (SPI code {rc})");
+            }
+            let table = pg_sys::SPI_tuptable;
+            let text = |col: i32| {
+                let p = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, col);
+                (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
+            };
+            let result = text(1).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(serde_json::Value::Null);
+            (result, text(2), text(3))
         }
     })
 }

@@ -3,6 +3,7 @@
 use pgrx::prelude::*;
 
 mod api;
+mod audit;
 mod cache;
 mod catalog;
 mod claims;

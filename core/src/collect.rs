@@ -15,6 +15,8 @@ pub struct Selected {
     pub name: String,
     pub arguments: Vec<(String, Value)>,
     pub children: Vec<Selected>,
+    /// For a field of union type: the collected fields for each member type.
+    pub by_type: Vec<(String, Vec<Selected>)>,
     pub location: Location,
 }
 
@@ -74,7 +76,7 @@ impl Collector<'_> {
                     let idx = match out.iter().position(|s| s.key == key) {
                         Some(i) => i,
                         None => {
-                            out.push(Selected { key, name: f.name.clone(), arguments: f.arguments.clone(), children: vec![], location: f.position.into() });
+                            out.push(Selected { key, name: f.name.clone(), arguments: f.arguments.clone(), children: vec![], by_type: vec![], location: f.position.into() });
                             out.len() - 1
                         }
                     };
@@ -87,9 +89,24 @@ impl Collector<'_> {
                             .and_then(|t| t.field(&f.name))
                             .map(|d| d.ty.named().to_string())
                             .unwrap_or_default();
-                        let mut children = std::mem::take(&mut out[idx].children);
-                        self.collect_into(&child_type, &f.selection_set, &mut children);
-                        out[idx].children = children;
+                        if let Some(u) = self.schema.unions.get(&child_type) {
+                            for member in &u.members {
+                                let pos = match out[idx].by_type.iter().position(|(m, _)| m == member) {
+                                    Some(p) => p,
+                                    None => {
+                                        out[idx].by_type.push((member.clone(), vec![]));
+                                        out[idx].by_type.len() - 1
+                                    }
+                                };
+                                let mut children = std::mem::take(&mut out[idx].by_type[pos].1);
+                                self.collect_into(member, &f.selection_set, &mut children);
+                                out[idx].by_type[pos].1 = children;
+                            }
+                        } else {
+                            let mut children = std::mem::take(&mut out[idx].children);
+                            self.collect_into(&child_type, &f.selection_set, &mut children);
+                            out[idx].children = children;
+                        }
                     }
                 }
                 Selection::FragmentSpread(s) => {
@@ -102,7 +119,7 @@ impl Collector<'_> {
                     });
                     if let Some(frag) = frag {
                         let TypeCondition::On(on) = &frag.type_condition;
-                        if on == type_name {
+                        if self.schema.type_applies(on, type_name) {
                             self.collect_into(type_name, &frag.selection_set, out);
                         }
                     }
@@ -112,7 +129,7 @@ impl Collector<'_> {
                         continue;
                     }
                     let applies = match &i.type_condition {
-                        Some(TypeCondition::On(on)) => on == type_name,
+                        Some(TypeCondition::On(on)) => self.schema.type_applies(on, type_name),
                         None => true,
                     };
                     if applies {

@@ -84,7 +84,7 @@ fn is_leaf(schema: &Schema, name: &str) -> bool {
 
 /// Adds the generated input types, enums and connection types, and gives fields their arguments.
 pub fn generate(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
-    let objects: Vec<ObjectType> = schema.types.values().filter(|t| t.name != schema.query_type).cloned().collect();
+    let objects: Vec<ObjectType> = schema.types.values().filter(|t| t.name != schema.query_type && Some(&t.name) != schema.mutation_type.as_ref()).cloned().collect();
     let mut inputs: Vec<InputType> = Vec::new();
     let mut scalar_filters: Vec<(String, bool)> = Vec::new();
     for t in &objects {
@@ -92,6 +92,9 @@ pub fn generate(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
         let mut ofields = Vec::new();
         for f in &t.fields {
             let inner = f.ty.named();
+            if matches!(schema.kind(inner), Some(Kind::Union(_))) {
+                continue;
+            }
             if is_leaf(schema, inner) {
                 let list = f.ty.is_list();
                 if !scalar_filters.contains(&(inner.to_string(), list)) {
@@ -164,7 +167,7 @@ fn connection_args(schema: &Schema, object: &str) -> Vec<ArgDef> {
 }
 
 fn nested_list_args(schema: &mut Schema) {
-    let names: Vec<String> = schema.types.keys().filter(|n| **n != schema.query_type).cloned().collect();
+    let names: Vec<String> = schema.types.keys().filter(|n| **n != schema.query_type && Some(*n) != schema.mutation_type.as_ref()).cloned().collect();
     for name in names {
         let fields = schema.types[&name].fields.clone();
         let fields = fields
@@ -185,7 +188,7 @@ fn object(name: String, description: &str, fields: Vec<FieldDef>, role: ObjectRo
 }
 
 fn field(name: &str, ty: TypeRef, description: &str) -> FieldDef {
-    FieldDef { name: name.into(), description: Some(description.into()), ty, key: name.into(), args: vec![], root: None, source: None, relation: None, deprecation: None, line: 0 }
+    FieldDef { name: name.into(), description: Some(description.into()), ty, key: name.into(), args: vec![], root: None, source: None, relation: None, function: None, deprecation: None, line: 0 }
 }
 
 /// Gives each root field its kind and the generated arguments, and adds `<field>Connection` fields.

@@ -1,6 +1,7 @@
 //! fraiseql-core: everything fraiseql does that needs no database — SDL → schema model, GraphQL
 //! parsing, validation, variable coercion, field collection and planning into one SQL statement.
 //! It must not depend on pgrx: `cargo test -p fraiseql-core` runs it in seconds.
+pub mod audit;
 pub mod collect;
 pub mod document;
 pub mod error;
@@ -33,14 +34,34 @@ pub fn prepare_document(schema: &Schema, query: &str) -> Result<document::Docume
     if errors.is_empty() { Ok(doc) } else { Err(errors) }
 }
 
+/// A planned operation: one statement for a query, ordered steps for a mutation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Planned {
+    Query(Plan),
+    Mutation(Vec<plan::mutation::MutationStep>),
+}
+
 /// Plans the chosen operation of a validated document with the request's variables.
 /// Returns the plan and the coerced variables (for [`plan::bind`]).
-pub fn plan_operation(schema: &Schema, doc: &document::Document, operation_name: Option<&str>, variables: Option<&Json>) -> Result<(Plan, variables::Variables), Vec<GqlError>> {
+pub fn plan_request(schema: &Schema, doc: &document::Document, operation_name: Option<&str>, variables: Option<&Json>) -> Result<(Planned, variables::Variables), Vec<GqlError>> {
     let op = document::select_operation(doc, operation_name).map_err(|e| vec![e])?;
     let vars = variables::coerce(schema, &op, variables)?;
+    if op.kind == document::OpKind::Mutation {
+        let root_type = schema.mutation_type.clone().unwrap_or_default();
+        let (root, _) = collect::collect(schema, doc, &root_type, op.selection_set, &vars);
+        return Ok((Planned::Mutation(plan::mutation::plan_mutation(schema, &root, &vars)), vars));
+    }
     let (root, directives_dynamic) = collect::collect(schema, doc, &schema.query_type, op.selection_set, &vars);
     let plan = plan::plan_query(schema, &root, &vars, directives_dynamic);
-    Ok((plan, vars))
+    Ok((Planned::Query(plan), vars))
+}
+
+/// Plans a query operation (a mutation is a request error here).
+pub fn plan_operation(schema: &Schema, doc: &document::Document, operation_name: Option<&str>, variables: Option<&Json>) -> Result<(Plan, variables::Variables), Vec<GqlError>> {
+    match plan_request(schema, doc, operation_name, variables)? {
+        (Planned::Query(p), vars) => Ok((p, vars)),
+        (Planned::Mutation(_), _) => Err(vec![GqlError::new(error::code::NOT_SUPPORTED, "This function is read-only: run mutations with fraiseql.execute.")]),
+    }
 }
 
 /// Coerces the variables of the chosen operation (for re-binding a cached plan).

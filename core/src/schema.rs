@@ -12,7 +12,7 @@ pub const BUILTIN_SCALARS: [&str; 5] = ["Int", "Float", "String", "Boolean", "ID
 /// Custom scalars every schema knows without declaring them.
 pub const KNOWN_SCALARS: [&str; 4] = ["UUID", "DateTime", "Date", "JSON"];
 /// The directives `load_schema` understands; any other is an error.
-pub const DIRECTIVES: [&str; 4] = ["view", "field", "relation", "deprecated"];
+pub const DIRECTIVES: [&str; 5] = ["view", "field", "relation", "function", "deprecated"];
 
 /// A GraphQL type reference: `User`, `[User!]!`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +107,8 @@ pub struct FieldDef {
     /// A root field's own `@view`, overriding its type's (e.g. reading a `tv_` table).
     pub source: Option<Source>,
     pub relation: Option<RelationDef>,
+    /// A mutation field's SQL function, as written in `@function(name:)`.
+    pub function: Option<String>,
     pub deprecation: Option<String>,
     pub line: usize,
 }
@@ -144,6 +146,9 @@ pub struct Catalog {
     /// Relations with a `data jsonb` column the user may have meant (for suggestions only).
     #[serde(default)]
     pub candidates: Vec<String>,
+    /// Each `@function` name as written → the function taking one jsonb argument, if found.
+    #[serde(default)]
+    pub functions: BTreeMap<String, Option<Function>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -181,6 +186,8 @@ pub enum InputRole {
     ScalarFilter { scalar: String, list: bool },
     /// `UserOrderBy`: one entry per orderable field of `object`.
     OrderBy { object: String },
+    /// An `input` type written in the SDL (mutation inputs).
+    User,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -233,6 +240,25 @@ pub enum Kind<'s> {
     Enum(&'s EnumType),
     Object(&'s ObjectType),
     Input(&'s InputType),
+    Union(&'s UnionType),
+}
+
+/// A union; for a mutation result, one member is the success type and one the error type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionType {
+    pub name: String,
+    pub description: Option<String>,
+    pub members: Vec<String>,
+    pub line: usize,
+}
+
+/// A `Mutation` field's SQL function, as `load_schema` found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    /// `"schema"."name"`, ready for SQL text.
+    pub qualified: String,
+    /// `mutation_response` or `jsonb`.
+    pub returns: String,
 }
 
 /// An error in SDL, located by line (and column when known).
@@ -264,8 +290,12 @@ pub struct Schema {
     pub types: BTreeMap<String, ObjectType>,
     pub enums: BTreeMap<String, EnumType>,
     pub inputs: BTreeMap<String, InputType>,
+    pub unions: BTreeMap<String, UnionType>,
     pub scalars: BTreeSet<String>,
     pub query_type: String,
+    pub mutation_type: Option<String>,
+    /// Mutation functions found by [`Schema::bind`], by the name written in `@function`.
+    pub bound_functions: BTreeMap<String, Function>,
     pub sdl: String,
 }
 
@@ -296,6 +326,7 @@ fn check_directive(
         "view" => (&["name"], true),
         "field" => (&["key"], true),
         "relation" => (&["view", "on"], true),
+        "function" => (&["name"], true),
         _ => (&["reason"], false),
     };
     for (name, value) in &d.arguments {
@@ -321,6 +352,9 @@ impl Schema {
             types: BTreeMap::new(),
             enums: BTreeMap::new(),
             inputs: BTreeMap::new(),
+            unions: BTreeMap::new(),
+            mutation_type: None,
+            bound_functions: BTreeMap::new(),
             scalars: BUILTIN_SCALARS.iter().chain(KNOWN_SCALARS.iter()).map(|s| s.to_string()).collect(),
             query_type: "Query".to_string(),
             sdl: text.to_string(),
@@ -337,8 +371,9 @@ impl Schema {
                     if let Some(q) = &s.query {
                         schema.query_type = q.clone();
                     }
-                    if s.mutation.is_some() || s.subscription.is_some() {
-                        errors.push(err(s.position, "Only the query root is supported by this version of fraiseql."));
+                    schema.mutation_type = s.mutation.clone();
+                    if s.subscription.is_some() {
+                        errors.push(err(s.position, "Subscriptions are not supported by fraiseql."));
                     }
                 }
                 sdl::Definition::TypeDefinition(t) => match t {
@@ -367,8 +402,21 @@ impl Schema {
                         );
                     }
                     sdl::TypeDefinition::Interface(i) => errors.push(err(i.position, format!("Interface \"{}\": interfaces are not supported by this version of fraiseql.", i.name))),
-                    sdl::TypeDefinition::Union(u) => errors.push(err(u.position, format!("Union \"{}\": unions are not supported by this version of fraiseql.", u.name))),
-                    sdl::TypeDefinition::InputObject(i) => errors.push(err(i.position, format!("Input type \"{}\": input types are not supported by this version of fraiseql.", i.name))),
+                    sdl::TypeDefinition::Union(u) => {
+                        define(&u.name, u.position, &mut errors);
+                        for d in &u.directives {
+                            check_directive(d, "a union", &[], &mut errors);
+                        }
+                        schema.unions.insert(u.name.clone(), UnionType { name: u.name.clone(), description: u.description.clone(), members: u.types.clone(), line: u.position.line });
+                    }
+                    sdl::TypeDefinition::InputObject(i) => {
+                        define(&i.name, i.position, &mut errors);
+                        for d in &i.directives {
+                            check_directive(d, "an input type", &[], &mut errors);
+                        }
+                        let fields = i.fields.iter().map(|f| InputField { name: f.name.clone(), ty: TypeRef::from_ast(&f.value_type), description: f.description.clone() }).collect();
+                        schema.inputs.insert(i.name.clone(), InputType { name: i.name.clone(), description: i.description.clone(), fields, role: InputRole::User });
+                    }
                 },
                 sdl::Definition::TypeExtension(_) => errors.push(SchemaError { line: 0, column: 0, message: "Type extensions (`extend type`) are not supported; write the whole type.".into() }),
                 sdl::Definition::DirectiveDefinition(d) => errors.push(err(d.position, format!("Directive definitions are not accepted: \"@{}\" is not one of fraiseql's directives ({}).", d.name, DIRECTIVES.map(|d| format!("@{d}")).join(", ")))),
@@ -377,7 +425,11 @@ impl Schema {
         if !errors.is_empty() {
             return Err(errors);
         }
+        if schema.mutation_type.is_none() && schema.types.contains_key("Mutation") {
+            schema.mutation_type = Some("Mutation".to_string());
+        }
         schema.check_references(&mut errors);
+        schema.check_mutations(&mut errors);
         if errors.is_empty() {
             crate::generate::generate(&mut schema, &mut errors);
         }
@@ -396,6 +448,8 @@ impl Schema {
             Some(Kind::Enum(e))
         } else if let Some(i) = self.inputs.get(name) {
             Some(Kind::Input(i))
+        } else if let Some(u) = self.unions.get(name) {
+            Some(Kind::Union(u))
         } else {
             self.scalars.get(name).map(|s| Kind::Scalar(s.as_str()))
         }
@@ -406,7 +460,22 @@ impl Schema {
     }
 
     fn all_type_names(&self) -> impl Iterator<Item = &str> {
-        self.types.keys().chain(self.enums.keys()).chain(self.scalars.iter()).map(String::as_str)
+        self.types.keys().chain(self.enums.keys()).chain(self.scalars.iter()).chain(self.inputs.keys()).chain(self.unions.keys()).map(String::as_str)
+    }
+
+    /// The mutation root type, when the schema has one.
+    pub fn mutation(&self) -> Option<&ObjectType> {
+        self.mutation_type.as_ref().and_then(|m| self.types.get(m))
+    }
+
+    /// Whether `member` is `name` or, when `name` is a union, one of its members.
+    pub fn type_applies(&self, name: &str, member: &str) -> bool {
+        name == member || self.unions.get(name).is_some_and(|u| u.members.iter().any(|m| m == member))
+    }
+
+    /// The `@function` names this schema needs from the database.
+    pub fn functions(&self) -> Vec<&str> {
+        self.mutation().map(|m| m.fields.iter().filter_map(|f| f.function.as_deref()).collect()).unwrap_or_default()
     }
 
     fn check_references(&self, errors: &mut Vec<SchemaError>) {
@@ -423,13 +492,77 @@ impl Schema {
                     let hint = did_you_mean(named, self.all_type_names());
                     errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\" has unknown type \"{named}\".{hint}", t.name, f.name) });
                 }
-                if t.name != self.query_type && !f.args.is_empty() {
+                if f.function.is_some() && Some(&t.name) != self.mutation_type.as_ref() {
+                    errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\": @function is only allowed on fields of the Mutation type.", t.name, f.name) });
+                }
+                if t.name != self.query_type && Some(&t.name) != self.mutation_type.as_ref() && !f.args.is_empty() {
                     errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\" declares arguments; only Query fields take arguments, and those fraiseql generates (where, orderBy, limit, offset, id).", t.name, f.name) });
                 }
                 for a in &f.args {
-                    if let Some(Kind::Object(_)) = self.kind(a.ty.named()) {
-                        errors.push(SchemaError { line: f.line, column: 0, message: format!("Argument \"{}\" of \"{}.{}\" must be an input type, not the object type \"{}\".", a.name, t.name, f.name, a.ty.named()) });
+                    match self.kind(a.ty.named()) {
+                        Some(Kind::Object(_) | Kind::Union(_)) => errors.push(SchemaError { line: f.line, column: 0, message: format!("Argument \"{}\" of \"{}.{}\" must be an input type, not the output type \"{}\".", a.name, t.name, f.name, a.ty.named()) }),
+                        None => errors.push(SchemaError { line: f.line, column: 0, message: format!("Argument \"{}\" of \"{}.{}\" has unknown type \"{}\".{}", a.name, t.name, f.name, a.ty.named(), did_you_mean(a.ty.named(), self.all_type_names())) }),
+                        _ => {}
                     }
+                }
+            }
+        }
+        for i in self.inputs.values() {
+            for f in &i.fields {
+                match self.kind(f.ty.named()) {
+                    Some(Kind::Scalar(_) | Kind::Enum(_) | Kind::Input(_)) => {}
+                    Some(_) => errors.push(SchemaError { line: 0, column: 0, message: format!("Input field \"{}.{}\" must have an input type; \"{}\" is an output type.", i.name, f.name, f.ty.named()) }),
+                    None => errors.push(SchemaError { line: 0, column: 0, message: format!("Input field \"{}.{}\" has unknown type \"{}\".{}", i.name, f.name, f.ty.named(), did_you_mean(f.ty.named(), self.all_type_names())) }),
+                }
+            }
+        }
+        for u in self.unions.values() {
+            for m in &u.members {
+                if !self.types.contains_key(m) {
+                    errors.push(SchemaError { line: u.line, column: 0, message: format!("Union \"{}\" member \"{m}\" is not an object type.{}", u.name, did_you_mean(m, self.types.keys().map(String::as_str))) });
+                }
+            }
+        }
+    }
+
+    /// For a mutation result union, its (success, error) members: the error member's name ends in
+    /// `Error` or `Failure`.
+    pub fn result_members(&self, union: &str) -> Option<(&str, &str)> {
+        let u = self.unions.get(union)?;
+        let is_error = |m: &&String| m.ends_with("Error") || m.ends_with("Failure");
+        let errors: Vec<&String> = u.members.iter().filter(is_error).collect();
+        let successes: Vec<&String> = u.members.iter().filter(|m| !is_error(m)).collect();
+        match (successes.as_slice(), errors.as_slice()) {
+            ([s], [e]) => Some((s.as_str(), e.as_str())),
+            _ => None,
+        }
+    }
+
+    /// Mutation fields: each calls an `@function`; a union result has a success and an error member;
+    /// object fields of result types read the returned `entity` unless `@field(key:)` says otherwise.
+    fn check_mutations(&mut self, errors: &mut Vec<SchemaError>) {
+        let Some(mutation) = self.mutation().cloned() else { return };
+        let mut result_types = Vec::new();
+        for f in &mutation.fields {
+            if f.function.is_none() {
+                errors.push(SchemaError { line: f.line, column: 0, message: format!("Mutation field \"{}\" needs @function(name: \"fn_…\"): the SQL function it calls with its input as jsonb.", f.name) });
+            }
+            match self.kind(f.ty.named()) {
+                Some(Kind::Union(u)) => match self.result_members(&u.name) {
+                    Some((s, e)) => result_types.extend([s.to_string(), e.to_string()]),
+                    None => errors.push(SchemaError { line: f.line, column: 0, message: format!("Mutation field \"{}\" returns union \"{}\", which needs exactly two members: a success type and an error type whose name ends in \"Error\".", f.name, u.name) }),
+                },
+                Some(Kind::Object(o)) => result_types.push(o.name.clone()),
+                Some(Kind::Scalar("JSON")) => {}
+                _ => errors.push(SchemaError { line: f.line, column: 0, message: format!("Mutation field \"{}\" must return an object type, a Success|Error union or JSON, not \"{}\".", f.name, f.ty) }),
+            }
+        }
+        for name in result_types {
+            let kinds: Vec<bool> = self.types[&name].fields.iter().map(|f| matches!(self.kind(f.ty.named()), Some(Kind::Object(_)))).collect();
+            let t = self.types.get_mut(&name).expect("result types exist");
+            for (f, is_object) in t.fields.iter_mut().zip(kinds) {
+                if is_object && f.key == crate::names::snake_case(&f.name) {
+                    f.key = "entity".to_string();
                 }
             }
         }
@@ -463,6 +596,17 @@ impl Schema {
                             let hint = did_you_mean(&rd.remote, rel.columns.keys().map(String::as_str));
                             errors.push(SchemaError { line: f.line, column: 0, message: format!("{owner}: @relation joins on column \"{}\", which \"{}\" does not have.{hint}", rd.remote, rd.source.view) });
                         }
+                    }
+                }
+            }
+        }
+        if let Some(m) = self.mutation_type.clone() {
+            for f in &self.types[&m].fields {
+                let Some(name) = &f.function else { continue };
+                match catalog.functions.get(name).cloned().flatten() {
+                    None => errors.push(SchemaError { line: f.line, column: 0, message: format!("Mutation field \"{}\": function {name}(jsonb) does not exist, or returns neither fraiseql.mutation_response nor jsonb.", f.name) }),
+                    Some(found) => {
+                        self.bound_functions.insert(name.clone(), found);
                     }
                 }
             }
@@ -511,8 +655,12 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
         let mut deprecation = None;
         let mut field_source = None;
         let mut relation = None;
+        let mut function = None;
         for d in &f.directives {
-            check_directive(d, "a field", &["field", "deprecated", "view", "relation"], errors);
+            check_directive(d, "a field", &["field", "deprecated", "view", "relation", "function"], errors);
+            if d.name == "function" {
+                function = string_arg(d, "name");
+            }
             if d.name == "relation" {
                 if let (Some(view), Some(on)) = (string_arg(d, "view"), string_arg(d, "on")) {
                     match parse_on(&on) {
@@ -542,6 +690,7 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
             root: None,
             source: field_source,
             relation,
+            function,
             deprecation,
             line: f.position.line,
         });

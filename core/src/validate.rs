@@ -7,7 +7,39 @@ use graphql_parser::query::{Definition, FragmentDefinition, Selection, TypeCondi
 use crate::document::{operations, Directive, Document, OpKind, Operation, SelectionSet, Value, VariableDefinition};
 use crate::error::{code, GqlError, Location};
 use crate::names::did_you_mean;
-use crate::schema::{Kind, ObjectType, Schema, TypeRef};
+use crate::schema::{Kind, ObjectType, Schema, TypeRef, UnionType};
+
+/// The composite type a selection set is validated against.
+#[derive(Clone, Copy)]
+enum Parent<'a> {
+    Object(&'a ObjectType),
+    Union(&'a UnionType),
+}
+
+impl<'a> Parent<'a> {
+    fn name(&self) -> &'a str {
+        match self {
+            Parent::Object(o) => &o.name,
+            Parent::Union(u) => &u.name,
+        }
+    }
+
+    fn of(schema: &'a Schema, name: &str) -> Option<Parent<'a>> {
+        match schema.kind(name) {
+            Some(Kind::Object(o)) => Some(Parent::Object(o)),
+            Some(Kind::Union(u)) => Some(Parent::Union(u)),
+            _ => None,
+        }
+    }
+
+    /// The object types an object of this type can be.
+    fn possible(&self) -> Vec<&'a str> {
+        match self {
+            Parent::Object(o) => vec![o.name.as_str()],
+            Parent::Union(u) => u.members.iter().map(String::as_str).collect(),
+        }
+    }
+}
 
 type Fragment = FragmentDefinition<'static, String>;
 
@@ -55,7 +87,7 @@ pub fn validate(schema: &Schema, doc: &Document) -> Vec<GqlError> {
             let TypeCondition::On(on) = &f.type_condition;
             if ctx.schema.kind(on).is_none() {
                 ctx.errors.push(verr(format!("Unknown type \"{on}\".{}", did_you_mean(on, ctx.schema.types.keys().map(String::as_str))), f.position));
-            } else if !matches!(ctx.schema.kind(on), Some(Kind::Object(_))) {
+            } else if !matches!(ctx.schema.kind(on), Some(Kind::Object(_) | Kind::Union(_))) {
                 ctx.errors.push(verr(format!("Fragment \"{}\" cannot condition on non composite type \"{on}\".", f.name), f.position));
             }
         }
@@ -84,10 +116,13 @@ struct OpScope<'a> {
 fn validate_operation<'a>(ctx: &mut Ctx<'a>, op: &Operation<'a>, used_fragments: &mut BTreeSet<&'a str>) {
     let root = match op.kind {
         OpKind::Query => ctx.schema.query(),
-        OpKind::Mutation => {
-            ctx.errors.push(verr("Schema is not configured to execute mutation operation.", op.location));
-            return;
-        }
+        OpKind::Mutation => match ctx.schema.mutation() {
+            Some(m) => m,
+            None => {
+                ctx.errors.push(verr("Schema is not configured to execute mutation operation.", op.location));
+                return;
+            }
+        },
         OpKind::Subscription => {
             ctx.errors.push(GqlError::new(code::NOT_SUPPORTED, "Subscriptions are not supported by fraiseql; use a query, or LISTEN/NOTIFY beside it.").at(op.location));
             return;
@@ -101,7 +136,7 @@ fn validate_operation<'a>(ctx: &mut Ctx<'a>, op: &Operation<'a>, used_fragments:
         let ty = TypeRef::from_query_ast(&v.var_type);
         match ctx.schema.kind(ty.named()) {
             None => ctx.errors.push(verr(format!("Unknown type \"{}\".{}", ty.named(), did_you_mean(ty.named(), ctx.schema.scalars.iter().map(String::as_str).chain(ctx.schema.enums.keys().map(String::as_str)))), v.position)),
-            Some(Kind::Object(_)) => ctx.errors.push(verr(format!("Variable \"${}\" cannot be non-input type \"{ty}\".", v.name), v.position)),
+            Some(Kind::Object(_) | Kind::Union(_)) => ctx.errors.push(verr(format!("Variable \"${}\" cannot be non-input type \"{ty}\".", v.name), v.position)),
             Some(_) => {
                 if let Some(default) = &v.default_value {
                     if let Err(msg) = literal_fits(ctx.schema, default, &ty) {
@@ -112,7 +147,7 @@ fn validate_operation<'a>(ctx: &mut Ctx<'a>, op: &Operation<'a>, used_fragments:
         }
     }
     check_directives(ctx, op.directives, "QUERY", op.location, &mut scope);
-    validate_selection_set(ctx, root, op.selection_set, &mut scope, used_fragments);
+    validate_selection_set(ctx, Parent::Object(root), op.selection_set, &mut scope, used_fragments);
     for (name, def) in &scope.defs {
         if !scope.used.contains(*name) {
             let msg = match scope.op_name {
@@ -126,7 +161,7 @@ fn validate_operation<'a>(ctx: &mut Ctx<'a>, op: &Operation<'a>, used_fragments:
 
 fn validate_selection_set<'a>(
     ctx: &mut Ctx<'a>,
-    parent: &'a ObjectType,
+    parent: Parent<'a>,
     set: &'a SelectionSet,
     scope: &mut OpScope<'a>,
     used_fragments: &mut BTreeSet<&'a str>,
@@ -156,9 +191,17 @@ fn validate_selection_set<'a>(
                     }
                     continue;
                 }
-                let Some(def) = parent.field(&f.name) else {
-                    let hint = did_you_mean(&f.name, parent.field_names());
-                    ctx.errors.push(verr(format!("Cannot query field \"{}\" on type \"{}\".{hint}", f.name, parent.name), loc));
+                let parent_object = match parent {
+                    Parent::Object(o) => o,
+                    Parent::Union(u) => {
+                        let members = u.members.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(" or ");
+                        ctx.errors.push(verr(format!("Cannot query field \"{}\" on type \"{}\". Did you mean to use an inline fragment on {members}?", f.name, u.name), loc));
+                        continue;
+                    }
+                };
+                let Some(def) = parent_object.field(&f.name) else {
+                    let hint = did_you_mean(&f.name, parent_object.field_names());
+                    ctx.errors.push(verr(format!("Cannot query field \"{}\" on type \"{}\".{hint}", f.name, parent_object.name), loc));
                     continue;
                 };
                 let mut given = BTreeSet::new();
@@ -168,7 +211,7 @@ fn validate_selection_set<'a>(
                     }
                     let Some(arg) = def.arg(arg_name) else {
                         let hint = did_you_mean(arg_name, def.args.iter().map(|a| a.name.as_str()));
-                        ctx.errors.push(verr(format!("Unknown argument \"{arg_name}\" on field \"{}.{}\".{hint}", parent.name, f.name), loc));
+                        ctx.errors.push(verr(format!("Unknown argument \"{arg_name}\" on field \"{}.{}\".{hint}", parent_object.name, f.name), loc));
                         continue;
                     };
                     check_value(ctx, value, &arg.ty, false, loc, scope, &format!("Argument \"{arg_name}\""));
@@ -178,8 +221,8 @@ fn validate_selection_set<'a>(
                         ctx.errors.push(verr(format!("Field \"{}\" argument \"{}\" of type \"{}\" is required, but it was not provided.", f.name, arg.name, arg.ty), loc));
                     }
                 }
-                match ctx.schema.kind(def.ty.named()) {
-                    Some(Kind::Object(child)) => {
+                match Parent::of(ctx.schema, def.ty.named()) {
+                    Some(child) => {
                         if f.selection_set.items.is_empty() {
                             ctx.errors.push(verr(format!("Field \"{}\" of type \"{}\" must have a selection of subfields. Did you mean \"{} {{ ... }}\"?", f.name, def.ty, f.name), loc));
                         } else {
@@ -228,22 +271,24 @@ fn validate_selection_set<'a>(
     }
 }
 
-/// The object type a fragment applies to, when it can apply to `parent` (object types only here).
-fn spread_target<'a>(ctx: &mut Ctx<'a>, parent: &'a ObjectType, on: &str, loc: Location, what: &str) -> Option<&'a ObjectType> {
-    match ctx.schema.kind(on) {
-        None => {
-            ctx.errors.push(verr(format!("Unknown type \"{on}\".{}", did_you_mean(on, ctx.schema.types.keys().map(String::as_str))), loc));
-            None
-        }
-        Some(Kind::Object(t)) if t.name == parent.name => Some(t),
-        Some(Kind::Object(_)) => {
-            ctx.errors.push(verr(format!("{what} cannot be spread here as objects of type \"{}\" can never be of type \"{on}\".", parent.name), loc));
-            None
-        }
-        Some(_) => {
+/// The type a fragment's selection is validated against, when the fragment can apply to `parent`
+/// (spec §5.5.2.3: the possible types of both must intersect).
+fn spread_target<'a>(ctx: &mut Ctx<'a>, parent: Parent<'a>, on: &str, loc: Location, what: &str) -> Option<Parent<'a>> {
+    let Some(target) = Parent::of(ctx.schema, on) else {
+        if ctx.schema.kind(on).is_some() {
             ctx.errors.push(verr(format!("{what} cannot condition on non composite type \"{on}\"."), loc));
-            None
+        } else {
+            let names = ctx.schema.types.keys().chain(ctx.schema.unions.keys()).map(String::as_str);
+            ctx.errors.push(verr(format!("Unknown type \"{on}\".{}", did_you_mean(on, names)), loc));
         }
+        return None;
+    };
+    let possible = parent.possible();
+    if target.possible().iter().any(|t| possible.contains(t)) {
+        Some(target)
+    } else {
+        ctx.errors.push(verr(format!("{what} cannot be spread here as objects of type \"{}\" can never be of type \"{on}\".", parent.name()), loc));
+        None
     }
 }
 

@@ -118,7 +118,7 @@ fn coerce_named(schema: &Schema, value: &Json, name: &str) -> Result<Json, Strin
             }
             Ok(Json::Object(out))
         }
-        Some(Kind::Object(_)) | None => Err(format!("\"{name}\" is not an input type.")),
+        Some(Kind::Object(_) | Kind::Union(_)) | None => Err(format!("\"{name}\" is not an input type.")),
     }
 }
 

@@ -58,6 +58,14 @@ fn resolve(source: &ParamSource, vars: &Variables) -> Result<Json, String> {
     }
 }
 
+fn snake_keys(j: Json) -> Json {
+    match j {
+        Json::Object(m) => Json::Object(m.into_iter().map(|(k, v)| (crate::names::snake_case(&k), snake_keys(v))).collect()),
+        Json::Array(items) => Json::Array(items.into_iter().map(snake_keys).collect()),
+        other => other,
+    }
+}
+
 fn text(j: &Json) -> String {
     match j {
         Json::String(s) => s.clone(),
@@ -77,11 +85,17 @@ fn convert(j: &Json, ty: ParamType) -> ParamValue {
 
 /// Resolves the plan's parameters; each problem is a field error on its root field.
 pub fn bind(plan: &Plan, vars: &Variables, limits: &Limits) -> (Vec<ParamValue>, Vec<GqlError>) {
-    let mut values = Vec::with_capacity(plan.params.len());
+    bind_params(&plan.params, vars, limits)
+}
+
+/// Resolves parameters (of a plan or a mutation step).
+pub fn bind_params(params: &[super::Param], vars: &Variables, limits: &Limits) -> (Vec<ParamValue>, Vec<GqlError>) {
+    let mut values = Vec::with_capacity(params.len());
     let mut errors: Vec<GqlError> = Vec::new();
-    for p in &plan.params {
+    for p in params {
         let json = resolve(&p.source, vars);
         let checked = json.and_then(|j| {
+            let j = if p.check == Check::SnakeCaseKeys { snake_keys(j) } else { j };
             let v = convert(&j, p.ty);
             match (p.check, &v) {
                 (Check::NotNull, ParamValue::Null) => Err("is null; to match missing values use {isnull: true}".into()),

@@ -5,6 +5,7 @@
 mod bind;
 mod connection;
 mod filter;
+pub mod mutation;
 mod order;
 mod select;
 mod value;
@@ -13,7 +14,7 @@ use std::fmt::Write;
 
 use serde_json::Value as Json;
 
-pub use bind::bind;
+pub use bind::{bind, bind_params};
 use value::Val;
 
 use crate::collect::Selected;
@@ -69,6 +70,8 @@ pub enum Check {
     NonNegative,
     Uuid,
     Integer,
+    /// A mutation input: object keys are renamed camelCase → snake_case, at any depth.
+    SnakeCaseKeys,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -11,7 +11,7 @@ select gql('query A { users(limit: 1) { name } }', null, 'C');
 -- two operations with one name; an anonymous operation beside a named one
 select gql('query A { users { name } } query A { posts { title } }', null, 'A');
 select gql('{ users { name } } query B { posts { title } }', null, 'B');
--- mutations are not configured; subscriptions are not supported
+-- a mutation is validated against the Mutation type (here: missing input, field on a union); subscriptions are not supported
 select gql('mutation { createUser { id } }');
 select gql('subscription { users { name } }');
 rollback;

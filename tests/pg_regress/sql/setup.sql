@@ -6,6 +6,7 @@ CREATE EXTENSION fraiseql;
 \o /dev/null
 \i examples/blog/schema.sql
 \i examples/blog/data.sql
+\i examples/blog/mutations.sql
 \i tests/fixtures/items.sql
 \o
 \set sdl `cat examples/blog/blog.graphql`

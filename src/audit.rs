@@ -1,0 +1,394 @@
+//! The audit chain's storage: appending an entry for each executed mutation (serialised per chain by
+//! a row lock on the chain head), the signing keys (a superuser function or a server-side key file),
+//! verification and checkpoints. Hashing and verification logic live in `fraiseql_core::audit`.
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::ffi::CStr;
+
+use fraiseql_core::audit::{self as chain, Entry, Stored};
+use pgrx::prelude::*;
+use pgrx::spi::OwnedPreparedStatement;
+use pgrx::JsonB;
+
+thread_local! {
+    /// Set only while `fraiseql.execute` appends: `_audit_append` and the table guard refuse otherwise.
+    static ARMED: Cell<bool> = const { Cell::new(false) };
+    static STATEMENTS: RefCell<HashMap<&'static str, OwnedPreparedStatement>> = RefCell::new(HashMap::new());
+}
+
+/// Unix epoch minus Postgres epoch (2000-01-01), in microseconds.
+const PG_EPOCH_US: i64 = 946_684_800_000_000;
+
+/// What `execute` knows about the request, for every entry it appends.
+pub struct Request {
+    pub query_sha256: String,
+    pub operation: Option<String>,
+    pub variables: serde_json::Value,
+    pub role: String,
+    pub subject: Option<String>,
+    pub tenant: Option<String>,
+}
+
+fn setting(name: &CStr) -> Option<String> {
+    // SAFETY: GetConfigOption returns NULL or a NUL-terminated string owned by the GUC machinery.
+    unsafe {
+        let p = pg_sys::GetConfigOption(name.as_ptr(), true, false);
+        (!p.is_null()).then(|| CStr::from_ptr(p).to_string_lossy().into_owned()).filter(|s| !s.is_empty())
+    }
+}
+
+impl Request {
+    pub fn new(query: &str, operation: Option<&str>, variables: serde_json::Value) -> Request {
+        // SAFETY: GetUserId is always valid in a backend; the name is copied before returning.
+        let role = unsafe { CStr::from_ptr(pg_sys::GetUserNameFromId(pg_sys::GetUserId(), true)).to_string_lossy().into_owned() };
+        let claims: Option<serde_json::Value> = setting(c"request.jwt.claims").and_then(|c| serde_json::from_str(&c).ok());
+        let subject = claims.as_ref().and_then(|c| c.get("sub")).and_then(|s| s.as_str().map(str::to_string).or_else(|| Some(s.to_string())));
+        let tenant = setting(c"app.tenant_id");
+        Request { query_sha256: chain::hex(&chain::sha256(query.as_bytes())), operation: operation.map(str::to_string), variables, role, subject, tenant }
+    }
+}
+
+/// Appends one entry (in the caller's transaction): arms the append, calls the SECURITY DEFINER
+/// function through SPI, disarms — also when it fails.
+pub fn append(req: &Request, field: &str, function: &str, outcome: &str, entity_id: Option<&str>) {
+    struct Disarm;
+    impl Drop for Disarm {
+        fn drop(&mut self) {
+            ARMED.with(|a| a.set(false));
+        }
+    }
+    let variables = if crate::gucs::audit_variables_full() { Some(JsonB(req.variables.clone())) } else { None };
+    ARMED.with(|a| a.set(true));
+    let _disarm = Disarm;
+    Spi::run_with_args(
+        "SELECT fraiseql._audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        &[
+            req.tenant.clone().into(),
+            req.role.as_str().into(),
+            req.subject.clone().into(),
+            req.operation.clone().into(),
+            field.into(),
+            function.into(),
+            req.query_sha256.as_str().into(),
+            variables.into(),
+            fraiseql_core::audit::json_sha256(&req.variables).as_str().into(),
+            outcome.into(),
+            entity_id.map(str::to_string).into(),
+        ],
+    )
+    .unwrap_or_else(|e| error!("fraiseql: appending to the audit chain failed: {e}"));
+}
+
+fn prepared<R>(name: &'static str, sql: &str, types: &[pg_sys::Oid], f: impl FnOnce(&OwnedPreparedStatement) -> R) -> R {
+    let missing = STATEMENTS.with(|s| !s.borrow().contains_key(name));
+    if missing {
+        let stmt = Spi::connect(|client| client.prepare_mut(sql, &types.iter().map(|t| pgrx::PgOid::from(*t)).collect::<Vec<_>>()).map(|p| p.keep()))
+            .unwrap_or_else(|e| error!("fraiseql: preparing {name}: {e}"));
+        STATEMENTS.with(|s| s.borrow_mut().insert(name, stmt));
+    }
+    STATEMENTS.with(|s| f(s.borrow().get(name).expect("inserted above")))
+}
+
+/// Keys from `fraiseql.audit_key_file` (`key_id:hexsecret` per line, the last one signs), if set.
+fn file_keys() -> Option<Vec<(String, Vec<u8>)>> {
+    let path = crate::gucs::audit_key_file()?;
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| error!("fraiseql: cannot read fraiseql.audit_key_file {path}: {e}"));
+    let keys = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(':'))
+        .filter_map(|(id, hex)| unhex(hex.trim()).map(|k| (id.trim().to_string(), k)))
+        .collect();
+    Some(keys)
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    (s.len() % 2 == 0).then_some(())?;
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+}
+
+/// The signing key: the file's last key, or the newest unretired key in fraiseql.audit_key.
+fn active_key() -> Option<(String, Vec<u8>)> {
+    if let Some(keys) = file_keys() {
+        return keys.into_iter().last();
+    }
+    Spi::get_two::<String, Vec<u8>>("SELECT key_id, secret FROM fraiseql.audit_key WHERE retired_at IS NULL ORDER BY created_at DESC, key_id DESC LIMIT 1")
+        .ok()
+        .and_then(|(id, secret)| Some((id?, secret?)))
+}
+
+fn key_by_id(id: &str) -> Option<Vec<u8>> {
+    if let Some(keys) = file_keys() {
+        return keys.into_iter().find(|(k, _)| k == id).map(|(_, s)| s);
+    }
+    Spi::get_one_with_args::<Vec<u8>>("SELECT secret FROM fraiseql.audit_key WHERE key_id = $1", &[id.into()]).ok().flatten()
+}
+
+/// Appends an entry: locks the chain head (so concurrent appenders of one chain queue and the chain
+/// cannot fork), links, hashes, signs, inserts and moves the head. Only `fraiseql.execute` can call it.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn _audit_append(
+    tenant: Option<&str>,
+    role: &str,
+    subject: Option<&str>,
+    operation: Option<&str>,
+    field: &str,
+    function: &str,
+    query_sha256: &str,
+    variables: Option<JsonB>,
+    variables_sha256: &str,
+    outcome: &str,
+    entity_id: Option<&str>,
+) {
+    if !ARMED.with(Cell::get) {
+        error!("fraiseql._audit_append is internal: entries are appended only by fraiseql.execute");
+    }
+    let chain_name = tenant.unwrap_or("global").to_string();
+    let (seq, prev): (i64, Vec<u8>) = prepared(
+        "head",
+        "INSERT INTO fraiseql.audit_head AS h (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO UPDATE SET seq = h.seq RETURNING h.seq, h.hash",
+        &[pg_sys::TEXTOID, pg_sys::BYTEAOID],
+        |stmt| {
+            Spi::connect_mut(|client| {
+                let row = client.update(stmt, Some(1), &[chain_name.as_str().into(), chain::GENESIS.to_vec().into()])?.first();
+                Ok::<_, pgrx::spi::SpiError>((row.get::<i64>(1)?.unwrap_or(0), row.get::<Vec<u8>>(2)?.unwrap_or_default()))
+            })
+        },
+    )
+    .unwrap_or_else(|e| error!("fraiseql: locking audit chain head: {e}"));
+    // SAFETY: GetCurrentTimestamp has no preconditions.
+    let now_pg = unsafe { pg_sys::GetCurrentTimestamp() };
+    let entry = Entry {
+        chain: chain_name.clone(),
+        seq: seq + 1,
+        logged_at_us: now_pg + PG_EPOCH_US,
+        role: role.to_string(),
+        subject: subject.map(str::to_string),
+        tenant: tenant.map(str::to_string),
+        operation: operation.map(str::to_string),
+        field: field.to_string(),
+        function: function.to_string(),
+        query_sha256: query_sha256.to_string(),
+        variables_sha256: variables_sha256.to_string(),
+        outcome: outcome.to_string(),
+        entity_id: entity_id.map(str::to_string),
+    };
+    let hash = chain::entry_hash(&prev, &entry).to_vec();
+    let (signature, key_id) = match active_key() {
+        Some((id, key)) => (Some(chain::sign(&key, &hash).to_vec()), Some(id)),
+        None => (None, None),
+    };
+    prepared(
+        "insert",
+        "WITH entry AS (INSERT INTO fraiseql.audit_log (chain, seq, logged_at, role, subject, tenant, operation, field, function,
+                          query_sha256, variables, variables_sha256, outcome, entity_id, prev_hash, entry_hash, signature, key_id)
+                        VALUES ($1, $2, 'epoch'::timestamptz + $3 * interval '1 microsecond', $4::name, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18))
+         UPDATE fraiseql.audit_head SET seq = $2, hash = $16 WHERE chain = $1",
+        &[
+            pg_sys::TEXTOID, pg_sys::INT8OID, pg_sys::INT8OID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID,
+            pg_sys::TEXTOID, pg_sys::JSONBOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::BYTEAOID, pg_sys::BYTEAOID, pg_sys::BYTEAOID, pg_sys::TEXTOID,
+        ],
+        |stmt| {
+            Spi::connect_mut(|client| {
+                client.update(
+                    stmt,
+                    None,
+                    &[
+                        entry.chain.as_str().into(),
+                        entry.seq.into(),
+                        entry.logged_at_us.into(),
+                        entry.role.as_str().into(),
+                        entry.subject.clone().into(),
+                        entry.tenant.clone().into(),
+                        entry.operation.clone().into(),
+                        entry.field.as_str().into(),
+                        entry.function.as_str().into(),
+                        entry.query_sha256.as_str().into(),
+                        variables.into(),
+                        entry.variables_sha256.as_str().into(),
+                        entry.outcome.as_str().into(),
+                        entry.entity_id.clone().into(),
+                        prev.clone().into(),
+                        hash.clone().into(),
+                        signature.into(),
+                        key_id.into(),
+                    ],
+                )
+                .map(|_| ())
+            })
+        },
+    )
+    .unwrap_or_else(|e| error!("fraiseql: writing the audit entry: {e}"));
+}
+
+/// Refuses UPDATE, DELETE and TRUNCATE on the audit tables, except the head's own update during an
+/// append. (A superuser can still disable triggers: that is what verification is for.)
+#[pg_trigger]
+fn _audit_guard<'a>(trigger: &'a PgTrigger<'a>) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgHeapTupleError> {
+    let table = trigger.table_name().unwrap_or_default();
+    let update = trigger.event().fired_by_update();
+    if table == "audit_head" && update && ARMED.with(Cell::get) {
+        return Ok(trigger.new());
+    }
+    error!("fraiseql.{table} is append-only: entries are only added by fraiseql.execute, never updated or deleted");
+}
+
+/// Installs a signing key (superuser only). The newest unretired key signs; older ones still verify.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn audit_set_key(key_id: &str, secret: &[u8]) {
+    // SAFETY: superuser() reads the session's role; no preconditions.
+    if !unsafe { pg_sys::superuser() } {
+        error!("only a superuser may install audit keys");
+    }
+    if secret.len() < 16 {
+        error!("an audit key must be at least 16 bytes (32 random bytes recommended)");
+    }
+    Spi::run_with_args("INSERT INTO fraiseql.audit_key (key_id, secret) VALUES ($1, $2)", &[key_id.into(), secret.into()])
+        .unwrap_or_else(|e| error!("fraiseql: installing audit key {key_id}: {e}"));
+}
+
+/// Stops a key from signing; it still verifies the entries it signed.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn audit_retire_key(key_id: &str) {
+    // SAFETY: as above.
+    if !unsafe { pg_sys::superuser() } {
+        error!("only a superuser may retire audit keys");
+    }
+    Spi::run_with_args("UPDATE fraiseql.audit_key SET retired_at = now() WHERE key_id = $1 AND retired_at IS NULL", &[key_id.into()])
+        .unwrap_or_else(|e| error!("fraiseql: retiring audit key {key_id}: {e}"));
+}
+
+/// The key that signs appends now (NULL: signing is off). Reads keys, so it runs as the owner.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn _audit_signing_key_id() -> Option<String> {
+    active_key().map(|(id, _)| id)
+}
+
+fn load(chain_name: &str, from: i64, to: i64) -> Vec<Stored> {
+    Spi::connect(|client| {
+        let rows = client.select(
+            "SELECT seq, (extract(epoch FROM logged_at) * 1000000)::bigint, role::text, subject, tenant, operation, field, function,
+                    query_sha256, variables_sha256, outcome, entity_id, prev_hash, entry_hash, signature, key_id
+               FROM fraiseql.audit_log WHERE chain = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+            None,
+            &[chain_name.into(), from.into(), to.into()],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(Stored {
+                entry: Entry {
+                    chain: chain_name.to_string(),
+                    seq: r.get(1)?.unwrap_or(0),
+                    logged_at_us: r.get(2)?.unwrap_or(0),
+                    role: r.get(3)?.unwrap_or_default(),
+                    subject: r.get(4)?,
+                    tenant: r.get(5)?,
+                    operation: r.get(6)?,
+                    field: r.get(7)?.unwrap_or_default(),
+                    function: r.get(8)?.unwrap_or_default(),
+                    query_sha256: r.get(9)?.unwrap_or_default(),
+                    variables_sha256: r.get(10)?.unwrap_or_default(),
+                    outcome: r.get(11)?.unwrap_or_default(),
+                    entity_id: r.get(12)?,
+                },
+                prev_hash: r.get(13)?.unwrap_or_default(),
+                entry_hash: r.get(14)?.unwrap_or_default(),
+                signature: r.get(15)?,
+                key_id: r.get(16)?,
+            });
+        }
+        Ok::<_, pgrx::spi::SpiError>(out)
+    })
+    .unwrap_or_else(|e| error!("fraiseql: reading the audit log: {e}"))
+}
+
+/// Checks hashes, links and signatures of one chain or all, optionally a seq range; names the first
+/// bad entry and why (edited, deleted, inserted, reordered, bad signature, unknown key).
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn verify_audit_chain(
+    chain: default!(Option<&str>, "NULL"),
+    from_seq: default!(Option<i64>, "NULL"),
+    to_seq: default!(Option<i64>, "NULL"),
+) -> TableIterator<'static, (name!(chain, String), name!(ok, bool), name!(checked, i64), name!(signed, i64), name!(first_bad_seq, Option<i64>), name!(problem, Option<String>), name!(detail, Option<String>))> {
+    let chains: Vec<(String, i64, Vec<u8>)> = Spi::connect(|client| {
+        let rows = client.select(
+            "SELECT c.chain, coalesce(h.seq, 0), coalesce(h.hash, '\\x'::bytea)
+               FROM (SELECT chain FROM fraiseql.audit_head UNION SELECT DISTINCT chain FROM fraiseql.audit_log) c
+               LEFT JOIN fraiseql.audit_head h USING (chain)
+              WHERE $1::text IS NULL OR c.chain = $1 ORDER BY 1",
+            None,
+            &[chain.into()],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push((r.get::<String>(1)?.unwrap_or_default(), r.get::<i64>(2)?.unwrap_or(0), r.get::<Vec<u8>>(3)?.unwrap_or_default()));
+        }
+        Ok::<_, pgrx::spi::SpiError>(out)
+    })
+    .unwrap_or_else(|e| error!("fraiseql: reading audit chains: {e}"));
+    let keys: RefCell<HashMap<String, Option<Vec<u8>>>> = RefCell::new(HashMap::new());
+    let mut results = Vec::new();
+    for (name, head_seq, head_hash) in chains {
+        let from = from_seq.unwrap_or(1).max(1);
+        let to = to_seq.unwrap_or(i64::MAX);
+        let (anchor, first_seq) = if from > 1 {
+            let before = load(&name, from - 1, from - 1);
+            (before.first().map(|s| s.entry_hash.clone()).unwrap_or_default(), from)
+        } else {
+            (chain::GENESIS.to_vec(), 1)
+        };
+        let entries = load(&name, from, to);
+        let head = (to >= head_seq).then_some((head_seq, head_hash.as_slice()));
+        let report = chain::verify(&entries, first_seq, &anchor, head, &|id: &str| keys.borrow_mut().entry(id.to_string()).or_insert_with(|| key_by_id(id)).clone());
+        let bad = report.first_bad;
+        results.push((
+            name,
+            bad.is_none(),
+            report.checked as i64,
+            report.signed as i64,
+            bad.as_ref().map(|b| b.seq),
+            bad.as_ref().map(|b| b.problem.as_str().to_string()),
+            bad.map(|b| b.detail),
+        ));
+    }
+    TableIterator::new(results)
+}
+
+/// The chain head (seq, hash) and its signature, to anchor elsewhere (a ticket, a transparency log).
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn audit_checkpoint(chain: default!(Option<&str>, "NULL")) -> JsonB {
+    let name = chain.unwrap_or("global");
+    let head = Spi::get_two_with_args::<i64, Vec<u8>>("SELECT seq, hash FROM fraiseql.audit_head WHERE chain = $1", &[name.into()]).ok();
+    let (seq, hash) = match head {
+        Some((Some(seq), Some(hash))) => (seq, hash),
+        _ => (0, chain::GENESIS.to_vec()),
+    };
+    let (signature, key_id) = match active_key() {
+        Some((id, key)) => (Some(chain::hex(&chain::sign(&key, &hash))), Some(id)),
+        None => (None, None),
+    };
+    JsonB(serde_json::json!({ "chain": name, "seq": seq, "head_hash": chain::hex(&hash), "signature": signature, "key_id": key_id }))
+}
+
+extension_sql!(
+    r#"
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON fraiseql.audit_log FOR EACH ROW EXECUTE FUNCTION fraiseql._audit_guard();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON fraiseql.audit_log FOR EACH STATEMENT EXECUTE FUNCTION fraiseql._audit_guard();
+CREATE TRIGGER audit_head_guard BEFORE UPDATE OR DELETE ON fraiseql.audit_head FOR EACH ROW EXECUTE FUNCTION fraiseql._audit_guard();
+CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON fraiseql.audit_head FOR EACH STATEMENT EXECUTE FUNCTION fraiseql._audit_guard();
+REVOKE ALL ON FUNCTION fraiseql.audit_set_key(text, bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql.audit_retire_key(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql.verify_audit_chain(text, bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql.audit_checkpoint(text) FROM PUBLIC;
+"#,
+    name = "audit_triggers",
+    requires = [_audit_guard, audit_set_key, audit_retire_key, verify_audit_chain, audit_checkpoint],
+);

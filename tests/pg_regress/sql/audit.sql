@@ -1,0 +1,98 @@
+-- The audit chain: one entry per executed mutation, chained per tenant, hashed and signed; append-only;
+-- verification names the first broken entry and why; keys rotate; without a key the chain is hashed only.
+\pset format unaligned
+\pset tuples_only on
+begin;
+create function pg_temp.create_user(ident text) returns jsonb language sql as $$
+  select fraiseql.execute('mutation Make($i: CreateUserInput!) { createUser(input: $i) { __typename } }',
+                          jsonb_build_object('i', jsonb_build_object('identifier', ident, 'name', initcap(ident)))) $$;
+-- no key installed: signing is off, the chain is still hashed
+select fraiseql.health()->'audit' as audit_before_key;
+select set_config('app.tenant_id', 'tenant-a', true) is not null;
+select pg_temp.create_user('u0')->'data';
+-- a superuser installs a key: entries are signed from now on
+select fraiseql.audit_set_key('k1', decode(repeat('a1', 32), 'hex'));
+select fraiseql.health()->'audit' as audit_after_key;
+select pg_temp.create_user('u1')->'data', pg_temp.create_user('u2')->'data';
+select set_config('app.tenant_id', 'tenant-b', true) is not null;
+select pg_temp.create_user('u3')->'data';
+-- a rejected mutation is recorded with its status; a raising one as exception:<sqlstate>
+select pg_temp.create_user('u3')->'data'->'createUser'->>'__typename' as duplicate;
+select chain, seq, role, tenant, operation, field, function, outcome, entity_id is not null as has_entity,
+       length(query_sha256), variables->'i'->>'identifier' as ident, signature is not null as signed, key_id,
+       seq = 1 and prev_hash = '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea or seq > 1 as linked
+  from fraiseql.audit_log order by chain, seq;
+select * from fraiseql.verify_audit_chain();
+select (c->>'seq')::int as head_seq, length(c->>'head_hash') as hash_hex_len, c->>'key_id' as key_id, length(c->>'signature') as sig_hex_len
+  from fraiseql.audit_checkpoint('tenant-a') c;
+-- rotation: a new key signs, the old one still verifies its entries
+select fraiseql.audit_set_key('k2', decode(repeat('b2', 32), 'hex'));
+select set_config('app.tenant_id', 'tenant-a', true) is not null;
+select pg_temp.create_user('u4')->'data';
+select seq, key_id from fraiseql.audit_log where chain = 'tenant-a' order by seq;
+select * from fraiseql.verify_audit_chain('tenant-a');
+-- append-only, even for the owner: UPDATE, DELETE, TRUNCATE and direct appends are refused
+savepoint s;
+update fraiseql.audit_log set outcome = 'x' where chain = 'tenant-a' and seq = 2;
+rollback to s;
+delete from fraiseql.audit_log where chain = 'tenant-a';
+rollback to s;
+truncate fraiseql.audit_log;
+rollback to s;
+select fraiseql._audit_append('tenant-a', 'x', null, null, 'f', 'fn', 'h', null, 'h', 'success', null);
+rollback to s;
+-- tampering (a superuser bypassing the triggers) is detected and named
+set local session_replication_role = replica;
+update fraiseql.audit_log set outcome = 'deleted' where chain = 'tenant-a' and seq = 3;
+select chain, ok, first_bad_seq, problem from fraiseql.verify_audit_chain('tenant-a');
+rollback to s;
+set local session_replication_role = replica;
+delete from fraiseql.audit_log where chain = 'tenant-a' and seq = 2;
+select chain, ok, first_bad_seq, problem from fraiseql.verify_audit_chain('tenant-a');
+rollback to s;
+set local session_replication_role = replica;
+delete from fraiseql.audit_log where chain = 'tenant-a' and seq = 4;
+select chain, ok, first_bad_seq, problem from fraiseql.verify_audit_chain('tenant-a');
+rollback to s;
+set local session_replication_role = replica;
+insert into fraiseql.audit_log
+  select chain, seq + 1, logged_at, role, subject, tenant, operation, field, function, query_sha256, variables,
+         variables_sha256, 'success', entity_id, entry_hash, sha256(entry_hash), signature, key_id
+    from fraiseql.audit_log where chain = 'tenant-a' and seq = 4;
+select chain, ok, first_bad_seq, problem from fraiseql.verify_audit_chain('tenant-a');
+rollback to s;
+set local session_replication_role = replica;
+update fraiseql.audit_log set seq = -1 where chain = 'tenant-a' and seq = 2;
+update fraiseql.audit_log set seq = 2 where chain = 'tenant-a' and seq = 3;
+update fraiseql.audit_log set seq = 3 where chain = 'tenant-a' and seq = -1;
+select chain, ok, first_bad_seq, problem from fraiseql.verify_audit_chain('tenant-a');
+rollback to s;
+set local session_replication_role = replica;
+update fraiseql.audit_log set signature = decode(repeat('00', 32), 'hex') where chain = 'tenant-a' and seq = 3;
+select chain, ok, first_bad_seq, problem from fraiseql.verify_audit_chain('tenant-a');
+rollback to s;
+set local session_replication_role = replica;
+delete from fraiseql.audit_key where key_id = 'k1';
+select chain, ok, first_bad_seq, problem, detail from fraiseql.verify_audit_chain('tenant-a');
+rollback to s;
+-- a range can be verified on its own
+select chain, ok, checked from fraiseql.verify_audit_chain('tenant-a', 2, 3);
+-- ordinary roles can neither read the log nor the keys, nor install keys
+create role auditee nologin;
+savepoint r;
+set local role auditee;
+select count(*) from fraiseql.audit_log;
+rollback to r;
+set local role auditee;
+select count(*) from fraiseql.audit_key;
+rollback to r;
+set local role auditee;
+select fraiseql.audit_set_key('evil', decode(repeat('cc', 32), 'hex'));
+rollback to r;
+set local role auditee;
+select * from fraiseql.verify_audit_chain();
+rollback to r;
+rollback;
+-- the transaction rolled back: its mutations left no entry and no chain head
+select count(*) as entries_after_rollback from fraiseql.audit_log;
+select count(*) as heads_after_rollback from fraiseql.audit_head;
