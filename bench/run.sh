@@ -47,6 +47,59 @@ while IFS=$'\t' read -r name gql vars floor; do
   echo "| $name | $a | $b | **$ratio** | yes | $ca / $cb |" >> "$OUT/results.md"
   echo "bench: $name: fraiseql $a tps, floor $b tps, ratio $ratio; cold $ca ms vs $cb ms"
 done < bench/shapes.tsv
+
+# Mutations: fraiseql.execute (audit chain on, signed) against the same SQL function called directly.
+psql_ -d "$DB" >/dev/null <<'SQL'
+DROP TABLE IF EXISTS tb_bench_note CASCADE;
+CREATE TABLE tb_bench_note (pk bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text, n int NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE OR REPLACE VIEW v_bench_note AS SELECT pk AS id, jsonb_build_object('id', pk, 'n', n, 'tenant', tenant, 'created_at', created_at) AS data FROM tb_bench_note;
+-- A typical mutation function: validate, insert, return the entity from its view.
+CREATE OR REPLACE FUNCTION fn_bench_note(input jsonb) RETURNS fraiseql.mutation_response LANGUAGE plpgsql AS $$
+DECLARE new_id bigint;
+BEGIN
+  IF (input->>'n')::int IS NULL THEN RETURN fraiseql.mutation_err('validation:n', 'n is required'); END IF;
+  INSERT INTO tb_bench_note (tenant, n) VALUES (current_setting('app.tenant_id', true), (input->>'n')::int) RETURNING pk INTO new_id;
+  RETURN fraiseql.mutation_ok((SELECT data FROM v_bench_note WHERE id = new_id), 'added', 'created');
+END $$;
+SELECT fraiseql.load_schema($$
+  type Note { id: ID! n: Int! tenant: String }
+  type AddNoteSuccess { status: String! note: Note! }
+  type AddNoteError { code: String! message: String! }
+  union AddNoteResult = AddNoteSuccess | AddNoteError
+  input AddNoteInput { n: Int! }
+  type U @view(name: "v_user") { id: ID! }
+  type Query { us: [U!]! }
+  type Mutation { addNote(input: AddNoteInput!): AddNoteResult! @function(name: "fn_bench_note") }
+$$, 'bench_notes');
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM fraiseql.audit_key) THEN PERFORM fraiseql.audit_set_key('bench', decode(repeat('be', 32), 'hex')); END IF;
+END $$;
+SQL
+MCLIENTS=${BENCH_MUTATION_CLIENTS:-8}
+for chains in per-tenant global; do
+  if [ "$chains" = per-tenant ]; then tenant="'tenant-' || :client_id"; else tenant="NULL"; fi
+  printf '\set n random(1, 1000)
+BEGIN;
+SELECT set_config('"'"'fraiseql.schema'"'"', '"'"'bench_notes'"'"', true), set_config('"'"'app.tenant_id'"'"', coalesce(%s, '"'"''"'"'), true);
+SELECT fraiseql.execute('"'"'mutation ($n: Int!) { addNote(input: {n: $n}) { __typename ... on AddNoteSuccess { note { id } } } }'"'"', jsonb_build_object('"'"'n'"'"', :n::int));
+COMMIT;
+' "$tenant" > "$OUT/mutation_$chains.fraiseql.sql"
+  printf '\set n random(1, 1000)
+BEGIN;
+SELECT set_config('"'"'app.tenant_id'"'"', coalesce(%s, '"'"''"'"'), true);
+SELECT fn_bench_note(jsonb_build_object('"'"'n'"'"', :n::int));
+COMMIT;
+' "$tenant" > "$OUT/mutation_$chains.floor.sql"
+  CLIENTS_SAVED=$CLIENTS; CLIENTS=$MCLIENTS
+  read -r a b < <(tps_pair "$OUT/mutation_$chains.fraiseql.sql" "$OUT/mutation_$chains.floor.sql")
+  CLIENTS=$CLIENTS_SAVED
+  ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
+  echo "| mutation, audit on, $chains chain(s), $MCLIENTS clients | $a | $b | **$ratio** | — | $(printf '%.0f' "$a") entries/s |" >> "$OUT/results.md"
+  echo "bench: mutation ($chains chains): fraiseql $a tps, direct function $b tps, ratio $ratio, $a audit entries/s"
+done
+ok=$(psql_ -d "$DB" -Atc "SELECT bool_and(ok) FROM fraiseql.verify_audit_chain()")
+echo "bench: audit chains verify after the run: $ok"
+
 echo
 echo "PostgreSQL $(psql_ -d "$DB" -Atc 'SHOW server_version'), pgbench -M prepared, $CLIENTS client(s), median of $ROUNDS alternating ${SECS}s runs per side, cold = median of $COLD_RUNS new connections, $(nproc) cores"
 cat "$OUT/results.md"

@@ -12,3 +12,4 @@ tests=$(cat tests/pg_regress/schedule)
 "$PG_REGRESS" --host=/tmp --port="$PORT" --user=postgres --dbname=fraiseql_regress \
   --inputdir=tests/pg_regress --outputdir="$OUT" $tests || {
     echo "golden-file differences:"; cat "$OUT/regression.diffs" 2>/dev/null | head -200; exit 1; }
+tests/concurrency.sh "$PORT" fraiseql_regress

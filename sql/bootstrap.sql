@@ -28,14 +28,13 @@ CREATE TYPE fraiseql.mutation_response AS (
 
 CREATE FUNCTION fraiseql.mutation_ok(entity jsonb DEFAULT NULL, message text DEFAULT 'ok', status text DEFAULT 'success',
                                      entity_type text DEFAULT NULL, updated_fields text[] DEFAULT NULL, metadata jsonb DEFAULT NULL)
-RETURNS fraiseql.mutation_response LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp AS $$
-    SELECT ROW(status, message, entity->>'id', entity_type, entity, updated_fields, NULL::jsonb, metadata)::fraiseql.mutation_response
+RETURNS fraiseql.mutation_response LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    -- No SET clause: it would stop Postgres from inlining this into the caller's expression.
+    SELECT ROW(status, message, entity OPERATOR(pg_catalog.->>) 'id', entity_type, entity, updated_fields, NULL::jsonb, metadata)::fraiseql.mutation_response
 $$;
 
 CREATE FUNCTION fraiseql.mutation_err(status text, message text, errors jsonb DEFAULT NULL, metadata jsonb DEFAULT NULL)
-RETURNS fraiseql.mutation_response LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp AS $$
+RETURNS fraiseql.mutation_response LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT ROW(status, message, NULL::text, NULL::text, NULL::jsonb, NULL::text[], errors, metadata)::fraiseql.mutation_response
 $$;
 

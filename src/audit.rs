@@ -13,7 +13,7 @@ use pgrx::JsonB;
 thread_local! {
     /// Set only while `fraiseql.execute` appends: `_audit_append` and the table guard refuse otherwise.
     static ARMED: Cell<bool> = const { Cell::new(false) };
-    static STATEMENTS: RefCell<HashMap<&'static str, OwnedPreparedStatement>> = RefCell::new(HashMap::new());
+    static STATEMENTS: RefCell<HashMap<&'static str, std::rc::Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
 }
 
 /// Unix epoch minus Postgres epoch (2000-01-01), in microseconds.
@@ -60,9 +60,12 @@ pub fn append(req: &Request, field: &str, function: &str, outcome: &str, entity_
     let variables = if crate::gucs::audit_variables_full() { Some(JsonB(req.variables.clone())) } else { None };
     ARMED.with(|a| a.set(true));
     let _disarm = Disarm;
-    Spi::run_with_args(
+    let text = pg_sys::TEXTOID;
+    prepared(
+        "append",
         "SELECT fraiseql._audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        &[
+        &[text, text, text, text, text, text, text, pg_sys::JSONBOID, text, text, text],
+        |stmt| Spi::connect_mut(|client| client.update(stmt, None, &[
             req.tenant.clone().into(),
             req.role.as_str().into(),
             req.subject.clone().into(),
@@ -74,7 +77,7 @@ pub fn append(req: &Request, field: &str, function: &str, outcome: &str, entity_
             fraiseql_core::audit::json_sha256(&req.variables).as_str().into(),
             outcome.into(),
             entity_id.map(str::to_string).into(),
-        ],
+        ]).map(|_| ())),
     )
     .unwrap_or_else(|e| error!("fraiseql: appending to the audit chain failed: {e}"));
 }
@@ -84,9 +87,11 @@ fn prepared<R>(name: &'static str, sql: &str, types: &[pg_sys::Oid], f: impl FnO
     if missing {
         let stmt = Spi::connect(|client| client.prepare_mut(sql, &types.iter().map(|t| pgrx::PgOid::from(*t)).collect::<Vec<_>>()).map(|p| p.keep()))
             .unwrap_or_else(|e| error!("fraiseql: preparing {name}: {e}"));
-        STATEMENTS.with(|s| s.borrow_mut().insert(name, stmt));
+        STATEMENTS.with(|s| s.borrow_mut().insert(name, std::rc::Rc::new(stmt)));
     }
-    STATEMENTS.with(|s| f(s.borrow().get(name).expect("inserted above")))
+    // The borrow ends before `f` runs: `f` may append, which prepares its own statements.
+    let stmt = STATEMENTS.with(|s| s.borrow().get(name).cloned().expect("inserted above"));
+    f(&stmt)
 }
 
 /// Keys from `fraiseql.audit_key_file` (`key_id:hexsecret` per line, the last one signs), if set.
@@ -113,9 +118,19 @@ fn active_key() -> Option<(String, Vec<u8>)> {
     if let Some(keys) = file_keys() {
         return keys.into_iter().last();
     }
-    Spi::get_two::<String, Vec<u8>>("SELECT key_id, secret FROM fraiseql.audit_key WHERE retired_at IS NULL ORDER BY created_at DESC, key_id DESC LIMIT 1")
-        .ok()
-        .and_then(|(id, secret)| Some((id?, secret?)))
+    prepared("active_key", "SELECT key_id, secret FROM fraiseql.audit_key WHERE retired_at IS NULL ORDER BY created_at DESC, key_id DESC LIMIT 1", &[], |stmt| {
+        Spi::connect(|client| {
+            let row = client.select(stmt, Some(1), &[])?.first();
+            if row.is_empty() {
+                return Ok::<_, pgrx::spi::SpiError>(None);
+            }
+            Ok(match (row.get::<String>(1)?, row.get::<Vec<u8>>(2)?) {
+                (Some(id), Some(secret)) => Some((id, secret)),
+                _ => None,
+            })
+        })
+    })
+    .unwrap_or_else(|e| error!("fraiseql: reading the audit key: {e}"))
 }
 
 fn key_by_id(id: &str) -> Option<Vec<u8>> {

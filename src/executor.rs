@@ -157,7 +157,10 @@ pub fn run_step(sql: &str, params: &[fraiseql_core::plan::Param], values: &[Para
         // SAFETY: connected to SPI by Spi::connect_mut; arrays have one entry per parameter; values
         // are read with SPI_getvalue (copied to palloc'd C strings) before SPI is left.
         unsafe {
-            let rc = pg_sys::SPI_execute_with_args(sql.as_ptr(), types.len() as i32, types.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_ptr(), false, 0);
+            let rc = match crate::cache::statement(&sql, &mut types) {
+                Some(prepared) => pg_sys::SPI_execute_plan(prepared, datums.as_mut_ptr(), nulls.as_ptr(), false, 0),
+                None => pg_sys::SPI_execute_with_args(sql.as_ptr(), types.len() as i32, types.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_ptr(), false, 0),
+            };
             if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed < 1 {
                 error!("fraiseql: the mutation statement did not return a row (SPI code {rc})");
             }

@@ -1,6 +1,6 @@
 -- Mutation functions of the demo blog (after CREATE EXTENSION fraiseql: they return its types).
 -- fraiseql calls each with the mutation's input as jsonb, keys in snake_case.
-CREATE FUNCTION fn_create_user(input jsonb) RETURNS fraiseql.mutation_response
+CREATE OR REPLACE FUNCTION fn_create_user(input jsonb) RETURNS fraiseql.mutation_response
 LANGUAGE plpgsql AS $$
 DECLARE new_id uuid := gen_random_uuid();
 BEGIN
@@ -18,7 +18,7 @@ BEGIN
 END $$;
 
 -- A plain-jsonb mutation: the returned object is the result.
-CREATE FUNCTION fn_add_comment(input jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION fn_add_comment(input jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE new_id uuid := gen_random_uuid();
 BEGIN

@@ -68,7 +68,7 @@ pub fn plan_mutation(schema: &Schema, root: &[Selected], vars: &crate::variables
             _ => doc.to_string(),
         };
         let sql = format!(
-            "SELECT {result}, {doc}->>'status', coalesce({doc}->>'entity_id', {doc}->'entity'->>'id', {doc}->>'id') FROM (SELECT to_jsonb(f) AS doc FROM {}({param}::jsonb) f) d",
+            "SELECT {result}, {doc}->>'status', coalesce({doc}->>'entity_id', {doc}->'entity'->>'id', {doc}->>'id') FROM (SELECT to_jsonb({}({param}::jsonb)) AS doc OFFSET 0) d",
             function.qualified
         );
         steps.push(MutationStep { key: sel.key.clone(), field: sel.name.clone(), function: Some(function.qualified.clone()), sql, params: p.params });
