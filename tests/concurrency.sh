@@ -61,3 +61,28 @@ SQL
 )
 echo "concurrency: $CLIENTS clients x $TX transactions: $result"
 case "$result" in *"=> OK") ;; *) exit 1 ;; esac
+
+# The same chains verified outside Postgres by scripts/verify_audit.py (docs/audit.md), then a
+# tampered export must fail.
+export_file=$(mktemp); trap 'rm -f "$script" "$export_file"' EXIT
+psql_ -At > "$export_file" <<'SQL'
+SELECT json_agg(e ORDER BY chain, seq) FROM (
+  SELECT chain, seq, (extract(epoch FROM logged_at) * 1000000)::bigint AS logged_at_us, role::text, subject, tenant,
+         operation, field, function, query_sha256, variables_sha256, outcome, entity_id,
+         encode(prev_hash, 'hex') AS prev_hash, encode(entry_hash, 'hex') AS entry_hash,
+         encode(signature, 'hex') AS signature, key_id
+    FROM fraiseql.audit_log) e
+SQL
+heads=$(psql_ -At -c "SELECT string_agg(format('--head %s=%s:%s', chain, seq, encode(hash, 'hex')), ' ') FROM fraiseql.audit_head")
+key="--key concurrency=$(printf 'c0ffee%.0s' $(seq 11))"
+# shellcheck disable=SC2086
+python3 scripts/verify_audit.py "$export_file" $key $heads
+python3 - "$export_file" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+rows[len(rows) // 2]["outcome"] = "deleted"
+json.dump(rows, open(sys.argv[1], "w"))
+PY
+# shellcheck disable=SC2086
+if python3 scripts/verify_audit.py "$export_file" $key $heads; then echo "verify_audit.py missed a tampered entry"; exit 1; fi
+echo "concurrency: external verifier agrees, and catches a tampered export"
