@@ -20,32 +20,28 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
-/// Quotes an SQL identifier the way Postgres's `quote_ident` does when quoting is needed; we always quote.
-pub fn quote_ident(ident: &str) -> String {
-    let mut s = String::with_capacity(ident.len() + 2);
-    s.push('"');
-    for c in ident.chars() {
-        if c == '"' {
-            s.push('"');
+/// Wraps `text` in `q`, doubling every `q` inside: the SQL rule for both identifiers and literals.
+fn quote_with(text: &str, q: char) -> String {
+    let mut s = String::with_capacity(text.len() + 2);
+    s.push(q);
+    for c in text.chars() {
+        if c == q {
+            s.push(q);
         }
         s.push(c);
     }
-    s.push('"');
+    s.push(q);
     s
+}
+
+/// Quotes an SQL identifier the way Postgres's `quote_ident` does when quoting is needed; we always quote.
+pub fn quote_ident(ident: &str) -> String {
+    quote_with(ident, '"')
 }
 
 /// Quotes an SQL string literal (standard_conforming_strings on: only `'` is doubled).
 pub fn quote_literal(text: &str) -> String {
-    let mut s = String::with_capacity(text.len() + 2);
-    s.push('\'');
-    for c in text.chars() {
-        if c == '\'' {
-            s.push('\'');
-        }
-        s.push(c);
-    }
-    s.push('\'');
-    s
+    quote_with(text, '\'')
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
