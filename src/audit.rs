@@ -14,6 +14,57 @@ thread_local! {
     /// Set only while `fraiseql.execute` appends: `_audit_append` and the table guard refuse otherwise.
     static ARMED: Cell<bool> = const { Cell::new(false) };
     static STATEMENTS: RefCell<HashMap<&'static str, std::rc::Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
+    /// The signing key, read once per backend; dropped by `forget_keys` (relcache invalidation of
+    /// fraiseql.audit_key, sent by audit_set_key / audit_retire_key) and when the key file changes.
+    static ACTIVE_KEY: RefCell<Option<(KeySource, Option<(String, Vec<u8>)>)>> = const { RefCell::new(None) };
+    static KEY_TABLE_OID: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
+}
+
+/// Where the cached key came from: the table, or the key file as of its modification time.
+#[derive(Clone, PartialEq)]
+enum KeySource {
+    Table,
+    File(String, Option<std::time::SystemTime>),
+}
+
+fn key_source() -> KeySource {
+    match crate::gucs::audit_key_file() {
+        Some(path) => {
+            let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+            KeySource::File(path, mtime)
+        }
+        None => KeySource::Table,
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid: pg_sys::Oid) {
+    if relid == pg_sys::InvalidOid || relid == KEY_TABLE_OID.with(Cell::get) {
+        ACTIVE_KEY.with(|k| k.borrow_mut().take());
+    }
+}
+
+/// Registers the key-cache invalidation; called once per backend from `_PG_init`.
+pub fn init() {
+    // SAFETY: a static callback that only touches thread-local state.
+    unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), pg_sys::Datum::from(0usize)) };
+}
+
+fn key_table_oid() -> pg_sys::Oid {
+    let oid = KEY_TABLE_OID.with(Cell::get);
+    if oid != pg_sys::InvalidOid {
+        return oid;
+    }
+    let oid = Spi::get_one::<pg_sys::Oid>("SELECT 'fraiseql.audit_key'::regclass::oid").ok().flatten().unwrap_or(pg_sys::InvalidOid);
+    KEY_TABLE_OID.with(|c| c.set(oid));
+    oid
+}
+
+/// Tells every backend to re-read the keys (at its next transaction).
+fn forget_keys() {
+    // SAFETY: queues a relcache invalidation for the key table, delivered at commit.
+    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(key_table_oid()) };
+    ACTIVE_KEY.with(|k| k.borrow_mut().take());
 }
 
 /// Unix epoch minus Postgres epoch (2000-01-01), in microseconds.
@@ -113,8 +164,19 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
 }
 
-/// The signing key: the file's last key, or the newest unretired key in fraiseql.audit_key.
+/// The signing key: the file's last key, or the newest unretired key in fraiseql.audit_key (cached).
 fn active_key() -> Option<(String, Vec<u8>)> {
+    let source = key_source();
+    if let Some(key) = ACTIVE_KEY.with(|k| k.borrow().as_ref().filter(|(s, _)| *s == source).map(|(_, key)| key.clone())) {
+        return key;
+    }
+    key_table_oid();
+    let key = read_active_key();
+    ACTIVE_KEY.with(|k| *k.borrow_mut() = Some((source, key.clone())));
+    key
+}
+
+fn read_active_key() -> Option<(String, Vec<u8>)> {
     if let Some(keys) = file_keys() {
         return keys.into_iter().last();
     }
@@ -140,6 +202,31 @@ fn key_by_id(id: &str) -> Option<Vec<u8>> {
     Spi::get_one_with_args::<Vec<u8>>("SELECT secret FROM fraiseql.audit_key WHERE key_id = $1", &[id.into()]).ok().flatten()
 }
 
+/// Locks the chain head row (creating it at the genesis on first use) and returns its (seq, hash).
+/// The lock is held to the end of the transaction, so appends to one chain queue up.
+fn lock_head(chain_name: &str) -> (i64, Vec<u8>) {
+    let lock = || {
+        prepared("head", "SELECT seq, hash FROM fraiseql.audit_head WHERE chain = $1 FOR UPDATE", &[pg_sys::TEXTOID], |stmt| {
+            Spi::connect_mut(|client| {
+                let row = client.update(stmt, Some(1), &[chain_name.into()])?.first();
+                if row.is_empty() {
+                    return Ok::<_, pgrx::spi::SpiError>(None);
+                }
+                Ok(Some((row.get::<i64>(1)?.unwrap_or(0), row.get::<Vec<u8>>(2)?.unwrap_or_default())))
+            })
+        })
+        .unwrap_or_else(|e| error!("fraiseql: locking audit chain head: {e}"))
+    };
+    if let Some(head) = lock() {
+        return head;
+    }
+    prepared("new_head", "INSERT INTO fraiseql.audit_head (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING", &[pg_sys::TEXTOID, pg_sys::BYTEAOID], |stmt| {
+        Spi::connect_mut(|client| client.update(stmt, None, &[chain_name.into(), chain::GENESIS.to_vec().into()]).map(|_| ()))
+    })
+    .unwrap_or_else(|e| error!("fraiseql: creating audit chain head: {e}"));
+    lock().expect("the head row exists after the insert")
+}
+
 /// Appends an entry: locks the chain head (so concurrent appenders of one chain queue and the chain
 /// cannot fork), links, hashes, signs, inserts and moves the head. Only `fraiseql.execute` can call it.
 #[allow(clippy::too_many_arguments)]
@@ -162,18 +249,7 @@ fn _audit_append(
         error!("fraiseql._audit_append is internal: entries are appended only by fraiseql.execute");
     }
     let chain_name = tenant.unwrap_or("global").to_string();
-    let (seq, prev): (i64, Vec<u8>) = prepared(
-        "head",
-        "INSERT INTO fraiseql.audit_head AS h (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO UPDATE SET seq = h.seq RETURNING h.seq, h.hash",
-        &[pg_sys::TEXTOID, pg_sys::BYTEAOID],
-        |stmt| {
-            Spi::connect_mut(|client| {
-                let row = client.update(stmt, Some(1), &[chain_name.as_str().into(), chain::GENESIS.to_vec().into()])?.first();
-                Ok::<_, pgrx::spi::SpiError>((row.get::<i64>(1)?.unwrap_or(0), row.get::<Vec<u8>>(2)?.unwrap_or_default()))
-            })
-        },
-    )
-    .unwrap_or_else(|e| error!("fraiseql: locking audit chain head: {e}"));
+    let (seq, prev) = lock_head(&chain_name);
     // SAFETY: GetCurrentTimestamp has no preconditions.
     let now_pg = unsafe { pg_sys::GetCurrentTimestamp() };
     let entry = Entry {
@@ -264,6 +340,7 @@ fn audit_set_key(key_id: &str, secret: &[u8]) {
     }
     Spi::run_with_args("INSERT INTO fraiseql.audit_key (key_id, secret) VALUES ($1, $2)", &[key_id.into(), secret.into()])
         .unwrap_or_else(|e| error!("fraiseql: installing audit key {key_id}: {e}"));
+    forget_keys();
 }
 
 /// Stops a key from signing; it still verifies the entries it signed.
@@ -276,6 +353,7 @@ fn audit_retire_key(key_id: &str) {
     }
     Spi::run_with_args("UPDATE fraiseql.audit_key SET retired_at = now() WHERE key_id = $1 AND retired_at IS NULL", &[key_id.into()])
         .unwrap_or_else(|e| error!("fraiseql: retiring audit key {key_id}: {e}"));
+    forget_keys();
 }
 
 /// The key that signs appends now (NULL: signing is off). Reads keys, so it runs as the owner.

@@ -21,6 +21,7 @@ extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
 pub extern "C-unwind" fn _PG_init() {
     gucs::init();
     store::init();
+    audit::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]
