@@ -121,6 +121,11 @@ fn prepare_request(query: Option<&str>, variables: Option<&serde_json::Value>, o
             (doc, None)
         }
     };
+    if !gucs::introspection() {
+        if let Some(at) = fraiseql_core::introspection::used_in(&doc) {
+            return Err(one(GqlError::new(code::VALIDATION, "Introspection is disabled on this server (fraiseql.introspection = off).").at(at)));
+        }
+    }
     let (plan, vars) = match cached_plan {
         Some(plan) => {
             let vars = fraiseql_core::coerce_variables(&schema, &doc, operation, variables).map_err(|e| request_error_response(&e))?;

@@ -25,12 +25,17 @@ static AUDIT_KEY_FILE: GucSetting<Option<std::ffi::CString>> = GucSetting::<Opti
 /// Store each mutation's variables in the audit log (`full`), or only their hash (`hash`).
 static AUDIT_VARIABLES: GucSetting<Option<std::ffi::CString>> = GucSetting::<Option<std::ffi::CString>>::new(Some(c"full"));
 
+/// Answer `__schema` and `__type` (GraphiQL, Apollo, codegen need them). Superuser-only: turning
+/// introspection off is a security decision, not a client preference.
+static INTROSPECTION: GucSetting<bool> = GucSetting::<bool>::new(true);
+
 pub fn init() {
     GucRegistry::define_int_guc(c"fraiseql.default_limit", c"Rows returned by a list without limit/first.", c"", &DEFAULT_LIMIT, 0, i32::MAX, GucContext::Userset, GucFlags::default());
     GucRegistry::define_int_guc(c"fraiseql.max_limit", c"Largest limit/first a query may ask for.", c"", &MAX_LIMIT, 1, i32::MAX, GucContext::Suset, GucFlags::default());
     GucRegistry::define_int_guc(c"fraiseql.plan_cache_size", c"Entries in each per-backend query cache (0 disables).", c"", &PLAN_CACHE_SIZE, 0, 100_000, GucContext::Userset, GucFlags::default());
     GucRegistry::define_string_guc(c"fraiseql.schema", c"Name of the loaded schema that execute() answers with.", c"", &SCHEMA, GucContext::Userset, GucFlags::default());
     GucRegistry::define_string_guc(c"fraiseql.claims_map", c"JWT claims copied to settings per call (claim=setting,...).", c"", &CLAIMS_MAP, GucContext::Suset, GucFlags::default());
+    GucRegistry::define_bool_guc(c"fraiseql.introspection", c"Answer __schema and __type queries.", c"", &INTROSPECTION, GucContext::Suset, GucFlags::default());
     GucRegistry::define_string_guc(c"fraiseql.audit_key_file", c"File of audit signing keys (key_id:hexsecret per line; the last signs).", c"", &AUDIT_KEY_FILE, GucContext::Sighup, GucFlags::SUPERUSER_ONLY);
     GucRegistry::define_string_guc(c"fraiseql.audit_variables", c"full: store mutation variables in the audit log; hash: only their SHA-256.", c"", &AUDIT_VARIABLES, GucContext::Suset, GucFlags::default());
     // SAFETY: called from _PG_init with a static, NUL-terminated prefix.
@@ -59,4 +64,8 @@ pub fn audit_key_file() -> Option<String> {
 
 pub fn audit_variables_full() -> bool {
     AUDIT_VARIABLES.get().as_deref().map(CStr::to_string_lossy).is_none_or(|s| s != "hash")
+}
+
+pub fn introspection() -> bool {
+    INTROSPECTION.get()
 }

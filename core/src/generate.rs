@@ -27,7 +27,7 @@ fn list_of(t: TypeRef) -> TypeRef {
     TypeRef::List(Box::new(t))
 }
 fn arg(name: &str, ty: TypeRef, description: &str) -> ArgDef {
-    ArgDef { name: name.into(), ty, description: Some(description.into()) }
+    ArgDef { name: name.into(), ty, description: Some(description.into()), default: None }
 }
 
 pub fn where_name(object: &str) -> String {

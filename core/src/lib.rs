@@ -6,6 +6,7 @@ pub mod collect;
 pub mod document;
 pub mod error;
 pub mod generate;
+pub mod introspection;
 pub mod names;
 pub mod plan;
 pub mod scaffold;

@@ -93,6 +93,8 @@ pub struct ArgDef {
     pub name: String,
     pub ty: TypeRef,
     pub description: Option<String>,
+    /// The default value as GraphQL source text (introspection's `defaultValue`).
+    pub default: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -165,6 +167,8 @@ pub enum ObjectRole {
     Connection { node: String },
     Edge { node: String },
     PageInfo,
+    /// An introspection meta type (`__Schema`, `__Type`, …).
+    Meta,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -434,6 +438,9 @@ impl Schema {
             crate::generate::generate(&mut schema, &mut errors);
         }
         if errors.is_empty() {
+            crate::introspection::add_meta_types(&mut schema);
+        }
+        if errors.is_empty() {
             Ok(schema)
         } else {
             errors.sort_by_key(|e| (e.line, e.column));
@@ -679,7 +686,7 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
         let args = f
             .arguments
             .iter()
-            .map(|a| ArgDef { name: a.name.clone(), ty: TypeRef::from_ast(&a.value_type), description: a.description.clone() })
+            .map(|a| ArgDef { name: a.name.clone(), ty: TypeRef::from_ast(&a.value_type), description: a.description.clone(), default: a.default_value.as_ref().map(ToString::to_string) })
             .collect();
         fields.push(FieldDef {
             name: f.name.clone(),

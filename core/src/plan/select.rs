@@ -12,6 +12,15 @@ impl<'s> Planner<'s> {
         if sel.name == "__typename" {
             return quote_literal(&schema.query_type);
         }
+        if crate::introspection::is_entry_point(&sel.name) {
+            // Computed from the schema model and sent as a parameter; arguments read at plan time.
+            if sel.arguments.iter().any(|(_, v)| matches!(v, crate::document::Value::Variable(_))) {
+                self.dynamic = true;
+            }
+            let value = crate::introspection::resolve_root(schema, sel, self.vars);
+            let p = self.param(super::ParamSource::Json(value), ParamType::Text, Check::None, "introspection");
+            return format!("{p}::jsonb");
+        }
         let def = schema.query().field(&sel.name).expect("validated root field");
         let returned = &schema.types[def.ty.named()];
         let node = match &returned.role {

@@ -1,0 +1,51 @@
+// fraiseql introspection, checked by graphql-js (the reference implementation):
+//   node check.mjs query                  prints getIntrospectionQuery() with every option on
+//   node check.mjs verify RESULT SDL      buildClientSchema(RESULT.data) must succeed, validateSchema
+//                                         must find nothing, and every type and field the SDL declares
+//                                         must be in the client schema with the same type.
+import { readFileSync } from "node:fs";
+import { buildASTSchema, buildClientSchema, getIntrospectionQuery, isObjectType, isInputObjectType, isEnumType, isUnionType, parse, printSchema, validateSchema } from "graphql";
+
+const [mode, resultFile, sdlFile] = process.argv.slice(2);
+if (mode === "query") {
+  process.stdout.write(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }));
+  process.exit(0);
+}
+const response = JSON.parse(readFileSync(resultFile, "utf8"));
+if (response.errors) {
+  console.error("introspection returned errors:", JSON.stringify(response.errors));
+  process.exit(1);
+}
+const client = buildClientSchema(response.data);
+const problems = validateSchema(client).map((e) => e.message);
+// fraiseql knows the scalars UUID, DateTime, Date and JSON without declarations.
+let sdl = readFileSync(sdlFile, "utf8");
+for (const s of ["UUID", "DateTime", "Date", "JSON"]) if (!new RegExp(`scalar\\s+${s}\\b`).test(sdl)) sdl += `\nscalar ${s}`;
+const declared = buildASTSchema(parse(sdl), { assumeValidSDL: true });
+for (const type of Object.values(declared.getTypeMap())) {
+  if (type.name.startsWith("__")) continue;
+  const ours = client.getType(type.name);
+  if (!ours) { problems.push(`type ${type.name} is missing`); continue; }
+  if (ours.constructor !== type.constructor) problems.push(`type ${type.name} has another kind`);
+  if (isObjectType(type) || isInputObjectType(type)) {
+    for (const field of Object.values(type.getFields())) {
+      const theirs = ours.getFields()[field.name];
+      if (!theirs) problems.push(`field ${type.name}.${field.name} is missing`);
+      else if (String(theirs.type) !== String(field.type)) problems.push(`field ${type.name}.${field.name}: ${theirs.type} instead of ${field.type}`);
+    }
+  }
+  if (isEnumType(type)) {
+    const values = ours.getValues().map((v) => v.name).join(",");
+    if (values !== type.getValues().map((v) => v.name).join(",")) problems.push(`enum ${type.name}: ${values}`);
+  }
+  if (isUnionType(type)) {
+    const members = ours.getTypes().map((t) => t.name).sort().join(",");
+    if (members !== type.getTypes().map((t) => t.name).sort().join(",")) problems.push(`union ${type.name}: ${members}`);
+  }
+}
+if (problems.length) {
+  console.error("introspection check failed:\n  " + problems.join("\n  "));
+  process.exit(1);
+}
+const printed = printSchema(client);
+console.log(`introspection: graphql-js built the schema (${Object.keys(client.getTypeMap()).length} types, ${printed.split("\n").length} lines of SDL), validateSchema found nothing, every declared type and field matches`);
