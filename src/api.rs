@@ -54,8 +54,9 @@ fn execute(
 }
 
 /// The same as `execute`, read-only and STABLE: usable on hot standbys and with PostgREST GET.
+/// (Parallel restricted: it may set transaction-local settings from JWT claims.)
 #[allow(non_snake_case)]
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_restricted)]
 fn query(
     query: Option<&str>,
     variables: default!(Option<JsonB>, "NULL"),
