@@ -78,20 +78,23 @@ SQL
 MCLIENTS=${BENCH_MUTATION_CLIENTS:-8}
 for chains in per-tenant global; do
   if [ "$chains" = per-tenant ]; then tenant="'tenant-' || :client_id"; else tenant="NULL"; fi
-  printf '\set n random(1, 1000)
+  cat > "$OUT/mutation_$chains.fraiseql.sql" <<PGB
+\set n random(1, 1000)
 BEGIN;
-SELECT set_config('"'"'fraiseql.schema'"'"', '"'"'bench_notes'"'"', true), set_config('"'"'app.tenant_id'"'"', coalesce(%s, '"'"''"'"'), true);
-SELECT fraiseql.execute('"'"'mutation ($n: Int!) { addNote(input: {n: $n}) { __typename ... on AddNoteSuccess { note { id } } } }'"'"', jsonb_build_object('"'"'n'"'"', :n::int));
+SELECT set_config('app.tenant_id', coalesce($tenant, ''), true);
+SELECT fraiseql.execute('mutation (\$n: Int!) { addNote(input: {n: \$n}) { __typename ... on AddNoteSuccess { note { id } } } }', jsonb_build_object('n', :n::int));
 COMMIT;
-' "$tenant" > "$OUT/mutation_$chains.fraiseql.sql"
-  printf '\set n random(1, 1000)
+PGB
+  cat > "$OUT/mutation_$chains.floor.sql" <<PGB
+\set n random(1, 1000)
 BEGIN;
-SELECT set_config('"'"'app.tenant_id'"'"', coalesce(%s, '"'"''"'"'), true);
-SELECT fn_bench_note(jsonb_build_object('"'"'n'"'"', :n::int));
+SELECT set_config('app.tenant_id', coalesce($tenant, ''), true);
+SELECT fn_bench_note(jsonb_build_object('n', :n::int));
 COMMIT;
-' "$tenant" > "$OUT/mutation_$chains.floor.sql"
+PGB
   CLIENTS_SAVED=$CLIENTS; CLIENTS=$MCLIENTS
-  read -r a b < <(tps_pair "$OUT/mutation_$chains.fraiseql.sql" "$OUT/mutation_$chains.floor.sql")
+  # The schema is chosen per connection (PGOPTIONS), as an application would configure it.
+  read -r a b < <(PGOPTIONS="-c fraiseql.schema=bench_notes" tps_pair "$OUT/mutation_$chains.fraiseql.sql" "$OUT/mutation_$chains.floor.sql")
   CLIENTS=$CLIENTS_SAVED
   ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
   echo "| mutation, audit on, $chains chain(s), $MCLIENTS clients | $a | $b | **$ratio** | — | $(printf '%.0f' "$a") entries/s |" >> "$OUT/results.md"

@@ -180,9 +180,11 @@ fn run_mutation(m: PreparedMutation) -> serde_json::Value {
             data.insert(step.key.clone(), value);
             continue;
         };
-        match executor::isolated(|| executor::run_step(&step.sql, &step.params, &values)) {
-            Ok((value, status, entity_id)) => {
-                audit::append(&m.audit, &step.field, &function, status.as_deref().unwrap_or("success"), entity_id.as_deref());
+        let sql = audit::audited_sql(&step.sql, values.len() + 1);
+        let mut all = values.clone();
+        all.extend(audit::audited_values(&m.audit, &step.field, &function));
+        match executor::isolated(|| audit::armed(|| executor::run_step(&sql, &step.params, &all))) {
+            Ok((value, _status, _entity_id)) => {
                 data.insert(step.key.clone(), value);
             }
             Err(e) => {

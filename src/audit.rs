@@ -99,18 +99,56 @@ impl Request {
     }
 }
 
-/// Appends one entry (in the caller's transaction): arms the append, calls the SECURITY DEFINER
-/// function through SPI, disarms — also when it fails.
-pub fn append(req: &Request, field: &str, function: &str, outcome: &str, entity_id: Option<&str>) {
+/// Runs `f` with appends armed, disarming afterwards — also when `f` fails.
+pub fn armed<T>(f: impl FnOnce() -> T) -> T {
     struct Disarm;
     impl Drop for Disarm {
         fn drop(&mut self) {
             ARMED.with(|a| a.set(false));
         }
     }
-    let variables = if crate::gucs::audit_variables_full() { Some(JsonB(req.variables.clone())) } else { None };
     ARMED.with(|a| a.set(true));
     let _disarm = Disarm;
+    f()
+}
+
+/// A mutation step's statement with its audit append folded in: the entry is written by the same
+/// statement, right after the function returned (one executor run less per mutation). The request's
+/// audit fields follow the step's own parameters, from `$first` on (see [`audited_values`]).
+pub fn audited_sql(step_sql: &str, first: usize) -> String {
+    let p = |i: usize| format!("${}", first + i);
+    format!(
+        "SELECT s.result, s.status, s.entity_id, fraiseql._audit_append({}, {}, {}, {}, {}, {}, {}, {}::jsonb, {}, coalesce(s.status, 'success'), s.entity_id) FROM ({step_sql}) s",
+        p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8)
+    )
+}
+
+/// The values of [`audited_sql`]'s audit parameters (all sent as text).
+pub fn audited_values(req: &Request, field: &str, function: &str) -> Vec<fraiseql_core::ParamValue> {
+    use fraiseql_core::ParamValue as V;
+    let opt = |s: &Option<String>| s.clone().map_or(V::Null, V::Text);
+    let variables = if crate::gucs::audit_variables_full() { V::Text(req.variables.to_string()) } else { V::Null };
+    vec![
+        opt(&req.tenant),
+        V::Text(req.role.clone()),
+        opt(&req.subject),
+        opt(&req.operation),
+        V::Text(field.to_string()),
+        V::Text(function.to_string()),
+        V::Text(req.query_sha256.clone()),
+        variables,
+        V::Text(fraiseql_core::audit::json_sha256(&req.variables)),
+    ]
+}
+
+/// Appends one entry (in the caller's transaction) through the SECURITY DEFINER function: used for
+/// a mutation whose function raised (its step statement, and the append in it, were rolled back).
+pub fn append(req: &Request, field: &str, function: &str, outcome: &str, entity_id: Option<&str>) {
+    let variables = if crate::gucs::audit_variables_full() { Some(JsonB(req.variables.clone())) } else { None };
+    armed(|| append_now(req, field, function, outcome, entity_id, variables))
+}
+
+fn append_now(req: &Request, field: &str, function: &str, outcome: &str, entity_id: Option<&str>, variables: Option<JsonB>) {
     let text = pg_sys::TEXTOID;
     prepared(
         "append",

@@ -149,9 +149,11 @@ pub fn explain(plan: &Plan, values: &[ParamValue], analyze: bool) -> serde_json:
 }
 
 /// Runs one mutation step (read-write): returns the projected result, the status and the entity id.
+/// Values beyond the step's own parameters (an extended statement's) are sent as text.
 pub fn run_step(sql: &str, params: &[fraiseql_core::plan::Param], values: &[ParamValue]) -> (serde_json::Value, Option<String>, Option<String>) {
     let sql = CString::new(sql).expect("generated SQL contains no NUL byte");
     let mut types: Vec<pg_sys::Oid> = params.iter().map(|p| oid(p.ty)).collect();
+    types.resize(values.len(), pg_sys::TEXTOID);
     let (mut datums, nulls) = datums(values);
     Spi::connect_mut(|_client| {
         // SAFETY: connected to SPI by Spi::connect_mut; arrays have one entry per parameter; values

@@ -20,7 +20,7 @@ pub struct MutationStep {
     pub field: String,
     /// `"schema"."fn"`; `None` for `__typename`.
     pub function: Option<String>,
-    /// Returns one row: the projected result (jsonb), the status, the entity id.
+    /// Returns one row: `result` (the projected jsonb), `status`, `entity_id`.
     pub sql: String,
     pub params: Vec<super::Param>,
 }
@@ -42,7 +42,7 @@ pub fn plan_mutation(schema: &Schema, root: &[Selected], vars: &crate::variables
     for sel in root {
         let mut p = Planner { schema, vars, params: Vec::new(), depth: 0, dynamic: false, errors: Vec::new(), root_key: sel.key.clone() };
         if sel.name == "__typename" {
-            steps.push(MutationStep { key: sel.key.clone(), field: sel.name.clone(), function: None, sql: format!("SELECT to_jsonb({}::text), NULL::text, NULL::text", quote_literal(&mutation.name)), params: vec![] });
+            steps.push(MutationStep { key: sel.key.clone(), field: sel.name.clone(), function: None, sql: format!("SELECT to_jsonb({}::text) AS result, NULL::text AS status, NULL::text AS entity_id", quote_literal(&mutation.name)), params: vec![] });
             continue;
         }
         let def = mutation.field(&sel.name).expect("validated mutation field");
@@ -68,7 +68,7 @@ pub fn plan_mutation(schema: &Schema, root: &[Selected], vars: &crate::variables
             _ => doc.to_string(),
         };
         let sql = format!(
-            "SELECT {result}, {doc}->>'status', coalesce({doc}->>'entity_id', {doc}->'entity'->>'id', {doc}->>'id') FROM (SELECT to_jsonb({}({param}::jsonb)) AS doc OFFSET 0) d",
+            "SELECT {result} AS result, {doc}->>'status' AS status, coalesce({doc}->>'entity_id', {doc}->'entity'->>'id', {doc}->>'id') AS entity_id FROM (SELECT to_jsonb({}({param}::jsonb)) AS doc OFFSET 0) d",
             function.qualified
         );
         steps.push(MutationStep { key: sel.key.clone(), field: sel.name.clone(), function: Some(function.qualified.clone()), sql, params: p.params });
