@@ -201,6 +201,16 @@ fn root_fields(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
     let mut connections = Vec::new();
     for f in &mut fields {
         let target = schema.types.get(f.ty.named());
+        if let Some(u) = schema.unions.get(f.ty.named()) {
+            // A union read from a view of mixed documents: a list, told apart by its discriminator.
+            if f.source.is_none() || !f.ty.is_list() {
+                errors.push(SchemaError { line: f.line, column: 0, message: format!("Query field \"{}\" returns union \"{}\": give it a list type and its own @view(name: …) holding the members' documents.", f.name, u.name) });
+                continue;
+            }
+            f.args = list_args(schema, "").into_iter().filter(|a| a.name == "limit" || a.name == "offset").collect();
+            f.root = Some(RootKind::List);
+            continue;
+        }
         if f.source.is_some() && !target.is_some_and(|t| t.source.is_some()) {
             errors.push(SchemaError { line: f.line, column: 0, message: format!("Query field \"{}\" has its own @view, but its type \"{}\" has none; bind the type with @view too (the field's view must expose the same document).", f.name, f.ty.named()) });
             continue;

@@ -12,7 +12,7 @@ pub const BUILTIN_SCALARS: [&str; 5] = ["Int", "Float", "String", "Boolean", "ID
 /// Custom scalars every schema knows without declaring them.
 pub const KNOWN_SCALARS: [&str; 4] = ["UUID", "DateTime", "Date", "JSON"];
 /// The directives `load_schema` understands; any other is an error.
-pub const DIRECTIVES: [&str; 5] = ["view", "field", "relation", "function", "deprecated"];
+pub const DIRECTIVES: [&str; 6] = ["view", "field", "relation", "function", "discriminator", "deprecated"];
 
 /// A GraphQL type reference: `User`, `[User!]!`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,6 +254,30 @@ pub struct UnionType {
     pub description: Option<String>,
     pub members: Vec<String>,
     pub line: usize,
+    /// How a document says which member it is: `@discriminator(key: "kind", map: "user=User,post=Post")`.
+    pub discriminator: Option<Discriminator>,
+}
+
+/// The JSONB key naming a document's member type, and the stored value of each member (by default
+/// the member's name).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discriminator {
+    pub key: String,
+    pub values: Vec<(String, String)>,
+}
+
+impl UnionType {
+    /// (stored value, member) pairs for every member.
+    pub fn member_values(&self) -> Vec<(String, String)> {
+        let d = self.discriminator.as_ref();
+        self.members
+            .iter()
+            .map(|m| {
+                let stored = d.and_then(|d| d.values.iter().find(|(_, t)| t == m)).map(|(v, _)| v.clone()).unwrap_or_else(|| m.clone());
+                (stored, m.clone())
+            })
+            .collect()
+    }
 }
 
 /// A `Mutation` field's SQL function, as `load_schema` found it.
@@ -326,12 +350,13 @@ fn check_directive(
         errors.push(err(d.position, format!("Directive \"@{}\" may not be used on {location}.", d.name)));
         return;
     }
-    let (args, required): (&[&str], bool) = match d.name.as_str() {
-        "view" => (&["name"], true),
-        "field" => (&["key"], true),
-        "relation" => (&["view", "on"], true),
-        "function" => (&["name"], true),
-        _ => (&["reason"], false),
+    let (args, required): (&[&str], &[&str]) = match d.name.as_str() {
+        "view" => (&["name"], &["name"]),
+        "field" => (&["key"], &["key"]),
+        "relation" => (&["view", "on"], &["view", "on"]),
+        "function" => (&["name"], &["name"]),
+        "discriminator" => (&["key", "map"], &["key"]),
+        _ => (&["reason"], &[]),
     };
     for (name, value) in &d.arguments {
         if !args.contains(&name.as_str()) {
@@ -340,8 +365,8 @@ fn check_directive(
             errors.push(err(d.position, format!("Argument \"{name}\" of \"@{}\" must be a string.", d.name)));
         }
     }
-    for arg in args {
-        if required && string_arg(d, arg).is_none() {
+    for arg in required {
+        if string_arg(d, arg).is_none() {
             errors.push(err(d.position, format!("Directive \"@{}\" needs the argument {arg}: String!.", d.name)));
         }
     }
@@ -408,10 +433,25 @@ impl Schema {
                     sdl::TypeDefinition::Interface(i) => errors.push(err(i.position, format!("Interface \"{}\": interfaces are not supported by this version of fraiseql.", i.name))),
                     sdl::TypeDefinition::Union(u) => {
                         define(&u.name, u.position, &mut errors);
+                        let mut discriminator = None;
                         for d in &u.directives {
-                            check_directive(d, "a union", &[], &mut errors);
+                            check_directive(d, "a union", &["discriminator"], &mut errors);
+                            if d.name == "discriminator" {
+                                let values = string_arg(d, "map")
+                                    .unwrap_or_default()
+                                    .split(',')
+                                    .filter_map(|p| p.split_once('='))
+                                    .map(|(v, t)| (v.trim().to_string(), t.trim().to_string()))
+                                    .collect::<Vec<_>>();
+                                for (_, t) in &values {
+                                    if !u.types.contains(t) {
+                                        errors.push(err(d.position, format!("@discriminator(map:) of union \"{}\" names \"{t}\", which is not a member.", u.name)));
+                                    }
+                                }
+                                discriminator = string_arg(d, "key").map(|key| Discriminator { key, values });
+                            }
                         }
-                        schema.unions.insert(u.name.clone(), UnionType { name: u.name.clone(), description: u.description.clone(), members: u.types.clone(), line: u.position.line });
+                        schema.unions.insert(u.name.clone(), UnionType { name: u.name.clone(), description: u.description.clone(), members: u.types.clone(), line: u.position.line, discriminator });
                     }
                     sdl::TypeDefinition::InputObject(i) => {
                         define(&i.name, i.position, &mut errors);
@@ -495,6 +535,12 @@ impl Schema {
                     errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\": @view on a field is only allowed on fields of \"{}\".", t.name, f.name, self.query_type) });
                 }
                 let named = f.ty.named();
+                if let Some(Kind::Union(u)) = self.kind(named) {
+                    let is_mutation = Some(&t.name) == self.mutation_type.as_ref();
+                    if !is_mutation && u.discriminator.is_none() {
+                        errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\" returns union \"{}\", which needs @discriminator(key: \"…\") to tell its members apart in the documents.", t.name, f.name, u.name) });
+                    }
+                }
                 if self.kind(named).is_none() {
                     let hint = did_you_mean(named, self.all_type_names());
                     errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\" has unknown type \"{named}\".{hint}", t.name, f.name) });

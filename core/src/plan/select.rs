@@ -4,7 +4,7 @@ use super::order::OrderKey;
 use super::{build_object, detoast_join, fetched, Check, ParamType, Planner, Src};
 use crate::collect::Selected;
 use crate::names::{quote_ident, quote_literal};
-use crate::schema::{FieldDef, Kind, ObjectRole, ObjectType, Relation, RootKind};
+use crate::schema::{FieldDef, Kind, ObjectRole, ObjectType, Relation, RootKind, UnionType};
 
 impl<'s> Planner<'s> {
     pub(crate) fn root_field(&mut self, sel: &Selected) -> String {
@@ -22,6 +22,10 @@ impl<'s> Planner<'s> {
             return format!("{p}::jsonb");
         }
         let def = schema.query().field(&sel.name).expect("validated root field");
+        if let Some(u) = schema.unions.get(def.ty.named()) {
+            let rel = def.source.as_ref().and_then(|s| s.relation.as_ref()).expect("bound schema: union root fields have a view");
+            return self.union_list_query(sel, u, rel);
+        }
         let returned = &schema.types[def.ty.named()];
         let node = match &returned.role {
             ObjectRole::Connection { node } => &schema.types[node],
@@ -71,6 +75,33 @@ impl<'s> Planner<'s> {
 
     /// One row by id. Its document is read once through [`fetched`] (for a view, `data` is computed
     /// once; for a table, decompressed once), however many fields the projection reads.
+    /// Rows of a view whose documents are of several member types, told apart by the discriminator.
+    fn union_list_query(&mut self, sel: &Selected, u: &'s UnionType, rel: &'s Relation) -> String {
+        let v = self.next_alias("v");
+        let t = self.next_alias("t");
+        let keys = [OrderKey::id()];
+        let limit = self.arg_param(sel, "limit", ParamType::Int8, Check::Limit);
+        let offset = self.arg_param(sel, "offset", ParamType::Int8, Check::NonNegative);
+        let outer = Src::Fetched { alias: t.clone(), rel };
+        let proj = self.union_projection(u, &outer, sel);
+        let rows = format!("SELECT * FROM {} {v} ORDER BY {} LIMIT {limit} OFFSET {offset}", rel.qualified(), OrderKey::render_all(&keys, &Src::Row { alias: v.clone(), rel }));
+        format!("(SELECT coalesce(jsonb_agg({proj} ORDER BY {}), '[]'::jsonb) FROM {})", OrderKey::render_all(&keys, &outer), fetched(&rows, &t))
+    }
+
+    /// `CASE doc->>'kind' WHEN 'user' THEN <User projection> … END` (an unknown kind is null).
+    pub(crate) fn union_projection(&mut self, u: &'s UnionType, src: &Src<'s>, sel: &Selected) -> String {
+        let schema = self.schema;
+        let key = u.discriminator.as_ref().map(|d| d.key.clone()).unwrap_or_else(|| "__typename".into());
+        let mut out = format!("CASE {}->>{}", src.doc(), quote_literal(&key));
+        for (stored, member) in u.member_values() {
+            let children = sel.by_type.iter().find(|(m, _)| *m == member).map(|(_, c)| c.clone()).unwrap_or_default();
+            let proj = self.project(&schema.types[&member], src, &children);
+            out.push_str(&format!(" WHEN {} THEN {proj}", quote_literal(&stored)));
+        }
+        out.push_str(" END");
+        out
+    }
+
     fn by_id(&mut self, sel: &Selected, ty: &'s ObjectType, rel: &'s Relation) -> String {
         let t = self.next_alias("t");
         let cond = match rel.column_type("id") {
@@ -111,6 +142,16 @@ impl<'s> Planner<'s> {
         let schema = self.schema;
         let value = format!("{}->{}", src.doc(), quote_literal(&def.key));
         match schema.kind(def.ty.named()) {
+            Some(Kind::Union(u)) if def.ty.is_list() => {
+                let n = self.depth + 1;
+                self.depth = n;
+                let item = self.union_projection(u, &Src::Doc(format!("e{n}")), sel);
+                format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT jsonb_agg(CASE WHEN jsonb_typeof(e{n}) = 'object' THEN {item} END ORDER BY o{n}) FROM jsonb_array_elements({value}) WITH ORDINALITY AS a{n}(e{n}, o{n})), '[]'::jsonb) END")
+            }
+            Some(Kind::Union(u)) => {
+                let proj = self.union_projection(u, &Src::Doc(value.clone()), sel);
+                format!("CASE WHEN jsonb_typeof({value}) = 'object' THEN {proj} END")
+            }
             Some(Kind::Object(child)) if def.relation.is_some() => self.relation_value(def, child, src, sel),
             Some(Kind::Object(child)) if def.ty.is_list() => self.embedded_list(child, &value, sel),
             Some(Kind::Object(child)) => {

@@ -1,0 +1,19 @@
+-- Unions as query results: a view of mixed documents, each naming its member type in a
+-- discriminator key; fragments on the members shape each document.
+\pset format unaligned
+\pset tuples_only on
+begin;
+create view v_feed with (security_invoker = true) as
+  select id, data || jsonb_build_object('kind', 'user') as data from v_user
+  union all
+  select id, data || jsonb_build_object('kind', 'post') as data from v_post;
+select fraiseql.load_schema(replace(fraiseql.sdl(), 'type Query {', 'union FeedItem @discriminator(key: "kind", map: "user=User,post=Post") = User | Post
+type Query {
+  feed: [FeedItem!]! @view(name: "v_feed")'), 'feed') > 0 as loaded;
+set local fraiseql.schema = 'feed';
+select jsonb_pretty(fraiseql.execute('{ feed(limit: 4) { __typename ... on User { name } ... on Post { title author { name } } } }'));
+-- a field on the union itself is an error that points to the members
+select fraiseql.execute('{ feed { name } }');
+-- a union without a discriminator cannot be read from documents
+select fraiseql.load_schema('union U = A | B type A @view(name: "v_user") { id: ID! } type B { id: ID! } type Query { xs: [U!]! @view(name: "v_user") }', 'bad');
+rollback;
