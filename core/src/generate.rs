@@ -184,7 +184,7 @@ fn nested_list_args(schema: &mut Schema) {
 }
 
 fn object(name: String, description: &str, fields: Vec<FieldDef>, role: ObjectRole) -> ObjectType {
-    ObjectType { name, description: Some(description.into()), source: None, fields, line: 0, role }
+    ObjectType { name, description: Some(description.into()), source: None, fields, line: 0, role, interfaces: vec![] }
 }
 
 fn field(name: &str, ty: TypeRef, description: &str) -> FieldDef {

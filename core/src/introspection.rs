@@ -52,7 +52,7 @@ pub fn add_meta_types(schema: &mut Schema) {
                     line: 0,
                 })
                 .collect();
-            schema.types.insert(o.name.clone(), ObjectType { name: o.name.clone(), description: None, source: None, fields, line: 0, role: ObjectRole::Meta });
+            schema.types.insert(o.name.clone(), ObjectType { name: o.name.clone(), description: None, source: None, fields, line: 0, role: ObjectRole::Meta, interfaces: vec![] });
         }
     }
     for (name, values) in [("__TypeKind", &TYPE_KINDS[..]), ("__DirectiveLocation", &LOCATIONS[..])] {
@@ -164,6 +164,7 @@ impl Resolver<'_> {
                     Some(Kind::Object(_)) => "OBJECT",
                     Some(Kind::Enum(_)) => "ENUM",
                     Some(Kind::Input(_)) => "INPUT_OBJECT",
+                    Some(Kind::Union(u)) if u.fields.is_some() => "INTERFACE",
                     Some(Kind::Union(_)) => "UNION",
                     _ => "SCALAR",
                 },
@@ -182,15 +183,19 @@ impl Resolver<'_> {
                 _ => Json::Null,
             },
             "specifiedByURL" => json!(name.and_then(specified_by)),
-            "fields" => match kind_of {
-                Some(Kind::Object(o)) => {
+            "fields" => match name.and_then(|n| self.schema.fields_of(n)) {
+                Some(fields) if kind == "OBJECT" || kind == "INTERFACE" => {
                     let all = self.include_deprecated(s);
-                    let fields = o.fields.iter().filter(|f| !f.name.starts_with("__") && (all || f.deprecation.is_none()));
+                    let fields = fields.iter().filter(|f| !f.name.starts_with("__") && (all || f.deprecation.is_none()));
                     Json::Array(fields.map(|f| self.field_object(f, &s.children)).collect())
                 }
                 _ => Json::Null,
             },
-            "interfaces" => if kind == "OBJECT" { json!([]) } else { Json::Null },
+            "interfaces" => match kind_of {
+                Some(Kind::Object(o)) => Json::Array(o.interfaces.iter().map(|i| self.type_object(&named(i), &s.children)).collect()),
+                Some(Kind::Union(u)) if u.fields.is_some() => json!([]),
+                _ => Json::Null,
+            },
             "possibleTypes" => match kind_of {
                 Some(Kind::Union(u)) => Json::Array(u.members.iter().map(|m| self.type_object(&named(m), &s.children)).collect()),
                 _ => Json::Null,

@@ -179,6 +179,8 @@ pub struct ObjectType {
     pub fields: Vec<FieldDef>,
     pub line: usize,
     pub role: ObjectRole,
+    /// The interfaces this type implements.
+    pub interfaces: Vec<String>,
 }
 
 /// What a generated input type filters or orders.
@@ -247,7 +249,8 @@ pub enum Kind<'s> {
     Union(&'s UnionType),
 }
 
-/// A union; for a mutation result, one member is the success type and one the error type.
+/// A union, or an interface (then `fields` is set): an abstract type whose objects are one of
+/// `members`. For a mutation result union, one member is the success type and one the error type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnionType {
     pub name: String,
@@ -256,6 +259,8 @@ pub struct UnionType {
     pub line: usize,
     /// How a document says which member it is: `@discriminator(key: "kind", map: "user=User,post=Post")`.
     pub discriminator: Option<Discriminator>,
+    /// For an interface: its fields (its members are the types that implement it).
+    pub fields: Option<Vec<FieldDef>>,
 }
 
 /// The JSONB key naming a document's member type, and the stored value of each member (by default
@@ -430,7 +435,20 @@ impl Schema {
                             EnumType { name: e.name.clone(), description: e.description.clone(), values },
                         );
                     }
-                    sdl::TypeDefinition::Interface(i) => errors.push(err(i.position, format!("Interface \"{}\": interfaces are not supported by this version of fraiseql.", i.name))),
+                    sdl::TypeDefinition::Interface(i) => {
+                        define(&i.name, i.position, &mut errors);
+                        let mut discriminator = None;
+                        for d in &i.directives {
+                            check_directive(d, "an interface", &["discriminator"], &mut errors);
+                            if d.name == "discriminator" {
+                                let values = string_arg(d, "map").unwrap_or_default().split(',').filter_map(|p| p.split_once('=')).map(|(v, t)| (v.trim().to_string(), t.trim().to_string())).collect();
+                                discriminator = string_arg(d, "key").map(|key| Discriminator { key, values });
+                            }
+                        }
+                        let as_object = sdl::ObjectType { position: i.position, description: i.description.clone(), name: i.name.clone(), implements_interfaces: vec![], directives: vec![], fields: i.fields.clone() };
+                        let fields = read_object(&as_object, &mut errors).map(|o| o.fields).unwrap_or_default();
+                        schema.unions.insert(i.name.clone(), UnionType { name: i.name.clone(), description: i.description.clone(), members: vec![], line: i.position.line, discriminator, fields: Some(fields) });
+                    }
                     sdl::TypeDefinition::Union(u) => {
                         define(&u.name, u.position, &mut errors);
                         let mut discriminator = None;
@@ -451,7 +469,7 @@ impl Schema {
                                 discriminator = string_arg(d, "key").map(|key| Discriminator { key, values });
                             }
                         }
-                        schema.unions.insert(u.name.clone(), UnionType { name: u.name.clone(), description: u.description.clone(), members: u.types.clone(), line: u.position.line, discriminator });
+                        schema.unions.insert(u.name.clone(), UnionType { name: u.name.clone(), description: u.description.clone(), members: u.types.clone(), line: u.position.line, discriminator, fields: None });
                     }
                     sdl::TypeDefinition::InputObject(i) => {
                         define(&i.name, i.position, &mut errors);
@@ -469,6 +487,7 @@ impl Schema {
         if !errors.is_empty() {
             return Err(errors);
         }
+        schema.link_interfaces(&mut errors);
         if schema.mutation_type.is_none() && schema.types.contains_key("Mutation") {
             schema.mutation_type = Some("Mutation".to_string());
         }
@@ -510,6 +529,35 @@ impl Schema {
         self.types.keys().chain(self.enums.keys()).chain(self.scalars.iter()).chain(self.inputs.keys()).chain(self.unions.keys()).map(String::as_str)
     }
 
+    /// Fills each interface's members from the types that implement it, and checks that each
+    /// implementation declares every interface field with the same type.
+    fn link_interfaces(&mut self, errors: &mut Vec<SchemaError>) {
+        let implementations: Vec<(String, String, usize)> = self.types.values().flat_map(|t| t.interfaces.iter().map(move |i| (t.name.clone(), i.clone(), t.line))).collect();
+        for (object, interface, line) in implementations {
+            let Some(u) = self.unions.get_mut(&interface).filter(|u| u.fields.is_some()) else {
+                errors.push(SchemaError { line, column: 0, message: format!("Type \"{object}\" implements \"{interface}\", which is not an interface.") });
+                continue;
+            };
+            u.members.push(object.clone());
+            for f in u.fields.as_ref().expect("filtered above") {
+                match self.types[&object].field(&f.name) {
+                    None => errors.push(SchemaError { line, column: 0, message: format!("Type \"{object}\" implements \"{interface}\" but has no field \"{}\".", f.name) }),
+                    Some(own) if own.ty != f.ty => errors.push(SchemaError { line: own.line, column: 0, message: format!("Field \"{object}.{}\" has type {} but interface \"{interface}\" declares {}.", f.name, own.ty, f.ty) }),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+
+    /// The fields of an object type or interface, by name.
+    pub fn fields_of(&self, name: &str) -> Option<&[FieldDef]> {
+        match self.kind(name)? {
+            Kind::Object(o) => Some(&o.fields),
+            Kind::Union(u) => u.fields.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The mutation root type, when the schema has one.
     pub fn mutation(&self) -> Option<&ObjectType> {
         self.mutation_type.as_ref().and_then(|m| self.types.get(m))
@@ -538,7 +586,7 @@ impl Schema {
                 if let Some(Kind::Union(u)) = self.kind(named) {
                     let is_mutation = Some(&t.name) == self.mutation_type.as_ref();
                     if !is_mutation && u.discriminator.is_none() {
-                        errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\" returns union \"{}\", which needs @discriminator(key: \"…\") to tell its members apart in the documents.", t.name, f.name, u.name) });
+                        errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\" returns the abstract type \"{}\", which needs @discriminator(key: \"…\") to tell its members apart in the documents.", t.name, f.name, u.name) });
                     }
                 }
                 if self.kind(named).is_none() {
@@ -684,9 +732,6 @@ fn bind_source(source: &mut Source, owner: &str, line: usize, catalog: &Catalog,
 }
 
 fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -> Option<ObjectType> {
-    if !o.implements_interfaces.is_empty() {
-        errors.push(err(o.position, format!("Type \"{}\" implements interfaces, which this version of fraiseql does not support.", o.name)));
-    }
     let mut source = None;
     for d in &o.directives {
         check_directive(d, "an object type", &["view"], errors);
@@ -751,7 +796,7 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
     if fields.is_empty() {
         errors.push(err(o.position, format!("Type \"{}\" has no fields.", o.name)));
     }
-    Some(ObjectType { name: o.name.clone(), description: o.description.clone(), source, fields, line: o.position.line, role: ObjectRole::Plain })
+    Some(ObjectType { name: o.name.clone(), description: o.description.clone(), source, fields, line: o.position.line, role: ObjectRole::Plain, interfaces: o.implements_interfaces.clone() })
 }
 
 /// `"author_id = id"` → ("author_id", "id"): plain column names only.

@@ -191,17 +191,20 @@ fn validate_selection_set<'a>(
                     }
                     continue;
                 }
-                let parent_object = match parent {
-                    Parent::Object(o) => o,
-                    Parent::Union(u) => {
-                        let members = u.members.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(" or ");
-                        ctx.errors.push(verr(format!("Cannot query field \"{}\" on type \"{}\". Did you mean to use an inline fragment on {members}?", f.name, u.name), loc));
-                        continue;
-                    }
+                let (owner, fields): (&str, &[crate::schema::FieldDef]) = match parent {
+                    Parent::Object(o) => (o.name.as_str(), o.fields.as_slice()),
+                    Parent::Union(u) => match &u.fields {
+                        Some(fields) => (u.name.as_str(), fields.as_slice()),
+                        None => {
+                            let members = u.members.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(" or ");
+                            ctx.errors.push(verr(format!("Cannot query field \"{}\" on type \"{}\". Did you mean to use an inline fragment on {members}?", f.name, u.name), loc));
+                            continue;
+                        }
+                    },
                 };
-                let Some(def) = parent_object.field(&f.name) else {
-                    let hint = did_you_mean(&f.name, parent_object.field_names());
-                    ctx.errors.push(verr(format!("Cannot query field \"{}\" on type \"{}\".{hint}", f.name, parent_object.name), loc));
+                let Some(def) = fields.iter().find(|d| d.name == f.name) else {
+                    let hint = did_you_mean(&f.name, fields.iter().map(|d| d.name.as_str()));
+                    ctx.errors.push(verr(format!("Cannot query field \"{}\" on type \"{owner}\".{hint}", f.name), loc));
                     continue;
                 };
                 let mut given = BTreeSet::new();
@@ -211,7 +214,7 @@ fn validate_selection_set<'a>(
                     }
                     let Some(arg) = def.arg(arg_name) else {
                         let hint = did_you_mean(arg_name, def.args.iter().map(|a| a.name.as_str()));
-                        ctx.errors.push(verr(format!("Unknown argument \"{arg_name}\" on field \"{}.{}\".{hint}", parent_object.name, f.name), loc));
+                        ctx.errors.push(verr(format!("Unknown argument \"{arg_name}\" on field \"{owner}.{}\".{hint}", f.name), loc));
                         continue;
                     };
                     check_value(ctx, value, &arg.ty, false, loc, scope, &format!("Argument \"{arg_name}\""));

@@ -4,7 +4,7 @@
 //                                         must find nothing, and every type and field the SDL declares
 //                                         must be in the client schema with the same type.
 import { readFileSync } from "node:fs";
-import { buildASTSchema, buildClientSchema, getIntrospectionQuery, isObjectType, isInputObjectType, isEnumType, isUnionType, parse, printSchema, validateSchema } from "graphql";
+import { buildASTSchema, buildClientSchema, getIntrospectionQuery, isObjectType, isInputObjectType, isInterfaceType, isEnumType, isUnionType, parse, printSchema, validateSchema } from "graphql";
 
 const [mode, resultFile, sdlFile] = process.argv.slice(2);
 if (mode === "query") {
@@ -27,7 +27,12 @@ for (const type of Object.values(declared.getTypeMap())) {
   const ours = client.getType(type.name);
   if (!ours) { problems.push(`type ${type.name} is missing`); continue; }
   if (ours.constructor !== type.constructor) problems.push(`type ${type.name} has another kind`);
-  if (isObjectType(type) || isInputObjectType(type)) {
+  if (isObjectType(type)) {
+    const want = type.getInterfaces().map((i) => i.name).sort().join(",");
+    const got = ours.getInterfaces().map((i) => i.name).sort().join(",");
+    if (want !== got) problems.push(`type ${type.name} implements ${got} instead of ${want}`);
+  }
+  if (isObjectType(type) || isInputObjectType(type) || isInterfaceType(type)) {
     for (const field of Object.values(type.getFields())) {
       const theirs = ours.getFields()[field.name];
       if (!theirs) problems.push(`field ${type.name}.${field.name} is missing`);
