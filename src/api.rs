@@ -34,10 +34,14 @@ fn scaffold(schema: default!(&str, "'public'")) -> String {
     fraiseql_core::scaffold::scaffold(&catalog::found(schema))
 }
 
-/// The SDL of the active version of schema `name`.
-#[pg_extern(stable, parallel_safe)]
-fn sdl(name: default!(&str, "'default'")) -> Option<String> {
-    store::sdl(name)
+/// The SDL of the active version of schema `name`: as loaded, or (`effective`) the whole schema
+/// clients see — with generated arguments and types, without fraiseql's directives.
+#[pg_extern(stable, parallel_restricted)]
+fn sdl(name: default!(&str, "'default'"), effective: default!(bool, false)) -> Option<String> {
+    if !effective {
+        return store::sdl(name);
+    }
+    store::active(name).ok().map(|(schema, _)| fraiseql_core::print::effective_sdl(&schema))
 }
 
 /// Answers a GraphQL request; the argument names are the keys of a GraphQL POST body.

@@ -10,4 +10,5 @@ fi
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 node check.mjs query > "$out/query.graphql"
 echo "SELECT fraiseql.execute(:'q');" | psql -X -q -At -v ON_ERROR_STOP=1 -h /tmp -p "$PORT" -U postgres -d "$DB" -v q="$(cat "$out/query.graphql")" > "$out/result.json"
-node check.mjs verify "$out/result.json" ../../examples/blog/blog.graphql
+psql -X -q -At -v ON_ERROR_STOP=1 -h /tmp -p "$PORT" -U postgres -d "$DB" -c "SELECT fraiseql.sdl(effective := true)" > "$out/effective.graphql"
+node check.mjs verify "$out/result.json" ../../examples/blog/blog.graphql "$out/effective.graphql"

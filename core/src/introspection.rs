@@ -117,7 +117,7 @@ fn obj(sel: &[Selected], typename: &str, mut value: impl FnMut(&Selected) -> Jso
 }
 
 /// Custom scalars' specifications (`specifiedByURL`).
-fn specified_by(scalar: &str) -> Option<&'static str> {
+pub fn specified_by(scalar: &str) -> Option<&'static str> {
     match scalar {
         "UUID" => Some("https://www.rfc-editor.org/rfc/rfc4122"),
         "DateTime" => Some("https://www.rfc-editor.org/rfc/rfc3339"),

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod introspection;
 pub mod names;
 pub mod plan;
+pub mod print;
 pub mod scaffold;
 pub mod schema;
 pub mod validate;

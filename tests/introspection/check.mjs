@@ -1,12 +1,14 @@
 // fraiseql introspection, checked by graphql-js (the reference implementation):
 //   node check.mjs query                  prints getIntrospectionQuery() with every option on
-//   node check.mjs verify RESULT SDL      buildClientSchema(RESULT.data) must succeed, validateSchema
-//                                         must find nothing, and every type and field the SDL declares
-//                                         must be in the client schema with the same type.
+//   node check.mjs verify RESULT SDL EFFECTIVE
+//                                         buildClientSchema(RESULT.data) must succeed, validateSchema
+//                                         must find nothing, every type and field the SDL declares must
+//                                         be in the client schema with the same type, and the client
+//                                         schema printed must equal fraiseql.sdl(effective := true) printed.
 import { readFileSync } from "node:fs";
-import { buildASTSchema, buildClientSchema, getIntrospectionQuery, isObjectType, isInputObjectType, isInterfaceType, isEnumType, isUnionType, parse, printSchema, validateSchema } from "graphql";
+import { buildASTSchema, buildClientSchema, getIntrospectionQuery, lexicographicSortSchema, isObjectType, isInputObjectType, isInterfaceType, isEnumType, isUnionType, parse, printSchema, validateSchema } from "graphql";
 
-const [mode, resultFile, sdlFile] = process.argv.slice(2);
+const [mode, resultFile, sdlFile, effectiveFile] = process.argv.slice(2);
 if (mode === "query") {
   process.stdout.write(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }));
   process.exit(0);
@@ -52,5 +54,12 @@ if (problems.length) {
   console.error("introspection check failed:\n  " + problems.join("\n  "));
   process.exit(1);
 }
-const printed = printSchema(client);
-console.log(`introspection: graphql-js built the schema (${Object.keys(client.getTypeMap()).length} types, ${printed.split("\n").length} lines of SDL), validateSchema found nothing, every declared type and field matches`);
+const printed = printSchema(lexicographicSortSchema(client));
+const effective = printSchema(lexicographicSortSchema(buildASTSchema(parse(readFileSync(effectiveFile, "utf8")))));
+if (printed !== effective) {
+  const a = printed.split("\n"), b = effective.split("\n");
+  const i = a.findIndex((line, k) => line !== b[k]);
+  console.error(`printed client schema differs from fraiseql.sdl(effective := true) at line ${i + 1}:\n  client:   ${a[i]}\n  fraiseql: ${b[i]}`);
+  process.exit(1);
+}
+console.log(`introspection: graphql-js built the schema (${Object.keys(client.getTypeMap()).length} types, ${printed.split("\n").length} lines of SDL), validateSchema found nothing, every declared type and field matches, printSchema equals fraiseql.sdl(effective := true)`);
