@@ -111,6 +111,9 @@ struct OpScope<'a> {
     defs: BTreeMap<&'a str, &'a VariableDefinition>,
     used: BTreeSet<String>,
     fragment_stack: Vec<String>,
+    /// Fragments whose selection this operation already validated: each is validated once, however
+    /// often it is spread (else nested spreads would be validated exponentially many times).
+    validated_fragments: BTreeSet<String>,
 }
 
 fn validate_operation<'a>(ctx: &mut Ctx<'a>, op: &Operation<'a>, used_fragments: &mut BTreeSet<&'a str>) {
@@ -128,7 +131,7 @@ fn validate_operation<'a>(ctx: &mut Ctx<'a>, op: &Operation<'a>, used_fragments:
             return;
         }
     };
-    let mut scope = OpScope { op_name: op.name, defs: BTreeMap::new(), used: BTreeSet::new(), fragment_stack: vec![] };
+    let mut scope = OpScope { op_name: op.name, defs: BTreeMap::new(), used: BTreeSet::new(), fragment_stack: vec![], validated_fragments: BTreeSet::new() };
     for v in op.variables {
         if scope.defs.insert(v.name.as_str(), v).is_some() {
             ctx.errors.push(verr(format!("There can be only one variable named \"${}\".", v.name), v.position));
@@ -148,6 +151,8 @@ fn validate_operation<'a>(ctx: &mut Ctx<'a>, op: &Operation<'a>, used_fragments:
     }
     check_directives(ctx, op.directives, "QUERY", op.location, &mut scope);
     validate_selection_set(ctx, Parent::Object(root), op.selection_set, &mut scope, used_fragments);
+    let mut budget = MERGE_BUDGET;
+    check_merging(ctx, &root.name, &[op.selection_set], &mut budget);
     for (name, def) in &scope.defs {
         if !scope.used.contains(*name) {
             let msg = match scope.op_name {
@@ -166,22 +171,11 @@ fn validate_selection_set<'a>(
     scope: &mut OpScope<'a>,
     used_fragments: &mut BTreeSet<&'a str>,
 ) {
-    let mut seen_keys: HashMap<String, (&'a str, &'a [(String, Value)], Location)> = HashMap::new();
     for sel in &set.items {
         match sel {
             Selection::Field(f) => {
                 let loc: Location = f.position.into();
                 check_directives(ctx, &f.directives, "FIELD", loc, scope);
-                let key = f.alias.clone().unwrap_or_else(|| f.name.clone());
-                if let Some((other, args, _)) = seen_keys.get(&key) {
-                    if *other != f.name.as_str() {
-                        ctx.errors.push(verr(format!("Fields \"{key}\" conflict because \"{other}\" and \"{}\" are different fields. Use different aliases on the fields to fetch both if this was intentional.", f.name), loc));
-                    } else if *args != f.arguments.as_slice() {
-                        ctx.errors.push(verr(format!("Fields \"{key}\" conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional."), loc));
-                    }
-                } else {
-                    seen_keys.insert(key, (f.name.as_str(), f.arguments.as_slice(), loc));
-                }
                 if f.name == "__typename" {
                     if !f.arguments.is_empty() {
                         ctx.errors.push(verr("Field \"__typename\" takes no arguments.", loc));
@@ -254,6 +248,9 @@ fn validate_selection_set<'a>(
                 }
                 let TypeCondition::On(on) = &frag.type_condition;
                 if let Some(target) = spread_target(ctx, parent, on, loc, &format!("Fragment \"{}\"", frag.name)) {
+                    if !scope.validated_fragments.insert(frag.name.clone()) {
+                        continue;
+                    }
                     scope.fragment_stack.push(frag.name.clone());
                     validate_selection_set(ctx, target, &frag.selection_set, scope, used_fragments);
                     scope.fragment_stack.pop();
@@ -467,5 +464,152 @@ impl TypeRef {
             Type::ListType(i) => TypeRef::List(Box::new(TypeRef::from_query_ast(i))),
             Type::NonNullType(i) => TypeRef::NonNull(Box::new(TypeRef::from_query_ast(i))),
         }
+    }
+}
+
+/// How many field occurrences the merging check may visit (fragments multiply them): beyond it the
+/// document is refused rather than checked for minutes.
+const MERGE_BUDGET: usize = 20_000;
+
+/// One occurrence of a response key: the type it is selected on, the field, its arguments.
+struct Occurrence<'a> {
+    parent: String,
+    name: &'a str,
+    args: &'a [(String, Value)],
+    loc: Location,
+    set: &'a SelectionSet,
+}
+
+/// The occurrences of every response key in `set`, through inline fragments and fragment spreads.
+fn gather<'a>(ctx: &Ctx<'a>, parent: &str, set: &'a SelectionSet, out: &mut BTreeMap<String, Vec<Occurrence<'a>>>, visiting: &mut Vec<&'a str>, budget: &mut usize) {
+    for item in &set.items {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        match item {
+            Selection::Field(f) => {
+                let key = f.alias.clone().unwrap_or_else(|| f.name.clone());
+                out.entry(key).or_default().push(Occurrence { parent: parent.to_string(), name: &f.name, args: &f.arguments, loc: f.position.into(), set: &f.selection_set });
+            }
+            Selection::InlineFragment(i) => {
+                let on = match &i.type_condition {
+                    Some(TypeCondition::On(on)) => on.as_str(),
+                    None => parent,
+                };
+                gather(ctx, on, &i.selection_set, out, visiting, budget);
+            }
+            Selection::FragmentSpread(sp) => {
+                if visiting.contains(&sp.fragment_name.as_str()) {
+                    continue;
+                }
+                if let Some(frag) = ctx.fragments.get(sp.fragment_name.as_str()).copied() {
+                    let TypeCondition::On(on) = &frag.type_condition;
+                    visiting.push(frag.name.as_str());
+                    gather(ctx, on, &frag.selection_set, out, visiting, budget);
+                    visiting.pop();
+                }
+            }
+        }
+    }
+}
+
+/// Spec §5.3.2 (Field Selection Merging): occurrences of one response key must be the same field
+/// with the same arguments (unless they sit on different object types), must return types of the
+/// same shape, and their sub-selections must merge in turn.
+fn check_merging<'a>(ctx: &mut Ctx<'a>, parent: &str, sets: &[&'a SelectionSet], budget: &mut usize) {
+    let mut fields: BTreeMap<String, Vec<Occurrence<'a>>> = BTreeMap::new();
+    for set in sets {
+        gather(ctx, parent, set, &mut fields, &mut Vec::new(), budget);
+    }
+    if *budget == 0 {
+        ctx.errors.push(GqlError::new(code::VALIDATION, "The document is too complex to validate (too many field occurrences through fragments)."));
+        return;
+    }
+    let schema = ctx.schema;
+    let field_type = |o: &Occurrence<'_>| -> Option<TypeRef> {
+        if o.name == "__typename" {
+            return Some(TypeRef::NonNull(Box::new(TypeRef::Named("String".into()))));
+        }
+        schema.fields_of(&o.parent)?.iter().find(|f| f.name == o.name).map(|f| f.ty.clone())
+    };
+    for (key, occurrences) in &fields {
+        let first = &occurrences[0];
+        for other in &occurrences[1..] {
+            let objects = |n: &str| matches!(schema.kind(n), Some(Kind::Object(_)));
+            let exclusive = first.parent != other.parent && objects(&first.parent) && objects(&other.parent);
+            let message = if !exclusive && first.name != other.name {
+                Some(format!("Fields \"{key}\" conflict because \"{}\" and \"{}\" are different fields. Use different aliases on the fields to fetch both if this was intentional.", first.name, other.name))
+            } else if !exclusive && first.args != other.args {
+                Some(format!("Fields \"{key}\" conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional."))
+            } else {
+                match (field_type(first), field_type(other)) {
+                    (Some(a), Some(b)) if a != b => Some(format!("Fields \"{key}\" conflict because they return conflicting types \"{a}\" and \"{b}\". Use different aliases on the fields to fetch both if this was intentional.")),
+                    _ => None,
+                }
+            };
+            if let Some(m) = message {
+                ctx.errors.push(verr(m, other.loc));
+                break;
+            }
+        }
+        if let Some(child) = field_type(first) {
+            let subs: Vec<&'a SelectionSet> = occurrences.iter().map(|o| o.set).filter(|s| !s.items.is_empty()).collect();
+            if !subs.is_empty() && matches!(schema.kind(child.named()), Some(Kind::Object(_) | Kind::Union(_))) {
+                check_merging(ctx, child.named(), &subs, budget);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::schema::Schema;
+
+    fn schema() -> Schema {
+        Schema::parse(
+            r#"type User @view(name: "v_user") { id: ID! name: String! email: String posts: [Post!]! }
+               type Post @view(name: "v_post") { id: ID! title: String! }
+               union Item @discriminator(key: "kind") = User | Post
+               type Query { users: [User!]! feed: [Item!]! @view(name: "v_feed") }"#,
+        )
+        .unwrap()
+    }
+
+    fn errors(q: &str) -> Vec<String> {
+        let doc = crate::document::parse(q).unwrap();
+        super::validate(&schema(), &doc).into_iter().map(|e| e.message).collect()
+    }
+
+    #[test]
+    fn field_merging_through_fragments() {
+        assert!(errors("{ users { name ... on User { name } ...F } } fragment F on User { name }").is_empty());
+        let e = errors("{ users { x: name ...F } } fragment F on User { x: email }");
+        assert!(e[0].contains("\"name\" and \"email\" are different fields"), "{e:?}");
+        let e = errors("{ users { posts(limit: 1) { id } ... on User { posts(limit: 2) { id } } } }");
+        assert!(e[0].contains("differing arguments"), "{e:?}");
+        // nested selections merge too
+        let e = errors("{ users { posts { t: title } ... on User { posts { t: id } } } }");
+        assert!(e[0].contains("\"title\" and \"id\" are different fields"), "{e:?}");
+    }
+
+    #[test]
+    fn field_merging_across_union_members() {
+        // different object types may reuse a key for different fields of the same shape…
+        assert!(errors("{ feed { ... on User { v: name } ... on Post { v: title } } }").is_empty());
+        // …but not with conflicting types
+        let e = errors("{ feed { ... on User { v: name } ... on Post { v: id } } }");
+        assert!(e[0].contains("conflicting types \"String!\" and \"ID!\""), "{e:?}");
+    }
+
+    #[test]
+    fn a_fragment_bomb_is_refused_not_expanded() {
+        let mut q = String::from("{ users { ...F0 } }");
+        for i in 0..30 {
+            q.push_str(&format!(" fragment F{i} on User {{ ...F{} ...F{} }}", i + 1, i + 1));
+        }
+        q.push_str(" fragment F30 on User { name }");
+        let e = errors(&q);
+        assert!(e.iter().any(|m| m.contains("too complex")), "{e:?}");
     }
 }
