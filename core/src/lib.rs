@@ -11,6 +11,7 @@ pub mod names;
 pub mod plan;
 pub mod print;
 pub mod scaffold;
+pub mod scalars;
 pub mod schema;
 pub mod validate;
 pub mod variables;

@@ -419,7 +419,11 @@ pub fn literal_fits(schema: &Schema, value: &Value, ty: &TypeRef) -> Result<(), 
                 (Some(Kind::Scalar("Float")), Value::Int(_) | Value::Float(_)) => true,
                 (Some(Kind::Scalar("ID")), Value::Int(_) | Value::String(_)) => true,
                 (Some(Kind::Scalar("Boolean")), Value::Boolean(_)) => true,
-                (Some(Kind::Scalar("String" | "UUID" | "DateTime" | "Date")), Value::String(_)) => true,
+                (Some(Kind::Scalar("String")), Value::String(_)) => true,
+                (Some(Kind::Scalar(custom @ ("UUID" | "DateTime" | "Date"))), Value::String(text)) => {
+                    crate::scalars::check(custom, text)?;
+                    true
+                }
                 (Some(Kind::Scalar("JSON")), _) => true,
                 (Some(Kind::Scalar(custom)), Value::String(_)) => !BUILTIN_NON_STRING.contains(&custom),
                 (Some(Kind::Enum(e)), Value::Enum(v)) => e.values.iter().any(|x| x == v),

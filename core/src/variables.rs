@@ -93,7 +93,7 @@ fn coerce_named(schema: &Schema, value: &Json, name: &str) -> Result<Json, Strin
         },
         Some(Kind::Scalar("JSON")) => Ok(value.clone()),
         Some(Kind::Scalar(scalar)) => match value {
-            Json::String(_) => Ok(value.clone()),
+            Json::String(text) => crate::scalars::check(scalar, text).map(|()| value.clone()),
             _ => Err(format!("{scalar} cannot represent a non string value: {value}")),
         },
         Some(Kind::Enum(e)) => match value.as_str() {
