@@ -63,6 +63,107 @@ fn tidy_tokens(text: &str) -> String {
     out
 }
 
+/// Spec §5.6.3 (input object field uniqueness), checked on the source text: graphql-parser keeps only
+/// the last of duplicated fields in an object value, so duplicates are found by a small lexer here.
+/// Returns the first duplicated field name and where it stands.
+pub fn duplicate_input_field(query: &str) -> Option<(String, Location)> {
+    #[derive(PartialEq)]
+    enum Tok {
+        Punct(char),
+        Name(String),
+        Other,
+    }
+    let mut toks: Vec<(Tok, Location)> = Vec::new();
+    let chars: Vec<char> = query.chars().collect();
+    let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
+    let advance = |i: &mut usize, line: &mut usize, col: &mut usize, c: char| {
+        *i += 1;
+        if c == '\n' {
+            *line += 1;
+            *col = 1;
+        } else {
+            *col += 1;
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let at = Location { line, column: col };
+        if c == '#' {
+            while i < chars.len() && chars[i] != '\n' {
+                { let ch = chars[i]; advance(&mut i, &mut line, &mut col, ch); }
+            }
+        } else if c == '"' {
+            let block = chars.get(i + 1) == Some(&'"') && chars.get(i + 2) == Some(&'"');
+            let skip = if block { 3 } else { 1 };
+            for _ in 0..skip {
+                advance(&mut i, &mut line, &mut col, '"');
+            }
+            while i < chars.len() {
+                let d = chars[i];
+                if d == '\\' {
+                    advance(&mut i, &mut line, &mut col, d);
+                    if i < chars.len() {
+                        { let ch = chars[i]; advance(&mut i, &mut line, &mut col, ch); }
+                    }
+                    continue;
+                }
+                if d == '"' && (!block || (chars.get(i + 1) == Some(&'"') && chars.get(i + 2) == Some(&'"'))) {
+                    for _ in 0..skip {
+                        advance(&mut i, &mut line, &mut col, '"');
+                    }
+                    break;
+                }
+                advance(&mut i, &mut line, &mut col, d);
+            }
+            toks.push((Tok::Other, at));
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            let mut name = String::new();
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                name.push(chars[i]);
+                { let ch = chars[i]; advance(&mut i, &mut line, &mut col, ch); }
+            }
+            toks.push((Tok::Name(name), at));
+        } else if "{}[]():=$".contains(c) {
+            toks.push((Tok::Punct(c), at));
+            advance(&mut i, &mut line, &mut col, c);
+        } else {
+            if !c.is_whitespace() && c != ',' {
+                toks.push((Tok::Other, at));
+            }
+            advance(&mut i, &mut line, &mut col, c);
+        }
+    }
+    enum Ctx {
+        Selection,
+        Value,
+        Object(std::collections::BTreeSet<String>),
+    }
+    let mut stack: Vec<Ctx> = Vec::new();
+    for k in 0..toks.len() {
+        let prev = k.checked_sub(1).map(|p| &toks[p].0);
+        let in_value = matches!(stack.last(), Some(Ctx::Value | Ctx::Object(_)));
+        match &toks[k].0 {
+            Tok::Punct('(') | Tok::Punct('[') => stack.push(Ctx::Value),
+            Tok::Punct(')') | Tok::Punct(']') | Tok::Punct('}') => {
+                stack.pop();
+            }
+            Tok::Punct('{') => {
+                let value_start = matches!(prev, Some(Tok::Punct(':') | Tok::Punct('=') | Tok::Punct('['))) || (in_value && !matches!(prev, Some(Tok::Punct(')'))));
+                stack.push(if value_start { Ctx::Object(Default::default()) } else { Ctx::Selection });
+            }
+            Tok::Name(n) if matches!(toks.get(k + 1).map(|t| &t.0), Some(Tok::Punct(':'))) && !matches!(prev, Some(Tok::Punct('$'))) => {
+                if let Some(Ctx::Object(keys)) = stack.last_mut() {
+                    if !keys.insert(n.clone()) {
+                        return Some((n.clone(), toks[k].1));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The kind of operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {
@@ -139,6 +240,14 @@ mod tests {
         let e = parse("{ users(limit: ) { id } }").unwrap_err();
         assert_eq!(e.locations[0], Location { line: 1, column: 16 });
         assert!(e.message.starts_with("Syntax Error: Unexpected \")\""), "{}", e.message);
+    }
+
+    #[test]
+    fn duplicate_input_fields_are_found() {
+        assert_eq!(duplicate_input_field(r#"{ users(where: {name: {eq: "a"}, name: {eq: "b"}}) { name } }"#).map(|d| d.0), Some("name".into()));
+        assert_eq!(duplicate_input_field(r#"{ users(where: {a: {eq: "x"}, OR: [{a: {eq: 1}}, {a: {eq: 2}}]}) { a: name a: name } }"#), None);
+        assert_eq!(duplicate_input_field(r#"query ($w: W = {a: 1, a: 2}) { users { name } }"#).map(|d| (d.0, d.1.line)), Some(("a".into(), 1)));
+        assert_eq!(duplicate_input_field("{ users(where: {name: {eq: \"a, name: b\"}}) { name } }"), None);
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct Compiled {
 /// Parses and validates a request document. `Err` holds request errors (the response has no `data`).
 pub fn prepare_document(schema: &Schema, query: &str) -> Result<document::Document, Vec<GqlError>> {
     let doc = document::parse(query).map_err(|e| vec![e])?;
+    if let Some((field, at)) = document::duplicate_input_field(query) {
+        return Err(vec![GqlError::new(error::code::VALIDATION, format!("There can be only one input field named \"{field}\".")).at(at)]);
+    }
     let errors = validate::validate(schema, &doc);
     if errors.is_empty() { Ok(doc) } else { Err(errors) }
 }

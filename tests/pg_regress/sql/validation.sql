@@ -68,5 +68,6 @@ select pg_temp.v('query ($n: Int) { users(limit: $n) { name } }', '{"n": 1}'), p
 select pg_temp.v('query ($n: Int) { users(limit: $n) { name } }', '{"n": 1}'), pg_temp.v('query ($n: Int) { users(limit: 1) { name } }');
 -- 5.8.5 all variable usages are allowed (a nullable variable with a default may fill a non-null slot)
 select pg_temp.v('query ($id: ID = "00000000-0000-0000-0000-00000000000a") { user(id: $id) { name } }'), pg_temp.v('query ($id: ID) { user(id: $id) { name } }');
--- (5.6.3 input object field uniqueness is not checked: the parser keeps the last of duplicate fields)
+-- 5.6.3 input object field uniqueness
+select pg_temp.v('{ users(limit: 1, where: {name: {eq: "Ada Lovelace"}, email: {isnull: false}}) { name } }'), pg_temp.v('{ users(where: {name: {eq: "a"}, name: {eq: "b"}}) { name } }');
 rollback;
