@@ -56,7 +56,7 @@ pub fn add_meta_types(schema: &mut Schema) {
         }
     }
     for (name, values) in [("__TypeKind", &TYPE_KINDS[..]), ("__DirectiveLocation", &LOCATIONS[..])] {
-        schema.enums.insert(name.into(), EnumType { name: name.into(), description: None, values: values.iter().map(|v| v.to_string()).collect() });
+        schema.enums.insert(name.into(), EnumType { name: name.into(), description: None, values: values.iter().map(|v| v.to_string()).collect(), value_meta: Default::default() });
     }
     let query = schema.types.get_mut(&schema.query_type).expect("a parsed schema has its query type");
     let meta_field = |name: &str, ty: TypeRef, args: Vec<ArgDef>| FieldDef { name: name.into(), description: None, ty, key: name.into(), args, root: None, source: None, relation: None, function: None, deprecation: None, line: 0 };
@@ -201,11 +201,20 @@ impl Resolver<'_> {
                 _ => Json::Null,
             },
             "enumValues" => match kind_of {
-                Some(Kind::Enum(e)) => Json::Array(e.values.iter().map(|v| obj(&s.children, "__EnumValue", |f| match f.name.as_str() {
-                    "name" => json!(v),
-                    "isDeprecated" => json!(false),
-                    _ => Json::Null,
-                })).collect()),
+                Some(Kind::Enum(e)) => {
+                    let all = self.include_deprecated(s);
+                    let values = e.values.iter().filter(|v| all || e.value_meta.get(*v).is_none_or(|m| m.1.is_none()));
+                    Json::Array(values.map(|v| {
+                        let (description, deprecation) = e.value_meta.get(v).cloned().unwrap_or_default();
+                        obj(&s.children, "__EnumValue", |f| match f.name.as_str() {
+                            "name" => json!(v),
+                            "description" => json!(description),
+                            "isDeprecated" => json!(deprecation.is_some()),
+                            "deprecationReason" => json!(deprecation),
+                            _ => Json::Null,
+                        })
+                    }).collect())
+                }
                 _ => Json::Null,
             },
             "inputFields" => match kind_of {

@@ -71,7 +71,14 @@ pub fn effective_sdl(schema: &Schema) -> String {
     }
     for e in schema.enums.values().filter(|e| !e.name.starts_with("__")) {
         description(&mut out, e.description.as_deref(), "");
-        let _ = writeln!(out, "enum {} {{\n  {}\n}}\n", e.name, e.values.join("\n  "));
+        let _ = writeln!(out, "enum {} {{", e.name);
+        for v in &e.values {
+            let (desc, deprecation) = e.value_meta.get(v).cloned().unwrap_or_default();
+            description(&mut out, desc.as_deref(), "  ");
+            let deprecated = deprecation.map(|r| format!(" @deprecated(reason: {})", serde_json::Value::String(r))).unwrap_or_default();
+            let _ = writeln!(out, "  {v}{deprecated}");
+        }
+        let _ = writeln!(out, "}}\n");
     }
     for i in schema.inputs.values() {
         description(&mut out, i.description.as_deref(), "");

@@ -237,6 +237,8 @@ pub struct EnumType {
     pub name: String,
     pub description: Option<String>,
     pub values: Vec<String>,
+    /// Per value: its description and, when `@deprecated`, the reason.
+    pub value_meta: BTreeMap<String, (Option<String>, Option<String>)>,
 }
 
 /// What a named type is.
@@ -430,10 +432,18 @@ impl Schema {
                             check_directive(d, "an enum", &[], &mut errors);
                         }
                         let values = e.values.iter().map(|v| v.name.clone()).collect();
-                        schema.enums.insert(
-                            e.name.clone(),
-                            EnumType { name: e.name.clone(), description: e.description.clone(), values },
-                        );
+                        let mut value_meta = BTreeMap::new();
+                        for v in &e.values {
+                            let mut deprecation = None;
+                            for d in &v.directives {
+                                check_directive(d, "an enum value", &["deprecated"], &mut errors);
+                                if d.name == "deprecated" {
+                                    deprecation = Some(string_arg(d, "reason").unwrap_or_else(|| "No longer supported".into()));
+                                }
+                            }
+                            value_meta.insert(v.name.clone(), (v.description.clone(), deprecation));
+                        }
+                        schema.enums.insert(e.name.clone(), EnumType { name: e.name.clone(), description: e.description.clone(), values, value_meta });
                     }
                     sdl::TypeDefinition::Interface(i) => {
                         define(&i.name, i.position, &mut errors);
