@@ -124,7 +124,7 @@ pub fn generate(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
     }
     schema.enums.insert(
         ORDER_DIRECTION.into(),
-        EnumType { name: ORDER_DIRECTION.into(), description: Some("Sort direction; ASC puts nulls last, DESC puts them first.".into()), values: DIRECTIONS.iter().map(|(n, _)| n.to_string()).collect(), value_meta: Default::default() },
+        EnumType { name: ORDER_DIRECTION.into(), description: Some("Sort direction; ASC puts nulls last, DESC puts them first.".into()), values: DIRECTIONS.iter().map(|(n, _)| n.to_string()).collect(), value_meta: Default::default(), stored: Default::default() },
     );
     for i in inputs {
         if schema.types.contains_key(&i.name) || schema.enums.contains_key(&i.name) || schema.scalars.contains(&i.name) {

@@ -56,7 +56,7 @@ pub fn add_meta_types(schema: &mut Schema) {
         }
     }
     for (name, values) in [("__TypeKind", &TYPE_KINDS[..]), ("__DirectiveLocation", &LOCATIONS[..])] {
-        schema.enums.insert(name.into(), EnumType { name: name.into(), description: None, values: values.iter().map(|v| v.to_string()).collect(), value_meta: Default::default() });
+        schema.enums.insert(name.into(), EnumType { name: name.into(), description: None, values: values.iter().map(|v| v.to_string()).collect(), value_meta: Default::default(), stored: Default::default() });
     }
     let query = schema.types.get_mut(&schema.query_type).expect("a parsed schema has its query type");
     let meta_field = |name: &str, ty: TypeRef, args: Vec<ArgDef>| FieldDef { name: name.into(), description: None, ty, key: name.into(), args, root: None, source: None, relation: None, function: None, deprecation: None, line: 0 };

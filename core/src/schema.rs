@@ -12,7 +12,7 @@ pub const BUILTIN_SCALARS: [&str; 5] = ["Int", "Float", "String", "Boolean", "ID
 /// Custom scalars every schema knows without declaring them.
 pub const KNOWN_SCALARS: [&str; 4] = ["UUID", "DateTime", "Date", "JSON"];
 /// The directives `load_schema` understands; any other is an error.
-pub const DIRECTIVES: [&str; 6] = ["view", "field", "relation", "function", "discriminator", "deprecated"];
+pub const DIRECTIVES: [&str; 7] = ["view", "field", "relation", "function", "discriminator", "stored", "deprecated"];
 
 /// A GraphQL type reference: `User`, `[User!]!`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,6 +239,15 @@ pub struct EnumType {
     pub values: Vec<String>,
     /// Per value: its description and, when `@deprecated`, the reason.
     pub value_meta: BTreeMap<String, (Option<String>, Option<String>)>,
+    /// GraphQL value → the value stored in documents and columns, for values with `@stored(value:)`.
+    pub stored: BTreeMap<String, String>,
+}
+
+impl EnumType {
+    /// (stored, GraphQL) for every value, when any value is stored under another name.
+    pub fn mapping(&self) -> Option<Vec<(String, String)>> {
+        (!self.stored.is_empty()).then(|| self.values.iter().map(|v| (self.stored.get(v).cloned().unwrap_or_else(|| v.clone()), v.clone())).collect())
+    }
 }
 
 /// What a named type is.
@@ -363,6 +372,7 @@ fn check_directive(
         "relation" => (&["view", "on"], &["view", "on"]),
         "function" => (&["name"], &["name"]),
         "discriminator" => (&["key", "map"], &["key"]),
+        "stored" => (&["value"], &["value"]),
         _ => (&["reason"], &[]),
     };
     for (name, value) in &d.arguments {
@@ -433,17 +443,21 @@ impl Schema {
                         }
                         let values = e.values.iter().map(|v| v.name.clone()).collect();
                         let mut value_meta = BTreeMap::new();
+                        let mut stored = BTreeMap::new();
                         for v in &e.values {
                             let mut deprecation = None;
                             for d in &v.directives {
-                                check_directive(d, "an enum value", &["deprecated"], &mut errors);
+                                check_directive(d, "an enum value", &["deprecated", "stored"], &mut errors);
                                 if d.name == "deprecated" {
                                     deprecation = Some(string_arg(d, "reason").unwrap_or_else(|| "No longer supported".into()));
+                                }
+                                if let Some(value) = (d.name == "stored").then(|| string_arg(d, "value")).flatten() {
+                                    stored.insert(v.name.clone(), value);
                                 }
                             }
                             value_meta.insert(v.name.clone(), (v.description.clone(), deprecation));
                         }
-                        schema.enums.insert(e.name.clone(), EnumType { name: e.name.clone(), description: e.description.clone(), values, value_meta });
+                        schema.enums.insert(e.name.clone(), EnumType { name: e.name.clone(), description: e.description.clone(), values, value_meta, stored });
                     }
                     sdl::TypeDefinition::Interface(i) => {
                         define(&i.name, i.position, &mut errors);

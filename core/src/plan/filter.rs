@@ -135,6 +135,18 @@ impl<'s> Planner<'s> {
                 Some((col, ty)) if ty == "jsonb" => col.clone(),
                 _ => format!("nullif({}->{}, 'null'::jsonb)", src.doc(), quote_literal(&def.key)),
             };
+            // An enum whose values are stored under other names compares stored values.
+            let mapping = match self.schema.kind(&scalar) {
+                Some(Kind::Enum(e)) => e.mapping(),
+                _ => None,
+            };
+            let to_stored = |x: &str| match &mapping {
+                Some(m) => {
+                    let arms: String = m.iter().map(|(stored, gql)| format!(" WHEN {} THEN {}", quote_literal(gql), quote_literal(stored))).collect();
+                    format!("(CASE {x}{arms} END)")
+                }
+                None => x.to_string(),
+            };
             let one = |p: &mut Self| p.param(operand.source(), ParamType::Text, Check::NotNull, what.clone());
             let cond = match op.as_str() {
                 "isnull" => {
@@ -174,14 +186,15 @@ impl<'s> Planner<'s> {
                 "eq" | "neq" | "gt" | "gte" | "lt" | "lte" => {
                     let sql_op = match op.as_str() { "eq" => "=", "neq" => "<>", "gt" => ">", "gte" => ">=", "lt" => "<", _ => "<=" };
                     let p = one(self);
-                    format!("{expr} {sql_op} {p}::{cast}")
+                    format!("{expr} {sql_op} {}::{cast}", to_stored(&format!("{p}::text")))
                 }
                 "in" | "nin" => {
                     let p = self.param(operand.source(), ParamType::TextArray, Check::NotNull, what.clone());
+                    let list = if mapping.is_some() { format!("ARRAY(SELECT {} FROM unnest({p}::text[]) AS m(x))", to_stored("m.x")) } else { format!("{p}::text[]") };
                     if op == "in" {
-                        format!("{expr} = ANY({p}::text[]::{cast}[])")
+                        format!("{expr} = ANY({list}::{cast}[])")
                     } else {
-                        format!("{expr} <> ALL({p}::text[]::{cast}[])")
+                        format!("{expr} <> ALL({list}::{cast}[])")
                     }
                 }
                 "contains" => format!("strpos({expr}::text, {}::text) > 0", one(self)),

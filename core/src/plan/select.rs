@@ -152,6 +152,20 @@ impl<'s> Planner<'s> {
                 let proj = self.union_projection(u, &Src::Doc(value.clone()), sel);
                 format!("CASE WHEN jsonb_typeof({value}) = 'object' THEN {proj} END")
             }
+            Some(Kind::Enum(e)) if e.mapping().is_some() => {
+                let mapping = e.mapping().expect("checked");
+                let case = |x: &str| {
+                    let arms: String = mapping.iter().map(|(stored, gql)| format!(" WHEN {} THEN {}", quote_literal(stored), quote_literal(gql))).collect();
+                    format!("CASE {x}{arms} END")
+                };
+                if def.ty.is_list() {
+                    let n = self.depth + 1;
+                    self.depth = n;
+                    format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT jsonb_agg({} ORDER BY o{n}) FROM jsonb_array_elements_text({value}) WITH ORDINALITY AS a{n}(e{n}, o{n})), '[]'::jsonb) END", case(&format!("e{n}")))
+                } else {
+                    case(&format!("{}->>{}", src.doc(), quote_literal(&def.key)))
+                }
+            }
             Some(Kind::Object(child)) if def.relation.is_some() => self.relation_value(def, child, src, sel),
             Some(Kind::Object(child)) if def.ty.is_list() => self.embedded_list(child, &value, sel),
             Some(Kind::Object(child)) => {
