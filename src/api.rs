@@ -41,7 +41,9 @@ fn sdl(name: default!(&str, "'default'"), effective: default!(bool, false)) -> O
     if !effective {
         return store::sdl(name);
     }
-    store::active(name).ok().map(|(schema, _)| fraiseql_core::print::effective_sdl(&schema))
+    store::active(name)
+        .ok()
+        .map(|(schema, _)| fraiseql_core::print::effective_sdl(&schema))
 }
 
 /// Answers a GraphQL request; the argument names are the keys of a GraphQL POST body.
@@ -54,7 +56,12 @@ fn execute(
     extensions: default!(Option<JsonB>, "NULL"),
 ) -> RawJsonb {
     let _ = extensions;
-    respond(query, variables.as_ref().map(|v| &v.0), operationName, false)
+    respond(
+        query,
+        variables.as_ref().map(|v| &v.0),
+        operationName,
+        false,
+    )
 }
 
 /// The same as `execute`, read-only and STABLE: usable on hot standbys and with PostgREST GET.
@@ -73,8 +80,13 @@ fn query(
 
 /// The statement failed as a whole: `data` is null and the error names the SQLSTATE.
 fn database_error_response(e: &executor::DbError) -> serde_json::Value {
-    let code = if e.sqlstate == "42501" { code::FORBIDDEN } else { code::DATABASE };
-    let err = GqlError::new(code, e.message.clone()).with_extension("sqlstate", serde_json::Value::String(e.sqlstate.clone()));
+    let code = if e.sqlstate == "42501" {
+        code::FORBIDDEN
+    } else {
+        code::DATABASE
+    };
+    let err = GqlError::new(code, e.message.clone())
+        .with_extension("sqlstate", serde_json::Value::String(e.sqlstate.clone()));
     with_field_errors(serde_json::json!({ "data": null }), &[err])
 }
 
@@ -87,7 +99,11 @@ struct Prepared {
 
 /// A mutation's steps, bound, and what the audit chain records about the request.
 struct PreparedMutation {
-    steps: Vec<(fraiseql_core::plan::mutation::MutationStep, Vec<fraiseql_core::ParamValue>, Vec<GqlError>)>,
+    steps: Vec<(
+        fraiseql_core::plan::mutation::MutationStep,
+        Vec<fraiseql_core::ParamValue>,
+        Vec<GqlError>,
+    )>,
     audit: audit::Request,
 }
 
@@ -96,17 +112,29 @@ enum Request {
     Mutation(PreparedMutation),
 }
 
-fn prepare(query: Option<&str>, variables: Option<&serde_json::Value>, operation: Option<&str>) -> Result<Prepared, serde_json::Value> {
+fn prepare(
+    query: Option<&str>,
+    variables: Option<&serde_json::Value>,
+    operation: Option<&str>,
+) -> Result<Prepared, serde_json::Value> {
     match prepare_request(query, variables, operation, true)? {
         Request::Query(p) => Ok(p),
         Request::Mutation(_) => unreachable!("read-only preparation never returns a mutation"),
     }
 }
 
-fn prepare_request(query: Option<&str>, variables: Option<&serde_json::Value>, operation: Option<&str>, read_only: bool) -> Result<Request, serde_json::Value> {
+fn prepare_request(
+    query: Option<&str>,
+    variables: Option<&serde_json::Value>,
+    operation: Option<&str>,
+    read_only: bool,
+) -> Result<Request, serde_json::Value> {
     let one = |e: GqlError| request_error_response(&[e]);
     let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
-        return Err(one(GqlError::new(code::BAD_INPUT, "No query document supplied: pass the GraphQL text as \"query\".")));
+        return Err(one(GqlError::new(
+            code::BAD_INPUT,
+            "No query document supplied: pass the GraphQL text as \"query\".",
+        )));
     };
     claims::apply();
     let name = gucs::schema_name();
@@ -121,39 +149,57 @@ fn prepare_request(query: Option<&str>, variables: Option<&serde_json::Value>, o
     let (doc, cached_plan) = match cache::lookup(generation, query, operation) {
         Some(found) => found,
         None => {
-            let doc = Rc::new(fraiseql_core::prepare_document(&schema, query).map_err(|e| request_error_response(&e))?);
+            let doc = Rc::new(
+                fraiseql_core::prepare_document(&schema, query)
+                    .map_err(|e| request_error_response(&e))?,
+            );
             cache::store_document(generation, query, doc.clone());
             (doc, None)
         }
     };
     if !gucs::introspection() {
         if let Some(at) = fraiseql_core::introspection::used_in(&doc) {
-            return Err(one(GqlError::new(code::VALIDATION, "Introspection is disabled on this server (fraiseql.introspection = off).").at(at)));
+            return Err(one(GqlError::new(
+                code::VALIDATION,
+                "Introspection is disabled on this server (fraiseql.introspection = off).",
+            )
+            .at(at)));
         }
     }
     let (plan, vars) = match cached_plan {
         Some(plan) => {
-            let vars = fraiseql_core::coerce_variables(&schema, &doc, operation, variables).map_err(|e| request_error_response(&e))?;
+            let vars = fraiseql_core::coerce_variables(&schema, &doc, operation, variables)
+                .map_err(|e| request_error_response(&e))?;
             (plan, vars)
         }
         None => {
-            let (planned, vars) = fraiseql_core::plan_request(&schema, &doc, operation, variables).map_err(|e| request_error_response(&e))?;
+            let (planned, vars) = fraiseql_core::plan_request(&schema, &doc, operation, variables)
+                .map_err(|e| request_error_response(&e))?;
             let plan = match planned {
                 fraiseql_core::Planned::Query(plan) => Rc::new(plan),
                 fraiseql_core::Planned::Mutation(_) if read_only => {
-                    return Err(one(GqlError::new(code::NOT_SUPPORTED, "fraiseql.query is read-only: run mutations with fraiseql.execute.")));
+                    return Err(one(GqlError::new(
+                        code::NOT_SUPPORTED,
+                        "fraiseql.query is read-only: run mutations with fraiseql.execute.",
+                    )));
                 }
                 fraiseql_core::Planned::Mutation(steps) => {
                     let steps = steps
                         .into_iter()
                         .map(|s| {
-                            let (values, errors) = fraiseql_core::plan::bind_params(&s.params, &vars, &limits);
+                            let (values, errors) =
+                                fraiseql_core::plan::bind_params(&s.params, &vars, &limits);
                             (s, values, errors)
                         })
                         .collect();
-                    let op_name = fraiseql_core::document::select_operation(&doc, operation).ok().and_then(|o| o.name.map(str::to_string));
+                    let op_name = fraiseql_core::document::select_operation(&doc, operation)
+                        .ok()
+                        .and_then(|o| o.name.map(str::to_string));
                     let vars_json = serde_json::Value::Object(vars.into_iter().collect());
-                    return Ok(Request::Mutation(PreparedMutation { steps, audit: audit::Request::new(query, op_name.as_deref(), vars_json) }));
+                    return Ok(Request::Mutation(PreparedMutation {
+                        steps,
+                        audit: audit::Request::new(query, op_name.as_deref(), vars_json),
+                    }));
                 }
             };
             if !plan.dynamic && plan.errors.is_empty() {
@@ -165,7 +211,11 @@ fn prepare_request(query: Option<&str>, variables: Option<&serde_json::Value>, o
     let (values, mut bind_errors) = fraiseql_core::plan::bind(&plan, &vars, &limits);
     let mut field_errors = plan.errors.clone();
     field_errors.append(&mut bind_errors);
-    Ok(Request::Query(Prepared { plan, values, field_errors }))
+    Ok(Request::Query(Prepared {
+        plan,
+        values,
+        field_errors,
+    }))
 }
 
 /// Runs mutation fields in order, each in its own subtransaction; each executed field is appended to
@@ -192,8 +242,18 @@ fn run_mutation(m: PreparedMutation) -> serde_json::Value {
                 data.insert(step.key.clone(), value);
             }
             Err(e) => {
-                audit::append(&m.audit, &step.field, &function, &format!("exception:{}", e.sqlstate), None);
-                let code = if e.sqlstate == "42501" { code::FORBIDDEN } else { code::DATABASE };
+                audit::append(
+                    &m.audit,
+                    &step.field,
+                    &function,
+                    &format!("exception:{}", e.sqlstate),
+                    None,
+                );
+                let code = if e.sqlstate == "42501" {
+                    code::FORBIDDEN
+                } else {
+                    code::DATABASE
+                };
                 let err = GqlError::new(code, e.message.clone())
                     .with_path(vec![serde_json::Value::String(step.key.clone())])
                     .with_extension("sqlstate", serde_json::Value::String(e.sqlstate.clone()));
@@ -205,7 +265,12 @@ fn run_mutation(m: PreparedMutation) -> serde_json::Value {
     with_field_errors(serde_json::json!({ "data": data }), &errors)
 }
 
-fn respond(query: Option<&str>, variables: Option<&serde_json::Value>, operation: Option<&str>, read_only: bool) -> RawJsonb {
+fn respond(
+    query: Option<&str>,
+    variables: Option<&serde_json::Value>,
+    operation: Option<&str>,
+    read_only: bool,
+) -> RawJsonb {
     let prepared = match prepare_request(query, variables, operation, read_only) {
         Ok(Request::Query(p)) => p,
         Ok(Request::Mutation(m)) => return RawJsonb::from_json(run_mutation(m)),
@@ -218,7 +283,10 @@ fn respond(query: Option<&str>, variables: Option<&serde_json::Value>, operation
     if prepared.field_errors.is_empty() {
         response
     } else {
-        RawJsonb::from_json(with_field_errors(response.to_json(), &prepared.field_errors))
+        RawJsonb::from_json(with_field_errors(
+            response.to_json(),
+            &prepared.field_errors,
+        ))
     }
 }
 
@@ -255,10 +323,14 @@ fn explain(
 fn health() -> JsonB {
     let name = gucs::schema_name();
     let schema = match store::active(&name) {
-        Ok((s, _)) => serde_json::json!({ "name": name, "loaded": true, "types": s.types.len(), "mutations": s.mutation().map_or(0, |m| m.fields.len()) }),
+        Ok((s, _)) => {
+            serde_json::json!({ "name": name, "loaded": true, "types": s.types.len(), "mutations": s.mutation().map_or(0, |m| m.fields.len()) })
+        }
         Err(_) => serde_json::json!({ "name": name, "loaded": false }),
     };
-    let key = Spi::get_one::<String>("SELECT fraiseql._audit_signing_key_id()").ok().flatten();
+    let key = Spi::get_one::<String>("SELECT fraiseql._audit_signing_key_id()")
+        .ok()
+        .flatten();
     let (documents, statements, hits, misses) = cache::stats();
     JsonB(serde_json::json!({
         "status": "ok",
@@ -273,7 +345,9 @@ fn health() -> JsonB {
 #[pg_extern(volatile, parallel_safe)]
 fn cache_stats() -> JsonB {
     let (documents, statements, hits, misses) = cache::stats();
-    JsonB(serde_json::json!({ "documents": documents, "statements": statements, "hits": hits, "misses": misses }))
+    JsonB(
+        serde_json::json!({ "documents": documents, "statements": statements, "hits": hits, "misses": misses }),
+    )
 }
 
 /// Empties this backend's caches.

@@ -16,9 +16,12 @@ thread_local! {
     static STATEMENTS: RefCell<HashMap<&'static str, std::rc::Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
     /// The signing key, read once per backend; dropped by `forget_keys` (relcache invalidation of
     /// fraiseql.audit_key, sent by audit_set_key / audit_retire_key) and when the key file changes.
-    static ACTIVE_KEY: RefCell<Option<(KeySource, Option<(String, Vec<u8>)>)>> = const { RefCell::new(None) };
+    static ACTIVE_KEY: RefCell<Option<(KeySource, Option<Key>)>> = const { RefCell::new(None) };
     static KEY_TABLE_OID: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
 }
+
+/// A signing key: its id and secret.
+type Key = (String, Vec<u8>);
 
 /// Where the cached key came from: the table, or the key file as of its modification time.
 #[derive(Clone, PartialEq)]
@@ -47,7 +50,12 @@ unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid:
 /// Registers the key-cache invalidation; called once per backend from `_PG_init`.
 pub fn init() {
     // SAFETY: a static callback that only touches thread-local state.
-    unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), pg_sys::Datum::from(0usize)) };
+    unsafe {
+        pg_sys::CacheRegisterRelcacheCallback(
+            Some(on_relcache_invalidation),
+            pg_sys::Datum::from(0usize),
+        )
+    };
 }
 
 fn key_table_oid() -> pg_sys::Oid {
@@ -55,7 +63,10 @@ fn key_table_oid() -> pg_sys::Oid {
     if oid != pg_sys::InvalidOid {
         return oid;
     }
-    let oid = Spi::get_one::<pg_sys::Oid>("SELECT 'fraiseql.audit_key'::regclass::oid").ok().flatten().unwrap_or(pg_sys::InvalidOid);
+    let oid = Spi::get_one::<pg_sys::Oid>("SELECT 'fraiseql.audit_key'::regclass::oid")
+        .ok()
+        .flatten()
+        .unwrap_or(pg_sys::InvalidOid);
     KEY_TABLE_OID.with(|c| c.set(oid));
     oid
 }
@@ -84,18 +95,36 @@ fn setting(name: &CStr) -> Option<String> {
     // SAFETY: GetConfigOption returns NULL or a NUL-terminated string owned by the GUC machinery.
     unsafe {
         let p = pg_sys::GetConfigOption(name.as_ptr(), true, false);
-        (!p.is_null()).then(|| CStr::from_ptr(p).to_string_lossy().into_owned()).filter(|s| !s.is_empty())
+        (!p.is_null())
+            .then(|| CStr::from_ptr(p).to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty())
     }
 }
 
 impl Request {
     pub fn new(query: &str, operation: Option<&str>, variables: serde_json::Value) -> Request {
         // SAFETY: GetUserId is always valid in a backend; the name is copied before returning.
-        let role = unsafe { CStr::from_ptr(pg_sys::GetUserNameFromId(pg_sys::GetUserId(), true)).to_string_lossy().into_owned() };
-        let claims: Option<serde_json::Value> = setting(c"request.jwt.claims").and_then(|c| serde_json::from_str(&c).ok());
-        let subject = claims.as_ref().and_then(|c| c.get("sub")).and_then(|s| s.as_str().map(str::to_string).or_else(|| Some(s.to_string())));
+        let role = unsafe {
+            CStr::from_ptr(pg_sys::GetUserNameFromId(pg_sys::GetUserId(), true))
+                .to_string_lossy()
+                .into_owned()
+        };
+        let claims: Option<serde_json::Value> =
+            setting(c"request.jwt.claims").and_then(|c| serde_json::from_str(&c).ok());
+        let subject = claims.as_ref().and_then(|c| c.get("sub")).and_then(|s| {
+            s.as_str()
+                .map(str::to_string)
+                .or_else(|| Some(s.to_string()))
+        });
         let tenant = setting(c"app.tenant_id");
-        Request { query_sha256: chain::hex(&chain::sha256(query.as_bytes())), operation: operation.map(str::to_string), variables, role, subject, tenant }
+        Request {
+            query_sha256: chain::hex(&chain::sha256(query.as_bytes())),
+            operation: operation.map(str::to_string),
+            variables,
+            role,
+            subject,
+            tenant,
+        }
     }
 }
 
@@ -124,10 +153,18 @@ pub fn audited_sql(step_sql: &str, first: usize) -> String {
 }
 
 /// The values of [`audited_sql`]'s audit parameters (all sent as text).
-pub fn audited_values(req: &Request, field: &str, function: &str) -> Vec<fraiseql_core::ParamValue> {
+pub fn audited_values(
+    req: &Request,
+    field: &str,
+    function: &str,
+) -> Vec<fraiseql_core::ParamValue> {
     use fraiseql_core::ParamValue as V;
     let opt = |s: &Option<String>| s.clone().map_or(V::Null, V::Text);
-    let variables = if crate::gucs::audit_variables_full() { V::Text(req.variables.to_string()) } else { V::Null };
+    let variables = if crate::gucs::audit_variables_full() {
+        V::Text(req.variables.to_string())
+    } else {
+        V::Null
+    };
     vec![
         opt(&req.tenant),
         V::Text(req.role.clone()),
@@ -144,38 +181,88 @@ pub fn audited_values(req: &Request, field: &str, function: &str) -> Vec<fraiseq
 /// Appends one entry (in the caller's transaction) through the SECURITY DEFINER function: used for
 /// a mutation whose function raised (its step statement, and the append in it, were rolled back).
 pub fn append(req: &Request, field: &str, function: &str, outcome: &str, entity_id: Option<&str>) {
-    let variables = if crate::gucs::audit_variables_full() { Some(JsonB(req.variables.clone())) } else { None };
+    let variables = if crate::gucs::audit_variables_full() {
+        Some(JsonB(req.variables.clone()))
+    } else {
+        None
+    };
     armed(|| append_now(req, field, function, outcome, entity_id, variables))
 }
 
-fn append_now(req: &Request, field: &str, function: &str, outcome: &str, entity_id: Option<&str>, variables: Option<JsonB>) {
+fn append_now(
+    req: &Request,
+    field: &str,
+    function: &str,
+    outcome: &str,
+    entity_id: Option<&str>,
+    variables: Option<JsonB>,
+) {
     let text = pg_sys::TEXTOID;
     prepared(
         "append",
         "SELECT fraiseql._audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        &[text, text, text, text, text, text, text, pg_sys::JSONBOID, text, text, text],
-        |stmt| Spi::connect_mut(|client| client.update(stmt, None, &[
-            req.tenant.clone().into(),
-            req.role.as_str().into(),
-            req.subject.clone().into(),
-            req.operation.clone().into(),
-            field.into(),
-            function.into(),
-            req.query_sha256.as_str().into(),
-            variables.into(),
-            fraiseql_core::audit::json_sha256(&req.variables).as_str().into(),
-            outcome.into(),
-            entity_id.map(str::to_string).into(),
-        ]).map(|_| ())),
+        &[
+            text,
+            text,
+            text,
+            text,
+            text,
+            text,
+            text,
+            pg_sys::JSONBOID,
+            text,
+            text,
+            text,
+        ],
+        |stmt| {
+            Spi::connect_mut(|client| {
+                client
+                    .update(
+                        stmt,
+                        None,
+                        &[
+                            req.tenant.clone().into(),
+                            req.role.as_str().into(),
+                            req.subject.clone().into(),
+                            req.operation.clone().into(),
+                            field.into(),
+                            function.into(),
+                            req.query_sha256.as_str().into(),
+                            variables.into(),
+                            fraiseql_core::audit::json_sha256(&req.variables)
+                                .as_str()
+                                .into(),
+                            outcome.into(),
+                            entity_id.map(str::to_string).into(),
+                        ],
+                    )
+                    .map(|_| ())
+            })
+        },
     )
     .unwrap_or_else(|e| error!("fraiseql: appending to the audit chain failed: {e}"));
 }
 
-fn prepared<R>(name: &'static str, sql: &str, types: &[pg_sys::Oid], f: impl FnOnce(&OwnedPreparedStatement) -> R) -> R {
+fn prepared<R>(
+    name: &'static str,
+    sql: &str,
+    types: &[pg_sys::Oid],
+    f: impl FnOnce(&OwnedPreparedStatement) -> R,
+) -> R {
     let missing = STATEMENTS.with(|s| !s.borrow().contains_key(name));
     if missing {
-        let stmt = Spi::connect(|client| client.prepare_mut(sql, &types.iter().map(|t| pgrx::PgOid::from(*t)).collect::<Vec<_>>()).map(|p| p.keep()))
-            .unwrap_or_else(|e| error!("fraiseql: preparing {name}: {e}"));
+        let stmt = Spi::connect(|client| {
+            client
+                .prepare_mut(
+                    sql,
+                    &types
+                        .iter()
+                        .map(|t| pgrx::PgOid::from(*t))
+                        .collect::<Vec<_>>(),
+                )
+                .map(|p| p.keep())
+        })
+        .unwrap_or_else(|e| error!("fraiseql: preparing {name}: {e}"));
         STATEMENTS.with(|s| s.borrow_mut().insert(name, std::rc::Rc::new(stmt)));
     }
     // The borrow ends before `f` runs: `f` may append, which prepares its own statements.
@@ -186,7 +273,8 @@ fn prepared<R>(name: &'static str, sql: &str, types: &[pg_sys::Oid], f: impl FnO
 /// Keys from `fraiseql.audit_key_file` (`key_id:hexsecret` per line, the last one signs), if set.
 fn file_keys() -> Option<Vec<(String, Vec<u8>)>> {
     let path = crate::gucs::audit_key_file()?;
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| error!("fraiseql: cannot read fraiseql.audit_key_file {path}: {e}"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| error!("fraiseql: cannot read fraiseql.audit_key_file {path}: {e}"));
     let keys = text
         .lines()
         .map(str::trim)
@@ -198,14 +286,22 @@ fn file_keys() -> Option<Vec<(String, Vec<u8>)>> {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    (s.len() % 2 == 0).then_some(())?;
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+    s.len().is_multiple_of(2).then_some(())?;
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
 }
 
 /// The signing key: the file's last key, or the newest unretired key in fraiseql.audit_key (cached).
 fn active_key() -> Option<(String, Vec<u8>)> {
     let source = key_source();
-    if let Some(key) = ACTIVE_KEY.with(|k| k.borrow().as_ref().filter(|(s, _)| *s == source).map(|(_, key)| key.clone())) {
+    if let Some(key) = ACTIVE_KEY.with(|k| {
+        k.borrow()
+            .as_ref()
+            .filter(|(s, _)| *s == source)
+            .map(|(_, key)| key.clone())
+    }) {
         return key;
     }
     key_table_oid();
@@ -237,22 +333,35 @@ fn key_by_id(id: &str) -> Option<Vec<u8>> {
     if let Some(keys) = file_keys() {
         return keys.into_iter().find(|(k, _)| k == id).map(|(_, s)| s);
     }
-    Spi::get_one_with_args::<Vec<u8>>("SELECT secret FROM fraiseql.audit_key WHERE key_id = $1", &[id.into()]).ok().flatten()
+    Spi::get_one_with_args::<Vec<u8>>(
+        "SELECT secret FROM fraiseql.audit_key WHERE key_id = $1",
+        &[id.into()],
+    )
+    .ok()
+    .flatten()
 }
 
 /// Locks the chain head row (creating it at the genesis on first use) and returns its (seq, hash).
 /// The lock is held to the end of the transaction, so appends to one chain queue up.
 fn lock_head(chain_name: &str) -> (i64, Vec<u8>) {
     let lock = || {
-        prepared("head", "SELECT seq, hash FROM fraiseql.audit_head WHERE chain = $1 FOR UPDATE", &[pg_sys::TEXTOID], |stmt| {
-            Spi::connect_mut(|client| {
-                let row = client.update(stmt, Some(1), &[chain_name.into()])?.first();
-                if row.is_empty() {
-                    return Ok::<_, pgrx::spi::SpiError>(None);
-                }
-                Ok(Some((row.get::<i64>(1)?.unwrap_or(0), row.get::<Vec<u8>>(2)?.unwrap_or_default())))
-            })
-        })
+        prepared(
+            "head",
+            "SELECT seq, hash FROM fraiseql.audit_head WHERE chain = $1 FOR UPDATE",
+            &[pg_sys::TEXTOID],
+            |stmt| {
+                Spi::connect_mut(|client| {
+                    let row = client.update(stmt, Some(1), &[chain_name.into()])?.first();
+                    if row.is_empty() {
+                        return Ok::<_, pgrx::spi::SpiError>(None);
+                    }
+                    Ok(Some((
+                        row.get::<i64>(1)?.unwrap_or(0),
+                        row.get::<Vec<u8>>(2)?.unwrap_or_default(),
+                    )))
+                })
+            },
+        )
         .unwrap_or_else(|e| error!("fraiseql: locking audit chain head: {e}"))
     };
     if let Some(head) = lock() {
@@ -356,7 +465,9 @@ fn _audit_append(
 /// Refuses UPDATE, DELETE and TRUNCATE on the audit tables, except the head's own update during an
 /// append. (A superuser can still disable triggers: that is what verification is for.)
 #[pg_trigger]
-fn _audit_guard<'a>(trigger: &'a PgTrigger<'a>) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgHeapTupleError> {
+fn _audit_guard<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgHeapTupleError> {
     let table = trigger.table_name().unwrap_or_default();
     let update = trigger.event().fired_by_update();
     if table == "audit_head" && update && ARMED.with(Cell::get) {
@@ -376,8 +487,11 @@ fn audit_set_key(key_id: &str, secret: &[u8]) {
     if secret.len() < 16 {
         error!("an audit key must be at least 16 bytes (32 random bytes recommended)");
     }
-    Spi::run_with_args("INSERT INTO fraiseql.audit_key (key_id, secret) VALUES ($1, $2)", &[key_id.into(), secret.into()])
-        .unwrap_or_else(|e| error!("fraiseql: installing audit key {key_id}: {e}"));
+    Spi::run_with_args(
+        "INSERT INTO fraiseql.audit_key (key_id, secret) VALUES ($1, $2)",
+        &[key_id.into(), secret.into()],
+    )
+    .unwrap_or_else(|e| error!("fraiseql: installing audit key {key_id}: {e}"));
     forget_keys();
 }
 
@@ -389,8 +503,11 @@ fn audit_retire_key(key_id: &str) {
     if !unsafe { pg_sys::superuser() } {
         error!("only a superuser may retire audit keys");
     }
-    Spi::run_with_args("UPDATE fraiseql.audit_key SET retired_at = now() WHERE key_id = $1 AND retired_at IS NULL", &[key_id.into()])
-        .unwrap_or_else(|e| error!("fraiseql: retiring audit key {key_id}: {e}"));
+    Spi::run_with_args(
+        "UPDATE fraiseql.audit_key SET retired_at = now() WHERE key_id = $1 AND retired_at IS NULL",
+        &[key_id.into()],
+    )
+    .unwrap_or_else(|e| error!("fraiseql: retiring audit key {key_id}: {e}"));
     forget_keys();
 }
 
@@ -441,13 +558,25 @@ fn load(chain_name: &str, from: i64, to: i64) -> Vec<Stored> {
 
 /// Checks hashes, links and signatures of one chain or all, optionally a seq range; names the first
 /// bad entry and why (edited, deleted, inserted, reordered, bad signature, unknown key).
+#[allow(clippy::type_complexity)] // the SQL result row, spelled out for pgrx
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn verify_audit_chain(
     chain: default!(Option<&str>, "NULL"),
     from_seq: default!(Option<i64>, "NULL"),
     to_seq: default!(Option<i64>, "NULL"),
-) -> TableIterator<'static, (name!(chain, String), name!(ok, bool), name!(checked, i64), name!(signed, i64), name!(first_bad_seq, Option<i64>), name!(problem, Option<String>), name!(detail, Option<String>))> {
+) -> TableIterator<
+    'static,
+    (
+        name!(chain, String),
+        name!(ok, bool),
+        name!(checked, i64),
+        name!(signed, i64),
+        name!(first_bad_seq, Option<i64>),
+        name!(problem, Option<String>),
+        name!(detail, Option<String>),
+    ),
+> {
     let chains: Vec<(String, i64, Vec<u8>)> = Spi::connect(|client| {
         let rows = client.select(
             "SELECT c.chain, coalesce(h.seq, 0), coalesce(h.hash, '\\x'::bytea)
@@ -471,13 +600,24 @@ fn verify_audit_chain(
         let to = to_seq.unwrap_or(i64::MAX);
         let (anchor, first_seq) = if from > 1 {
             let before = load(&name, from - 1, from - 1);
-            (before.first().map(|s| s.entry_hash.clone()).unwrap_or_default(), from)
+            (
+                before
+                    .first()
+                    .map(|s| s.entry_hash.clone())
+                    .unwrap_or_default(),
+                from,
+            )
         } else {
             (chain::GENESIS.to_vec(), 1)
         };
         let entries = load(&name, from, to);
         let head = (to >= head_seq).then_some((head_seq, head_hash.as_slice()));
-        let report = chain::verify(&entries, first_seq, &anchor, head, &|id: &str| keys.borrow_mut().entry(id.to_string()).or_insert_with(|| key_by_id(id)).clone());
+        let report = chain::verify(&entries, first_seq, &anchor, head, &|id: &str| {
+            keys.borrow_mut()
+                .entry(id.to_string())
+                .or_insert_with(|| key_by_id(id))
+                .clone()
+        });
         let bad = report.first_bad;
         results.push((
             name,
@@ -497,7 +637,11 @@ fn verify_audit_chain(
 #[search_path(pg_catalog, pg_temp)]
 fn audit_checkpoint(chain: default!(Option<&str>, "NULL")) -> JsonB {
     let name = chain.unwrap_or("global");
-    let head = Spi::get_two_with_args::<i64, Vec<u8>>("SELECT seq, hash FROM fraiseql.audit_head WHERE chain = $1", &[name.into()]).ok();
+    let head = Spi::get_two_with_args::<i64, Vec<u8>>(
+        "SELECT seq, hash FROM fraiseql.audit_head WHERE chain = $1",
+        &[name.into()],
+    )
+    .ok();
     let (seq, hash) = match head {
         Some((Some(seq), Some(hash))) => (seq, hash),
         _ => (0, chain::GENESIS.to_vec()),
@@ -506,7 +650,9 @@ fn audit_checkpoint(chain: default!(Option<&str>, "NULL")) -> JsonB {
         Some((id, key)) => (Some(chain::hex(&chain::sign(&key, &hash))), Some(id)),
         None => (None, None),
     };
-    JsonB(serde_json::json!({ "chain": name, "seq": seq, "head_hash": chain::hex(&hash), "signature": signature, "key_id": key_id }))
+    JsonB(
+        serde_json::json!({ "chain": name, "seq": seq, "head_hash": chain::hex(&hash), "signature": signature, "key_id": key_id }),
+    )
 }
 
 extension_sql!(
@@ -521,5 +667,11 @@ REVOKE ALL ON FUNCTION fraiseql.verify_audit_chain(text, bigint, bigint) FROM PU
 REVOKE ALL ON FUNCTION fraiseql.audit_checkpoint(text) FROM PUBLIC;
 "#,
     name = "audit_triggers",
-    requires = [_audit_guard, audit_set_key, audit_retire_key, verify_audit_chain, audit_checkpoint],
+    requires = [
+        _audit_guard,
+        audit_set_key,
+        audit_retire_key,
+        verify_audit_chain,
+        audit_checkpoint
+    ],
 );

@@ -19,7 +19,10 @@ pub struct Lru<K, V> {
 
 impl<K: Eq + Hash + Clone, V> Lru<K, V> {
     fn new() -> Self {
-        Lru { map: HashMap::new(), tick: 0 }
+        Lru {
+            map: HashMap::new(),
+            tick: 0,
+        }
     }
 
     fn get(&mut self, key: &K) -> Option<&V> {
@@ -39,7 +42,12 @@ impl<K: Eq + Hash + Clone, V> Lru<K, V> {
             evicted.push(old);
         }
         while self.map.len() > capacity {
-            let oldest = self.map.iter().min_by_key(|(_, (t, _))| *t).map(|(k, _)| k.clone()).expect("map is not empty");
+            let oldest = self
+                .map
+                .iter()
+                .min_by_key(|(_, (t, _))| *t)
+                .map(|(k, _)| k.clone())
+                .expect("map is not empty");
             evicted.extend(self.map.remove(&oldest).map(|(_, v)| v));
         }
         evicted
@@ -91,11 +99,20 @@ fn sync_generation(state: &mut State, generation: u64) {
 }
 
 /// The cached document for `query` and, when present, the plan for `operation`.
-pub fn lookup(generation: u64, query: &str, operation: Option<&str>) -> Option<(Rc<Document>, Option<Rc<Plan>>)> {
+pub fn lookup(
+    generation: u64,
+    query: &str,
+    operation: Option<&str>,
+) -> Option<(Rc<Document>, Option<Rc<Plan>>)> {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         sync_generation(&mut s, generation);
-        let found = s.docs.get(&query.to_string()).map(|c| (c.doc.clone(), c.plans.get(&operation.map(str::to_string)).cloned()));
+        let found = s.docs.get(&query.to_string()).map(|c| {
+            (
+                c.doc.clone(),
+                c.plans.get(&operation.map(str::to_string)).cloned(),
+            )
+        });
         match &found {
             Some((_, Some(_))) => s.hits += 1,
             _ => s.misses += 1,
@@ -112,7 +129,14 @@ pub fn store_document(generation: u64, query: &str, doc: Rc<Document>) {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         sync_generation(&mut s, generation);
-        s.docs.insert(query.to_string(), CachedDoc { doc, plans: HashMap::new() }, capacity);
+        s.docs.insert(
+            query.to_string(),
+            CachedDoc {
+                doc,
+                plans: HashMap::new(),
+            },
+            capacity,
+        );
     });
 }
 
@@ -148,7 +172,13 @@ pub fn statement(sql: &std::ffi::CStr, types: &mut [pg_sys::Oid]) -> Option<pg_s
         pg_sys::SPI_keepplan(plan);
         plan
     };
-    STATE.with(|s| drop(s.borrow_mut().statements.insert(key, SavedPlan(plan), capacity)));
+    STATE.with(|s| {
+        drop(
+            s.borrow_mut()
+                .statements
+                .insert(key, SavedPlan(plan), capacity),
+        )
+    });
     Some(plan)
 }
 

@@ -28,14 +28,23 @@ fn function(name: &str) -> Option<fraiseql_core::schema::Function> {
         &[name.into()],
     )
     .ok()?;
-    let (Some(schema), Some(proname), Some(returns)) = row else { return None };
+    let (Some(schema), Some(proname), Some(returns)) = row else {
+        return None;
+    };
     let returns = match returns.as_str() {
         "fraiseql.mutation_response" | "mutation_response" => "mutation_response",
         "jsonb" => "jsonb",
         _ => return None,
     };
-    let qualified = format!("{}.{}", fraiseql_core::names::quote_ident(&schema), fraiseql_core::names::quote_ident(&proname));
-    Some(fraiseql_core::schema::Function { qualified, returns: returns.to_string() })
+    let qualified = format!(
+        "{}.{}",
+        fraiseql_core::names::quote_ident(&schema),
+        fraiseql_core::names::quote_ident(&proname)
+    );
+    Some(fraiseql_core::schema::Function {
+        qualified,
+        returns: returns.to_string(),
+    })
 }
 
 fn relation(view: &str) -> Option<Relation> {
@@ -58,7 +67,13 @@ fn relation(view: &str) -> Option<Relation> {
             let name: String = row.get(2).ok()??;
             let column: String = row.get(3).ok()??;
             let ty: String = row.get(4).ok()??;
-            rel.get_or_insert_with(|| Relation { schema, name, columns: BTreeMap::new() }).columns.insert(column, ty);
+            rel.get_or_insert_with(|| Relation {
+                schema,
+                name,
+                columns: BTreeMap::new(),
+            })
+            .columns
+            .insert(column, ty);
         }
         rel
     })
@@ -78,7 +93,8 @@ fn candidates() -> Vec<String> {
         ) else {
             return vec![];
         };
-        rows.filter_map(|r| r.get::<String>(1).ok().flatten()).collect()
+        rows.filter_map(|r| r.get::<String>(1).ok().flatten())
+            .collect()
     })
 }
 
@@ -113,7 +129,8 @@ pub fn rls_warnings(catalog: &Catalog) -> Vec<String> {
             ) else {
                 return vec![];
             };
-            rows.filter_map(|r| r.get::<String>(1).ok().flatten()).collect()
+            rows.filter_map(|r| r.get::<String>(1).ok().flatten())
+                .collect()
         });
         if !tables.is_empty() {
             out.push(format!(
@@ -144,20 +161,39 @@ pub fn found(schema: &str) -> Vec<fraiseql_core::scaffold::Found> {
         ) else {
             return vec![];
         };
-        rows.filter_map(|r| Some((r.get::<String>(1).ok()??, r.get::<bool>(2).ok()??))).collect()
+        rows.filter_map(|r| Some((r.get::<String>(1).ok()??, r.get::<bool>(2).ok()??)))
+            .collect()
     });
     names
         .into_iter()
         .filter_map(|(name, owner_view)| {
-            let qualified = format!("{}.{}", fraiseql_core::names::quote_ident(schema), fraiseql_core::names::quote_ident(&name));
+            let qualified = format!(
+                "{}.{}",
+                fraiseql_core::names::quote_ident(schema),
+                fraiseql_core::names::quote_ident(&name)
+            );
             let rel = relation(&qualified)?;
             let samples: Vec<serde_json::Value> = Spi::connect(|client| {
-                let Ok(rows) = client.select(&format!("SELECT data::text FROM {qualified} LIMIT 20"), None, &[]) else { return vec![] };
-                rows.filter_map(|r| r.get::<String>(1).ok().flatten()).filter_map(|t| serde_json::from_str(&t).ok()).collect()
+                let Ok(rows) = client.select(
+                    &format!("SELECT data::text FROM {qualified} LIMIT 20"),
+                    None,
+                    &[],
+                ) else {
+                    return vec![];
+                };
+                rows.filter_map(|r| r.get::<String>(1).ok().flatten())
+                    .filter_map(|t| serde_json::from_str(&t).ok())
+                    .collect()
             });
             let mut columns = rel.columns;
             columns.remove("data");
-            Some(fraiseql_core::scaffold::Found { name, schema: schema.to_string(), columns, samples, owner_view })
+            Some(fraiseql_core::scaffold::Found {
+                name,
+                schema: schema.to_string(),
+                columns,
+                samples,
+                owner_view,
+            })
         })
         .collect()
 }

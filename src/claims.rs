@@ -32,15 +32,22 @@ pub fn apply() {
     if claims.trim().is_empty() {
         return;
     }
-    let Ok(serde_json::Value::Object(claims)) = serde_json::from_str::<serde_json::Value>(&claims) else { return };
+    let Ok(serde_json::Value::Object(claims)) = serde_json::from_str::<serde_json::Value>(&claims)
+    else {
+        return;
+    };
     for (claim, setting) in pairs(&map) {
-        let Some(value) = claims.get(&claim) else { continue };
+        let Some(value) = claims.get(&claim) else {
+            continue;
+        };
         let text = match value {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Null => continue,
             other => other.to_string(),
         };
-        let (Ok(name), Ok(text)) = (CString::new(setting), CString::new(text)) else { continue };
+        let (Ok(name), Ok(text)) = (CString::new(setting), CString::new(text)) else {
+            continue;
+        };
         // SAFETY: valid C strings; GUC_ACTION_LOCAL reverts at transaction end; errors are raised
         // as ERROR (elevel 0 → ERROR) for a setting the role may not change.
         unsafe {

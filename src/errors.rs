@@ -5,15 +5,26 @@ use pgrx::{PgLogLevel, PgSqlErrorCode};
 
 /// Rejects a schema: the first problem is the message, all of them the detail. Never returns.
 pub fn schema_rejected(errors: &[SchemaError]) -> ! {
-    let first = errors.first().map(ToString::to_string).unwrap_or_else(|| "invalid schema".into());
+    let first = errors
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "invalid schema".into());
     let detail = if errors.len() > 1 {
-        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     } else {
         String::new()
     };
     let report = ErrorReport::new(PgSqlErrorCode::ERRCODE_INVALID_SCHEMA_DEFINITION, format!("fraiseql schema rejected: {first}"), "fraiseql::load_schema")
         .set_hint("Fix the SDL and call fraiseql.load_schema again; the previously loaded schema stays active.");
-    let report = if detail.is_empty() { report } else { report.set_detail(detail) };
+    let report = if detail.is_empty() {
+        report
+    } else {
+        report.set_detail(detail)
+    };
     report.report(PgLogLevel::ERROR);
     unreachable!("ERROR does not return")
 }

@@ -47,8 +47,18 @@ fn run(plan: &Plan, values: &[ParamValue]) -> RawJsonb {
             error!("fraiseql: SPI_connect failed");
         }
         let rc = match crate::cache::statement(&sql, &mut types) {
-            Some(prepared) => pg_sys::SPI_execute_plan(prepared, datums.as_mut_ptr(), nulls.as_ptr(), true, 1),
-            None => pg_sys::SPI_execute_with_args(sql.as_ptr(), types.len() as i32, types.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_ptr(), true, 1),
+            Some(prepared) => {
+                pg_sys::SPI_execute_plan(prepared, datums.as_mut_ptr(), nulls.as_ptr(), true, 1)
+            }
+            None => pg_sys::SPI_execute_with_args(
+                sql.as_ptr(),
+                types.len() as i32,
+                types.as_mut_ptr(),
+                datums.as_mut_ptr(),
+                nulls.as_ptr(),
+                true,
+                1,
+            ),
         };
         if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed != 1 {
             error!("fraiseql: the generated statement did not return one row (SPI code {rc})");
@@ -100,7 +110,9 @@ pub fn isolated<T>(f: impl FnOnce() -> T) -> Result<T, DbError> {
         let owner = pg_sys::CurrentResourceOwner;
         pg_sys::BeginInternalSubTransaction(std::ptr::null());
         pg_sys::MemoryContextSwitchTo(caller_cx);
-        let outcome = PgTryBuilder::new(std::panic::AssertUnwindSafe(move || Ok(f()))).catch_others(Err).execute();
+        let outcome = PgTryBuilder::new(std::panic::AssertUnwindSafe(move || Ok(f())))
+            .catch_others(|e| Err(Box::new(e)))
+            .execute();
         match outcome {
             Ok(result) => {
                 pg_sys::ReleaseCurrentSubTransaction();
@@ -112,16 +124,19 @@ pub fn isolated<T>(f: impl FnOnce() -> T) -> Result<T, DbError> {
                 pg_sys::RollbackAndReleaseCurrentSubTransaction();
                 pg_sys::MemoryContextSwitchTo(caller_cx);
                 pg_sys::CurrentResourceOwner = owner;
-                let report = match &caught {
+                let report = match caught.as_ref() {
                     CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => r,
                     CaughtError::RustPanic { ereport, .. } => ereport,
                 };
                 let state = sqlstate(report.sql_error_code());
                 // Never swallow a cancel (statement_timeout, pg_cancel_backend) or a shutdown.
                 if state == "57014" || state.starts_with("57P") {
-                    caught.rethrow();
+                    (*caught).rethrow();
                 }
-                Err(DbError { message: report.message().to_string(), sqlstate: state })
+                Err(DbError {
+                    message: report.message().to_string(),
+                    sqlstate: state,
+                })
             }
         }
     }
@@ -129,20 +144,35 @@ pub fn isolated<T>(f: impl FnOnce() -> T) -> Result<T, DbError> {
 
 /// `EXPLAIN (FORMAT JSON[, ANALYZE]) <sql>` with the same parameters, as jsonb.
 pub fn explain(plan: &Plan, values: &[ParamValue], analyze: bool) -> serde_json::Value {
-    let options = if analyze { "FORMAT JSON, ANALYZE, BUFFERS" } else { "FORMAT JSON" };
-    let sql = CString::new(format!("EXPLAIN ({options}) {}", plan.sql)).expect("generated SQL contains no NUL byte");
+    let options = if analyze {
+        "FORMAT JSON, ANALYZE, BUFFERS"
+    } else {
+        "FORMAT JSON"
+    };
+    let sql = CString::new(format!("EXPLAIN ({options}) {}", plan.sql))
+        .expect("generated SQL contains no NUL byte");
     let mut types: Vec<pg_sys::Oid> = plan.params.iter().map(|p| oid(p.ty)).collect();
     let (mut datums, nulls) = datums(values);
     Spi::connect(|_client| {
         // SAFETY: connected to SPI by Spi::connect; arrays have one entry per parameter.
         unsafe {
-            let rc = pg_sys::SPI_execute_with_args(sql.as_ptr(), types.len() as i32, types.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_ptr(), false, 0);
+            let rc = pg_sys::SPI_execute_with_args(
+                sql.as_ptr(),
+                types.len() as i32,
+                types.as_mut_ptr(),
+                datums.as_mut_ptr(),
+                nulls.as_ptr(),
+                false,
+                0,
+            );
             if rc < 0 || pg_sys::SPI_processed < 1 {
                 error!("fraiseql: EXPLAIN failed (SPI code {rc})");
             }
             let table = pg_sys::SPI_tuptable;
             let text = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, 1);
-            let text = std::ffi::CStr::from_ptr(text).to_string_lossy().into_owned();
+            let text = std::ffi::CStr::from_ptr(text)
+                .to_string_lossy()
+                .into_owned();
             serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
         }
     })
@@ -150,7 +180,11 @@ pub fn explain(plan: &Plan, values: &[ParamValue], analyze: bool) -> serde_json:
 
 /// Runs one mutation step (read-write): returns the projected result, the status and the entity id.
 /// Values beyond the step's own parameters (an extended statement's) are sent as text.
-pub fn run_step(sql: &str, params: &[fraiseql_core::plan::Param], values: &[ParamValue]) -> (serde_json::Value, Option<String>, Option<String>) {
+pub fn run_step(
+    sql: &str,
+    params: &[fraiseql_core::plan::Param],
+    values: &[ParamValue],
+) -> (serde_json::Value, Option<String>, Option<String>) {
     let sql = CString::new(sql).expect("generated SQL contains no NUL byte");
     let mut types: Vec<pg_sys::Oid> = params.iter().map(|p| oid(p.ty)).collect();
     types.resize(values.len(), pg_sys::TEXTOID);
@@ -160,8 +194,22 @@ pub fn run_step(sql: &str, params: &[fraiseql_core::plan::Param], values: &[Para
         // are read with SPI_getvalue (copied to palloc'd C strings) before SPI is left.
         unsafe {
             let rc = match crate::cache::statement(&sql, &mut types) {
-                Some(prepared) => pg_sys::SPI_execute_plan(prepared, datums.as_mut_ptr(), nulls.as_ptr(), false, 0),
-                None => pg_sys::SPI_execute_with_args(sql.as_ptr(), types.len() as i32, types.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_ptr(), false, 0),
+                Some(prepared) => pg_sys::SPI_execute_plan(
+                    prepared,
+                    datums.as_mut_ptr(),
+                    nulls.as_ptr(),
+                    false,
+                    0,
+                ),
+                None => pg_sys::SPI_execute_with_args(
+                    sql.as_ptr(),
+                    types.len() as i32,
+                    types.as_mut_ptr(),
+                    datums.as_mut_ptr(),
+                    nulls.as_ptr(),
+                    false,
+                    0,
+                ),
             };
             if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed < 1 {
                 error!("fraiseql: the mutation statement did not return a row (SPI code {rc})");
@@ -171,7 +219,9 @@ pub fn run_step(sql: &str, params: &[fraiseql_core::plan::Param], values: &[Para
                 let p = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, col);
                 (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
             };
-            let result = text(1).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(serde_json::Value::Null);
+            let result = text(1)
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or(serde_json::Value::Null);
             (result, text(2), text(3))
         }
     })

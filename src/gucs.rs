@@ -13,37 +13,106 @@ static MAX_LIMIT: GucSetting<i32> = GucSetting::<i32>::new(1000);
 /// Entries in each per-backend cache (parsed documents, plans, prepared statements); 0 disables.
 static PLAN_CACHE_SIZE: GucSetting<i32> = GucSetting::<i32>::new(256);
 /// The schema `execute` answers with (see `fraiseql.load_schema(sdl, name)`).
-static SCHEMA: GucSetting<Option<std::ffi::CString>> = GucSetting::<Option<std::ffi::CString>>::new(Some(c"default"));
+static SCHEMA: GucSetting<Option<std::ffi::CString>> =
+    GucSetting::<Option<std::ffi::CString>>::new(Some(c"default"));
 
 /// JWT claims (from PostgREST's `request.jwt.claims`) copied to settings for each call, as
 /// `claim=setting,…`. Superuser-only: it decides which settings RLS policies can trust.
-static CLAIMS_MAP: GucSetting<Option<std::ffi::CString>> = GucSetting::<Option<std::ffi::CString>>::new(Some(c"tenant_id=app.tenant_id,sub=app.user_id"));
+static CLAIMS_MAP: GucSetting<Option<std::ffi::CString>> =
+    GucSetting::<Option<std::ffi::CString>>::new(Some(c"tenant_id=app.tenant_id,sub=app.user_id"));
 
 /// A server-side file of audit keys (`key_id:hexsecret` per line, the last one signs), for a KMS or
 /// Vault agent to write. Superuser/SIGHUP only; when unset, keys come from fraiseql.audit_set_key().
-static AUDIT_KEY_FILE: GucSetting<Option<std::ffi::CString>> = GucSetting::<Option<std::ffi::CString>>::new(None);
+static AUDIT_KEY_FILE: GucSetting<Option<std::ffi::CString>> =
+    GucSetting::<Option<std::ffi::CString>>::new(None);
 /// Store each mutation's variables in the audit log (`full`), or only their hash (`hash`).
-static AUDIT_VARIABLES: GucSetting<Option<std::ffi::CString>> = GucSetting::<Option<std::ffi::CString>>::new(Some(c"full"));
+static AUDIT_VARIABLES: GucSetting<Option<std::ffi::CString>> =
+    GucSetting::<Option<std::ffi::CString>>::new(Some(c"full"));
 
 /// Answer `__schema` and `__type` (GraphiQL, Apollo, codegen need them). Superuser-only: turning
 /// introspection off is a security decision, not a client preference.
 static INTROSPECTION: GucSetting<bool> = GucSetting::<bool>::new(true);
 
 pub fn init() {
-    GucRegistry::define_int_guc(c"fraiseql.default_limit", c"Rows returned by a list without limit/first.", c"", &DEFAULT_LIMIT, 0, i32::MAX, GucContext::Userset, GucFlags::default());
-    GucRegistry::define_int_guc(c"fraiseql.max_limit", c"Largest limit/first a query may ask for.", c"", &MAX_LIMIT, 1, i32::MAX, GucContext::Suset, GucFlags::default());
-    GucRegistry::define_int_guc(c"fraiseql.plan_cache_size", c"Entries in each per-backend query cache (0 disables).", c"", &PLAN_CACHE_SIZE, 0, 100_000, GucContext::Userset, GucFlags::default());
-    GucRegistry::define_string_guc(c"fraiseql.schema", c"Name of the loaded schema that execute() answers with.", c"", &SCHEMA, GucContext::Userset, GucFlags::default());
-    GucRegistry::define_string_guc(c"fraiseql.claims_map", c"JWT claims copied to settings per call (claim=setting,...).", c"", &CLAIMS_MAP, GucContext::Suset, GucFlags::default());
-    GucRegistry::define_bool_guc(c"fraiseql.introspection", c"Answer __schema and __type queries.", c"", &INTROSPECTION, GucContext::Suset, GucFlags::default());
-    GucRegistry::define_string_guc(c"fraiseql.audit_key_file", c"File of audit signing keys (key_id:hexsecret per line; the last signs).", c"", &AUDIT_KEY_FILE, GucContext::Sighup, GucFlags::SUPERUSER_ONLY);
-    GucRegistry::define_string_guc(c"fraiseql.audit_variables", c"full: store mutation variables in the audit log; hash: only their SHA-256.", c"", &AUDIT_VARIABLES, GucContext::Suset, GucFlags::default());
+    GucRegistry::define_int_guc(
+        c"fraiseql.default_limit",
+        c"Rows returned by a list without limit/first.",
+        c"",
+        &DEFAULT_LIMIT,
+        0,
+        i32::MAX,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"fraiseql.max_limit",
+        c"Largest limit/first a query may ask for.",
+        c"",
+        &MAX_LIMIT,
+        1,
+        i32::MAX,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"fraiseql.plan_cache_size",
+        c"Entries in each per-backend query cache (0 disables).",
+        c"",
+        &PLAN_CACHE_SIZE,
+        0,
+        100_000,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"fraiseql.schema",
+        c"Name of the loaded schema that execute() answers with.",
+        c"",
+        &SCHEMA,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"fraiseql.claims_map",
+        c"JWT claims copied to settings per call (claim=setting,...).",
+        c"",
+        &CLAIMS_MAP,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"fraiseql.introspection",
+        c"Answer __schema and __type queries.",
+        c"",
+        &INTROSPECTION,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"fraiseql.audit_key_file",
+        c"File of audit signing keys (key_id:hexsecret per line; the last signs).",
+        c"",
+        &AUDIT_KEY_FILE,
+        GucContext::Sighup,
+        GucFlags::SUPERUSER_ONLY,
+    );
+    GucRegistry::define_string_guc(
+        c"fraiseql.audit_variables",
+        c"full: store mutation variables in the audit log; hash: only their SHA-256.",
+        c"",
+        &AUDIT_VARIABLES,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
     // SAFETY: called from _PG_init with a static, NUL-terminated prefix.
     unsafe { pgrx::pg_sys::MarkGUCPrefixReserved(c"fraiseql".as_ptr()) };
 }
 
 pub fn limits() -> Limits {
-    Limits { default_limit: i64::from(DEFAULT_LIMIT.get()), max_limit: i64::from(MAX_LIMIT.get()) }
+    Limits {
+        default_limit: i64::from(DEFAULT_LIMIT.get()),
+        max_limit: i64::from(MAX_LIMIT.get()),
+    }
 }
 
 pub fn plan_cache_size() -> usize {
@@ -51,19 +120,38 @@ pub fn plan_cache_size() -> usize {
 }
 
 pub fn schema_name() -> String {
-    SCHEMA.get().as_deref().map(CStr::to_string_lossy).map(|s| s.into_owned()).unwrap_or_else(|| "default".into())
+    SCHEMA
+        .get()
+        .as_deref()
+        .map(CStr::to_string_lossy)
+        .map(|s| s.into_owned())
+        .unwrap_or_else(|| "default".into())
 }
 
 pub fn claims_map() -> String {
-    CLAIMS_MAP.get().as_deref().map(CStr::to_string_lossy).map(|s| s.into_owned()).unwrap_or_default()
+    CLAIMS_MAP
+        .get()
+        .as_deref()
+        .map(CStr::to_string_lossy)
+        .map(|s| s.into_owned())
+        .unwrap_or_default()
 }
 
 pub fn audit_key_file() -> Option<String> {
-    AUDIT_KEY_FILE.get().as_deref().map(CStr::to_string_lossy).map(|s| s.into_owned()).filter(|s| !s.is_empty())
+    AUDIT_KEY_FILE
+        .get()
+        .as_deref()
+        .map(CStr::to_string_lossy)
+        .map(|s| s.into_owned())
+        .filter(|s| !s.is_empty())
 }
 
 pub fn audit_variables_full() -> bool {
-    AUDIT_VARIABLES.get().as_deref().map(CStr::to_string_lossy).is_none_or(|s| s != "hash")
+    AUDIT_VARIABLES
+        .get()
+        .as_deref()
+        .map(CStr::to_string_lossy)
+        .is_none_or(|s| s != "hash")
 }
 
 pub fn introspection() -> bool {

@@ -22,19 +22,29 @@ impl RawJsonb {
 
     /// Builds a jsonb value from JSON built in Rust (error responses and other small values).
     pub fn from_json(value: Json) -> Self {
-        RawJsonb(JsonB(value).into_datum().expect("jsonb_in returns a datum for valid JSON"))
+        RawJsonb(
+            JsonB(value)
+                .into_datum()
+                .expect("jsonb_in returns a datum for valid JSON"),
+        )
     }
 
     /// Reads the value back as JSON (only on slow paths: adding field errors).
     pub fn to_json(&self) -> Json {
         // SAFETY: self.0 is a valid jsonb datum by construction.
-        unsafe { JsonB::from_datum(self.0, false) }.map(|j| j.0).unwrap_or(Json::Null)
+        unsafe { JsonB::from_datum(self.0, false) }
+            .map(|j| j.0)
+            .unwrap_or(Json::Null)
     }
 }
 
 impl FromDatum for RawJsonb {
     /// Detoasts (decompresses) the value once; the copy lives in the current memory context.
-    unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _: pg_sys::Oid) -> Option<Self> {
+    unsafe fn from_polymorphic_datum(
+        datum: pg_sys::Datum,
+        is_null: bool,
+        _: pg_sys::Oid,
+    ) -> Option<Self> {
         if is_null {
             return None;
         }
@@ -48,7 +58,8 @@ impl FromDatum for RawJsonb {
 unsafe impl<'fcx> ArgAbi<'fcx> for RawJsonb {
     unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
         let index = arg.index();
-        unsafe { arg.unbox_arg_using_from_datum() }.unwrap_or_else(|| panic!("argument {index} must not be null"))
+        unsafe { arg.unbox_arg_using_from_datum() }
+            .unwrap_or_else(|| panic!("argument {index} must not be null"))
     }
 }
 
@@ -74,5 +85,6 @@ unsafe impl SqlTranslatable for RawJsonb {
     const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(RawJsonb);
     const TYPE_ORIGIN: TypeOrigin = TypeOrigin::External;
     const ARGUMENT_SQL: Result<SqlMappingRef, ArgumentError> = Ok(SqlMappingRef::literal("jsonb"));
-    const RETURN_SQL: Result<ReturnsRef, ReturnsError> = Ok(ReturnsRef::One(SqlMappingRef::literal("jsonb")));
+    const RETURN_SQL: Result<ReturnsRef, ReturnsError> =
+        Ok(ReturnsRef::One(SqlMappingRef::literal("jsonb")));
 }

@@ -39,7 +39,12 @@ unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid:
 pub fn init() {
     // SAFETY: registering a callback with a static function pointer; Postgres keeps it for the
     // backend's lifetime, and the callback only touches thread-local cells.
-    unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), pg_sys::Datum::from(0usize)) };
+    unsafe {
+        pg_sys::CacheRegisterRelcacheCallback(
+            Some(on_relcache_invalidation),
+            pg_sys::Datum::from(0usize),
+        )
+    };
 }
 
 fn table_oid() -> pg_sys::Oid {
@@ -66,7 +71,12 @@ pub enum StoreError {
 pub fn active(name: &str) -> Result<(Rc<Schema>, u64), StoreError> {
     let fresh = !STALE.with(Cell::get);
     if fresh {
-        if let Some(s) = ACTIVE.with(|a| a.borrow().as_ref().filter(|a| a.name == name).map(|a| (a.schema.clone(), a.generation))) {
+        if let Some(s) = ACTIVE.with(|a| {
+            a.borrow()
+                .as_ref()
+                .filter(|a| a.name == name)
+                .map(|a| (a.schema.clone(), a.generation))
+        }) {
             return Ok(s);
         }
     }
@@ -80,10 +90,20 @@ pub fn active(name: &str) -> Result<(Rc<Schema>, u64), StoreError> {
         ACTIVE.with(|a| a.borrow_mut().take());
         return Err(StoreError::NotLoaded(name.to_string()));
     };
-    let schema = rebuild(&sdl, &catalog).map_err(|e| StoreError::Broken(format!("stored schema \"{name}\" version {version} no longer loads: {e}")))?;
+    let schema = rebuild(&sdl, &catalog).map_err(|e| {
+        StoreError::Broken(format!(
+            "stored schema \"{name}\" version {version} no longer loads: {e}"
+        ))
+    })?;
     let schema = Rc::new(schema);
     let generation = next_generation();
-    ACTIVE.with(|a| *a.borrow_mut() = Some(Active { name: name.to_string(), schema: schema.clone(), generation }));
+    ACTIVE.with(|a| {
+        *a.borrow_mut() = Some(Active {
+            name: name.to_string(),
+            schema: schema.clone(),
+            generation,
+        })
+    });
     Ok((schema, generation))
 }
 
@@ -106,7 +126,13 @@ pub fn save(name: &str, schema: Schema, catalog: &Catalog) -> i64 {
     // SAFETY: queues a relcache invalidation for our table; sent to other backends at commit.
     unsafe { pg_sys::CacheInvalidateRelcacheByRelid(table_oid()) };
     let generation = next_generation();
-    ACTIVE.with(|a| *a.borrow_mut() = Some(Active { name: name.to_string(), schema: Rc::new(schema), generation }));
+    ACTIVE.with(|a| {
+        *a.borrow_mut() = Some(Active {
+            name: name.to_string(),
+            schema: Rc::new(schema),
+            generation,
+        })
+    });
     STALE.with(|s| s.set(false));
     version
 }

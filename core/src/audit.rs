@@ -59,7 +59,11 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of a JSON value in canonical form (sorted keys, compact) — for request variables.
 pub fn json_sha256(value: &Json) -> String {
-    hex(&sha256(serde_json::to_string(value).expect("JSON serialises").as_bytes()))
+    hex(&sha256(
+        serde_json::to_string(value)
+            .expect("JSON serialises")
+            .as_bytes(),
+    ))
 }
 
 pub fn entry_hash(prev_hash: &[u8], e: &Entry) -> [u8; 32] {
@@ -70,7 +74,8 @@ pub fn entry_hash(prev_hash: &[u8], e: &Entry) -> [u8; 32] {
 }
 
 pub fn sign(key: &[u8], entry_hash: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(entry_hash);
     mac.finalize().into_bytes().into()
 }
@@ -132,47 +137,108 @@ pub struct Report {
 
 /// Verifies `entries` (ordered by `seq`). `anchor` is the `entry_hash` before the first entry
 /// (`GENESIS` for a chain's start), `head` the chain head's (seq, hash) when the range reaches the end.
-pub fn verify(entries: &[Stored], first_seq: i64, anchor: &[u8], head: Option<(i64, &[u8])>, key: &dyn Fn(&str) -> Option<Vec<u8>>) -> Report {
-    let mut report = Report { checked: 0, signed: 0, first_bad: None };
+pub fn verify(
+    entries: &[Stored],
+    first_seq: i64,
+    anchor: &[u8],
+    head: Option<(i64, &[u8])>,
+    key: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Report {
+    let mut report = Report {
+        checked: 0,
+        signed: 0,
+        first_bad: None,
+    };
     let mut expected_seq = first_seq;
     let mut prev: Vec<u8> = anchor.to_vec();
-    let bad = |seq: i64, problem: Problem, detail: String| Some(Finding { seq, problem, detail });
+    let bad = |seq: i64, problem: Problem, detail: String| {
+        Some(Finding {
+            seq,
+            problem,
+            detail,
+        })
+    };
     for s in entries {
         let e = &s.entry;
         if let Some((head_seq, _)) = head {
             if e.seq > head_seq {
-                report.first_bad = bad(e.seq, Problem::Inserted, format!("entry {} lies beyond the chain head (seq {head_seq})", e.seq));
+                report.first_bad = bad(
+                    e.seq,
+                    Problem::Inserted,
+                    format!(
+                        "entry {} lies beyond the chain head (seq {head_seq})",
+                        e.seq
+                    ),
+                );
                 return report;
             }
         }
         if entry_hash(&s.prev_hash, e).as_slice() != s.entry_hash.as_slice() {
-            let moved = (e.seq - 16..=e.seq + 16).filter(|c| *c != e.seq && *c > 0).find(|c| {
-                let mut other = e.clone();
-                other.seq = *c;
-                entry_hash(&s.prev_hash, &other).as_slice() == s.entry_hash.as_slice()
-            });
+            let moved = (e.seq - 16..=e.seq + 16)
+                .filter(|c| *c != e.seq && *c > 0)
+                .find(|c| {
+                    let mut other = e.clone();
+                    other.seq = *c;
+                    entry_hash(&s.prev_hash, &other).as_slice() == s.entry_hash.as_slice()
+                });
             report.first_bad = match moved {
-                Some(orig) => bad(e.seq, Problem::Reordered, format!("entry at seq {} was written as seq {orig}", e.seq)),
-                None => bad(e.seq, Problem::Edited, format!("entry {} does not hash to its entry_hash: its content was changed", e.seq)),
+                Some(orig) => bad(
+                    e.seq,
+                    Problem::Reordered,
+                    format!("entry at seq {} was written as seq {orig}", e.seq),
+                ),
+                None => bad(
+                    e.seq,
+                    Problem::Edited,
+                    format!(
+                        "entry {} does not hash to its entry_hash: its content was changed",
+                        e.seq
+                    ),
+                ),
             };
             return report;
         }
         if e.seq > expected_seq {
-            report.first_bad = bad(e.seq, Problem::Deleted, format!("entries {expected_seq}..{} are missing", e.seq - 1));
+            report.first_bad = bad(
+                e.seq,
+                Problem::Deleted,
+                format!("entries {expected_seq}..{} are missing", e.seq - 1),
+            );
             return report;
         }
         if e.seq < expected_seq || s.prev_hash != prev {
-            report.first_bad = bad(e.seq, Problem::Inserted, format!("entry {} does not link to the entry before it (prev_hash differs)", e.seq));
+            report.first_bad = bad(
+                e.seq,
+                Problem::Inserted,
+                format!(
+                    "entry {} does not link to the entry before it (prev_hash differs)",
+                    e.seq
+                ),
+            );
             return report;
         }
         match (&s.signature, &s.key_id) {
             (Some(sig), Some(kid)) => match key(kid) {
                 None => {
-                    report.first_bad = bad(e.seq, Problem::UnknownKey, format!("entry {} is signed with key \"{kid}\", which is not installed", e.seq));
+                    report.first_bad = bad(
+                        e.seq,
+                        Problem::UnknownKey,
+                        format!(
+                            "entry {} is signed with key \"{kid}\", which is not installed",
+                            e.seq
+                        ),
+                    );
                     return report;
                 }
                 Some(k) if sign(&k, &s.entry_hash).as_slice() != sig.as_slice() => {
-                    report.first_bad = bad(e.seq, Problem::BadSignature, format!("the signature of entry {} does not verify with key \"{kid}\"", e.seq));
+                    report.first_bad = bad(
+                        e.seq,
+                        Problem::BadSignature,
+                        format!(
+                            "the signature of entry {} does not verify with key \"{kid}\"",
+                            e.seq
+                        ),
+                    );
                     return report;
                 }
                 Some(_) => report.signed += 1,
@@ -189,9 +255,25 @@ pub fn verify(entries: &[Stored], first_seq: i64, anchor: &[u8], head: Option<(i
     }
     if let Some((head_seq, head_hash)) = head {
         if head_seq >= expected_seq {
-            report.first_bad = bad(expected_seq, Problem::Deleted, format!("the chain head is at seq {head_seq} but the last entry is {}", expected_seq - 1));
-        } else if head_seq == expected_seq - 1 && head_hash != prev.as_slice() && !entries.is_empty() {
-            report.first_bad = bad(head_seq, Problem::Inserted, format!("entry {head_seq} is not the entry the chain head recorded (it was replaced)"));
+            report.first_bad = bad(
+                expected_seq,
+                Problem::Deleted,
+                format!(
+                    "the chain head is at seq {head_seq} but the last entry is {}",
+                    expected_seq - 1
+                ),
+            );
+        } else if head_seq == expected_seq - 1
+            && head_hash != prev.as_slice()
+            && !entries.is_empty()
+        {
+            report.first_bad = bad(
+                head_seq,
+                Problem::Inserted,
+                format!(
+                    "entry {head_seq} is not the entry the chain head recorded (it was replaced)"
+                ),
+            );
         }
     }
     report
@@ -202,7 +284,21 @@ mod tests {
     use super::*;
 
     fn entry(seq: i64) -> Entry {
-        Entry { chain: "t1".into(), seq, logged_at_us: 1_700_000_000_000_000 + seq, role: "app".into(), subject: Some("u-1".into()), tenant: Some("t1".into()), operation: Some("Op".into()), field: "createUser".into(), function: "public.fn_create_user".into(), query_sha256: "ab".into(), variables_sha256: "cd".into(), outcome: "created".into(), entity_id: None }
+        Entry {
+            chain: "t1".into(),
+            seq,
+            logged_at_us: 1_700_000_000_000_000 + seq,
+            role: "app".into(),
+            subject: Some("u-1".into()),
+            tenant: Some("t1".into()),
+            operation: Some("Op".into()),
+            field: "createUser".into(),
+            function: "public.fn_create_user".into(),
+            query_sha256: "ab".into(),
+            variables_sha256: "cd".into(),
+            outcome: "created".into(),
+            entity_id: None,
+        }
     }
 
     fn chain(n: i64, key: &[u8]) -> Vec<Stored> {
@@ -211,7 +307,13 @@ mod tests {
             .map(|seq| {
                 let e = entry(seq);
                 let h = entry_hash(&prev, &e).to_vec();
-                let s = Stored { entry: e, prev_hash: prev.clone(), entry_hash: h.clone(), signature: Some(sign(key, &h).to_vec()), key_id: Some("k1".into()) };
+                let s = Stored {
+                    entry: e,
+                    prev_hash: prev.clone(),
+                    entry_hash: h.clone(),
+                    signature: Some(sign(key, &h).to_vec()),
+                    key_id: Some("k1".into()),
+                };
                 prev = h;
                 s
             })
@@ -219,18 +321,29 @@ mod tests {
     }
 
     fn check(c: &[Stored], head: (i64, Vec<u8>)) -> Report {
-        verify(c, 1, &GENESIS, Some((head.0, &head.1)), &|id: &str| (id == "k1").then(|| b"secret".to_vec()))
+        verify(c, 1, &GENESIS, Some((head.0, &head.1)), &|id: &str| {
+            (id == "k1").then(|| b"secret".to_vec())
+        })
     }
 
     #[test]
     fn canonical_is_sorted_and_compact() {
         let c = canonical(&entry(1));
-        assert!(c.starts_with("{\"chain\":\"t1\",\"entity_id\":null,\"field\":\"createUser\""), "{c}");
+        assert!(
+            c.starts_with("{\"chain\":\"t1\",\"entity_id\":null,\"field\":\"createUser\""),
+            "{c}"
+        );
         assert!(!c.contains(' ') || c.contains("\"app\""));
         // sha256("abc") from FIPS 180-2
-        assert_eq!(hex(&sha256(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hex(&sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         // HMAC-SHA256 test case 2 of RFC 4231
-        assert_eq!(hex(&sign(b"Jefe", b"what do ya want for nothing?")), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            hex(&sign(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]
@@ -247,29 +360,59 @@ mod tests {
         let head = (5, c[4].entry_hash.clone());
         let mut edited = c.clone();
         edited[2].entry.outcome = "deleted".into();
-        assert_eq!(check(&edited, head.clone()).first_bad.unwrap().problem, Problem::Edited);
+        assert_eq!(
+            check(&edited, head.clone()).first_bad.unwrap().problem,
+            Problem::Edited
+        );
         let mut deleted = c.clone();
         deleted.remove(2);
-        assert_eq!(check(&deleted, head.clone()).first_bad.unwrap().problem, Problem::Deleted);
+        assert_eq!(
+            check(&deleted, head.clone()).first_bad.unwrap().problem,
+            Problem::Deleted
+        );
         let mut tail_deleted = c.clone();
         tail_deleted.pop();
-        assert_eq!(check(&tail_deleted, head.clone()).first_bad.unwrap().problem, Problem::Deleted);
+        assert_eq!(
+            check(&tail_deleted, head.clone())
+                .first_bad
+                .unwrap()
+                .problem,
+            Problem::Deleted
+        );
         let mut swapped = c.clone();
         let (a, b) = (swapped[1].entry.seq, swapped[2].entry.seq);
         swapped[1].entry.seq = b;
         swapped[2].entry.seq = a;
         swapped.swap(1, 2);
-        assert_eq!(check(&swapped, head.clone()).first_bad.unwrap().problem, Problem::Reordered);
+        assert_eq!(
+            check(&swapped, head.clone()).first_bad.unwrap().problem,
+            Problem::Reordered
+        );
         let mut forged = c.clone();
         let e = entry(6);
         let h = entry_hash(&c[4].entry_hash, &e).to_vec();
-        forged.push(Stored { entry: e, prev_hash: c[4].entry_hash.clone(), entry_hash: h.clone(), signature: Some(sign(b"guess", &h).to_vec()), key_id: Some("k1".into()) });
-        assert_eq!(check(&forged, head.clone()).first_bad.unwrap().problem, Problem::Inserted);
+        forged.push(Stored {
+            entry: e,
+            prev_hash: c[4].entry_hash.clone(),
+            entry_hash: h.clone(),
+            signature: Some(sign(b"guess", &h).to_vec()),
+            key_id: Some("k1".into()),
+        });
+        assert_eq!(
+            check(&forged, head.clone()).first_bad.unwrap().problem,
+            Problem::Inserted
+        );
         let mut resigned = c.clone();
         resigned[3].signature = Some(vec![0; 32]);
-        assert_eq!(check(&resigned, head.clone()).first_bad.unwrap().problem, Problem::BadSignature);
+        assert_eq!(
+            check(&resigned, head.clone()).first_bad.unwrap().problem,
+            Problem::BadSignature
+        );
         let mut unknown = c.clone();
         unknown[0].key_id = Some("k9".into());
-        assert_eq!(check(&unknown, head).first_bad.unwrap().problem, Problem::UnknownKey);
+        assert_eq!(
+            check(&unknown, head).first_bad.unwrap().problem,
+            Problem::UnknownKey
+        );
     }
 }

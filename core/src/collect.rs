@@ -22,7 +22,11 @@ pub struct Selected {
 
 fn included(directives: &[Directive], vars: &Variables) -> bool {
     directives.iter().all(|d| {
-        let cond = d.arguments.iter().find(|(n, _)| n == "if").map(|(_, v)| literal_to_json(v, vars));
+        let cond = d
+            .arguments
+            .iter()
+            .find(|(n, _)| n == "if")
+            .map(|(_, v)| literal_to_json(v, vars));
         let cond = cond.and_then(|c| c.as_bool()).unwrap_or(false);
         match d.name.as_str() {
             "skip" => !cond,
@@ -35,7 +39,13 @@ fn included(directives: &[Directive], vars: &Variables) -> bool {
 /// Collects the fields of `set` for an object of type `type_name`. Assumes a validated document.
 /// The second value is true when an `@skip`/`@include` condition came from a variable (the
 /// collected fields then depend on the variable values).
-pub fn collect(schema: &Schema, doc: &Document, type_name: &str, set: &SelectionSet, vars: &Variables) -> (Vec<Selected>, bool) {
+pub fn collect(
+    schema: &Schema,
+    doc: &Document,
+    type_name: &str,
+    set: &SelectionSet,
+    vars: &Variables,
+) -> (Vec<Selected>, bool) {
     let mut out = Vec::new();
     Collector { schema, doc, vars }.collect_into(type_name, set, &mut out);
     (out, uses_variable_directives(doc))
@@ -49,12 +59,18 @@ fn uses_variable_directives(doc: &Document) -> bool {
                 Selection::FragmentSpread(s) => (&s.directives, None),
                 Selection::InlineFragment(i) => (&i.directives, Some(&i.selection_set)),
             };
-            dirs.iter().any(|d| d.arguments.iter().any(|(_, v)| matches!(v, Value::Variable(_)))) || sub.is_some_and(in_set)
+            dirs.iter().any(|d| {
+                d.arguments
+                    .iter()
+                    .any(|(_, v)| matches!(v, Value::Variable(_)))
+            }) || sub.is_some_and(in_set)
         })
     }
     doc.definitions.iter().any(|d| match d {
         Definition::Fragment(f) => in_set(&f.selection_set),
-        Definition::Operation(_) => crate::document::operations(doc).iter().any(|o| in_set(o.selection_set)),
+        Definition::Operation(_) => crate::document::operations(doc)
+            .iter()
+            .any(|o| in_set(o.selection_set)),
     })
 }
 
@@ -76,7 +92,14 @@ impl Collector<'_> {
                     let idx = match out.iter().position(|s| s.key == key) {
                         Some(i) => i,
                         None => {
-                            out.push(Selected { key, name: f.name.clone(), arguments: f.arguments.clone(), children: vec![], by_type: vec![], location: f.position.into() });
+                            out.push(Selected {
+                                key,
+                                name: f.name.clone(),
+                                arguments: f.arguments.clone(),
+                                children: vec![],
+                                by_type: vec![],
+                                location: f.position.into(),
+                            });
                             out.len() - 1
                         }
                     };
@@ -91,13 +114,14 @@ impl Collector<'_> {
                             .unwrap_or_default();
                         if let Some(u) = self.schema.unions.get(&child_type) {
                             for member in &u.members {
-                                let pos = match out[idx].by_type.iter().position(|(m, _)| m == member) {
-                                    Some(p) => p,
-                                    None => {
-                                        out[idx].by_type.push((member.clone(), vec![]));
-                                        out[idx].by_type.len() - 1
-                                    }
-                                };
+                                let pos =
+                                    match out[idx].by_type.iter().position(|(m, _)| m == member) {
+                                        Some(p) => p,
+                                        None => {
+                                            out[idx].by_type.push((member.clone(), vec![]));
+                                            out[idx].by_type.len() - 1
+                                        }
+                                    };
                                 let mut children = std::mem::take(&mut out[idx].by_type[pos].1);
                                 self.collect_into(member, &f.selection_set, &mut children);
                                 out[idx].by_type[pos].1 = children;

@@ -11,9 +11,14 @@ pub type Directive = q::Directive<'static, String>;
 
 /// Pulls `L:C` out of graphql-parser's "… Parse error at L:C" text; (0, 0) when absent.
 pub fn error_position(text: &str) -> (usize, usize) {
-    let Some(idx) = text.find(" at ") else { return (0, 0) };
+    let Some(idx) = text.find(" at ") else {
+        return (0, 0);
+    };
     let rest = &text[idx + 4..];
-    let pos: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == ':').collect();
+    let pos: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ':')
+        .collect();
     let mut parts = pos.split(':').filter_map(|p| p.parse::<usize>().ok());
     match (parts.next(), parts.next()) {
         (Some(l), Some(c)) => (l, c),
@@ -28,8 +33,15 @@ pub fn parse(query: &str) -> Result<Document, GqlError> {
         Err(e) => {
             let text = e.to_string();
             let (line, column) = error_position(&text);
-            let detail: Vec<&str> = text.lines().skip(1).filter(|l| !l.trim().is_empty()).collect();
-            let mut err = GqlError::new(code::PARSE, format!("Syntax Error: {}", tidy_tokens(&detail.join("; "))));
+            let detail: Vec<&str> = text
+                .lines()
+                .skip(1)
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            let mut err = GqlError::new(
+                code::PARSE,
+                format!("Syntax Error: {}", tidy_tokens(&detail.join("; "))),
+            );
             if line > 0 {
                 err = err.at(Location { line, column });
             }
@@ -90,7 +102,10 @@ pub fn duplicate_input_field(query: &str) -> Option<(String, Location)> {
         let at = Location { line, column: col };
         if c == '#' {
             while i < chars.len() && chars[i] != '\n' {
-                { let ch = chars[i]; advance(&mut i, &mut line, &mut col, ch); }
+                {
+                    let ch = chars[i];
+                    advance(&mut i, &mut line, &mut col, ch);
+                }
             }
         } else if c == '"' {
             let block = chars.get(i + 1) == Some(&'"') && chars.get(i + 2) == Some(&'"');
@@ -103,11 +118,17 @@ pub fn duplicate_input_field(query: &str) -> Option<(String, Location)> {
                 if d == '\\' {
                     advance(&mut i, &mut line, &mut col, d);
                     if i < chars.len() {
-                        { let ch = chars[i]; advance(&mut i, &mut line, &mut col, ch); }
+                        {
+                            let ch = chars[i];
+                            advance(&mut i, &mut line, &mut col, ch);
+                        }
                     }
                     continue;
                 }
-                if d == '"' && (!block || (chars.get(i + 1) == Some(&'"') && chars.get(i + 2) == Some(&'"'))) {
+                if d == '"'
+                    && (!block
+                        || (chars.get(i + 1) == Some(&'"') && chars.get(i + 2) == Some(&'"')))
+                {
                     for _ in 0..skip {
                         advance(&mut i, &mut line, &mut col, '"');
                     }
@@ -120,7 +141,10 @@ pub fn duplicate_input_field(query: &str) -> Option<(String, Location)> {
             let mut name = String::new();
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
                 name.push(chars[i]);
-                { let ch = chars[i]; advance(&mut i, &mut line, &mut col, ch); }
+                {
+                    let ch = chars[i];
+                    advance(&mut i, &mut line, &mut col, ch);
+                }
             }
             toks.push((Tok::Name(name), at));
         } else if "{}[]():=$".contains(c) {
@@ -148,10 +172,20 @@ pub fn duplicate_input_field(query: &str) -> Option<(String, Location)> {
                 stack.pop();
             }
             Tok::Punct('{') => {
-                let value_start = matches!(prev, Some(Tok::Punct(':') | Tok::Punct('=') | Tok::Punct('['))) || (in_value && !matches!(prev, Some(Tok::Punct(')'))));
-                stack.push(if value_start { Ctx::Object(Default::default()) } else { Ctx::Selection });
+                let value_start = matches!(
+                    prev,
+                    Some(Tok::Punct(':') | Tok::Punct('=') | Tok::Punct('['))
+                ) || (in_value && !matches!(prev, Some(Tok::Punct(')'))));
+                stack.push(if value_start {
+                    Ctx::Object(Default::default())
+                } else {
+                    Ctx::Selection
+                });
             }
-            Tok::Name(n) if matches!(toks.get(k + 1).map(|t| &t.0), Some(Tok::Punct(':'))) && !matches!(prev, Some(Tok::Punct('$'))) => {
+            Tok::Name(n)
+                if matches!(toks.get(k + 1).map(|t| &t.0), Some(Tok::Punct(':')))
+                    && !matches!(prev, Some(Tok::Punct('$'))) =>
+            {
                 if let Some(Ctx::Object(keys)) = stack.last_mut() {
                     if !keys.insert(n.clone()) {
                         return Some((n.clone(), toks[k].1));
@@ -205,24 +239,67 @@ pub fn operations(doc: &Document) -> Vec<Operation<'_>> {
 
 fn operation<'d>(op: &'d OperationDefinition<'static, String>) -> Operation<'d> {
     match op {
-        OperationDefinition::SelectionSet(s) => Operation { kind: OpKind::Query, name: None, variables: &[], directives: &[], selection_set: s, location: s.span.0.into() },
-        OperationDefinition::Query(x) => Operation { kind: OpKind::Query, name: x.name.as_deref(), variables: &x.variable_definitions, directives: &x.directives, selection_set: &x.selection_set, location: x.position.into() },
-        OperationDefinition::Mutation(x) => Operation { kind: OpKind::Mutation, name: x.name.as_deref(), variables: &x.variable_definitions, directives: &x.directives, selection_set: &x.selection_set, location: x.position.into() },
-        OperationDefinition::Subscription(x) => Operation { kind: OpKind::Subscription, name: x.name.as_deref(), variables: &x.variable_definitions, directives: &x.directives, selection_set: &x.selection_set, location: x.position.into() },
+        OperationDefinition::SelectionSet(s) => Operation {
+            kind: OpKind::Query,
+            name: None,
+            variables: &[],
+            directives: &[],
+            selection_set: s,
+            location: s.span.0.into(),
+        },
+        OperationDefinition::Query(x) => Operation {
+            kind: OpKind::Query,
+            name: x.name.as_deref(),
+            variables: &x.variable_definitions,
+            directives: &x.directives,
+            selection_set: &x.selection_set,
+            location: x.position.into(),
+        },
+        OperationDefinition::Mutation(x) => Operation {
+            kind: OpKind::Mutation,
+            name: x.name.as_deref(),
+            variables: &x.variable_definitions,
+            directives: &x.directives,
+            selection_set: &x.selection_set,
+            location: x.position.into(),
+        },
+        OperationDefinition::Subscription(x) => Operation {
+            kind: OpKind::Subscription,
+            name: x.name.as_deref(),
+            variables: &x.variable_definitions,
+            directives: &x.directives,
+            selection_set: &x.selection_set,
+            location: x.position.into(),
+        },
     }
 }
 
 /// Spec §6.1 GetOperation: by name when given, else the only one.
-pub fn select_operation<'d>(doc: &'d Document, name: Option<&str>) -> Result<Operation<'d>, GqlError> {
+pub fn select_operation<'d>(
+    doc: &'d Document,
+    name: Option<&str>,
+) -> Result<Operation<'d>, GqlError> {
     let ops = operations(doc);
     match name {
-        Some(wanted) => ops.into_iter().find(|o| o.name == Some(wanted)).ok_or_else(|| {
-            GqlError::new(code::OPERATION, format!("Unknown operation named \"{wanted}\"."))
-        }),
+        Some(wanted) => ops
+            .into_iter()
+            .find(|o| o.name == Some(wanted))
+            .ok_or_else(|| {
+                GqlError::new(
+                    code::OPERATION,
+                    format!("Unknown operation named \"{wanted}\"."),
+                )
+            }),
         None => match ops.len() {
-            0 => Err(GqlError::new(code::OPERATION, "The document contains no operation to execute.")),
+            0 => Err(GqlError::new(
+                code::OPERATION,
+                "The document contains no operation to execute.",
+            )),
             1 => Ok(ops[0]),
-            _ => Err(GqlError::new(code::OPERATION, "Must provide operation name if query contains multiple operations.")),
+            _ => Err(GqlError::new(
+                code::OPERATION,
+                "Must provide operation name if query contains multiple operations.",
+            )),
         },
     }
 }
@@ -238,24 +315,58 @@ mod tests {
         assert_eq!(e.locations.len(), 1);
         assert!(e.message.starts_with("Syntax Error"), "{}", e.message);
         let e = parse("{ users(limit: ) { id } }").unwrap_err();
-        assert_eq!(e.locations[0], Location { line: 1, column: 16 });
-        assert!(e.message.starts_with("Syntax Error: Unexpected \")\""), "{}", e.message);
+        assert_eq!(
+            e.locations[0],
+            Location {
+                line: 1,
+                column: 16
+            }
+        );
+        assert!(
+            e.message.starts_with("Syntax Error: Unexpected \")\""),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn duplicate_input_fields_are_found() {
-        assert_eq!(duplicate_input_field(r#"{ users(where: {name: {eq: "a"}, name: {eq: "b"}}) { name } }"#).map(|d| d.0), Some("name".into()));
-        assert_eq!(duplicate_input_field(r#"{ users(where: {a: {eq: "x"}, OR: [{a: {eq: 1}}, {a: {eq: 2}}]}) { a: name a: name } }"#), None);
-        assert_eq!(duplicate_input_field(r#"query ($w: W = {a: 1, a: 2}) { users { name } }"#).map(|d| (d.0, d.1.line)), Some(("a".into(), 1)));
-        assert_eq!(duplicate_input_field("{ users(where: {name: {eq: \"a, name: b\"}}) { name } }"), None);
+        assert_eq!(
+            duplicate_input_field(
+                r#"{ users(where: {name: {eq: "a"}, name: {eq: "b"}}) { name } }"#
+            )
+            .map(|d| d.0),
+            Some("name".into())
+        );
+        assert_eq!(
+            duplicate_input_field(
+                r#"{ users(where: {a: {eq: "x"}, OR: [{a: {eq: 1}}, {a: {eq: 2}}]}) { a: name a: name } }"#
+            ),
+            None
+        );
+        assert_eq!(
+            duplicate_input_field(r#"query ($w: W = {a: 1, a: 2}) { users { name } }"#)
+                .map(|d| (d.0, d.1.line)),
+            Some(("a".into(), 1))
+        );
+        assert_eq!(
+            duplicate_input_field("{ users(where: {name: {eq: \"a, name: b\"}}) { name } }"),
+            None
+        );
     }
 
     #[test]
     fn chooses_operations() {
         let doc = parse("query A { a } query B { b }").unwrap();
         assert_eq!(select_operation(&doc, Some("B")).unwrap().name, Some("B"));
-        assert!(select_operation(&doc, None).unwrap_err().message.contains("Must provide operation name"));
-        assert_eq!(select_operation(&doc, Some("C")).unwrap_err().message, "Unknown operation named \"C\".");
+        assert!(select_operation(&doc, None)
+            .unwrap_err()
+            .message
+            .contains("Must provide operation name"));
+        assert_eq!(
+            select_operation(&doc, Some("C")).unwrap_err().message,
+            "Unknown operation named \"C\"."
+        );
         let doc = parse("{ a }").unwrap();
         assert_eq!(select_operation(&doc, None).unwrap().kind, OpKind::Query);
     }

@@ -23,7 +23,10 @@ pub struct Location {
 
 impl From<graphql_parser::Pos> for Location {
     fn from(p: graphql_parser::Pos) -> Self {
-        Location { line: p.line, column: p.column }
+        Location {
+            line: p.line,
+            column: p.column,
+        }
     }
 }
 
@@ -40,7 +43,13 @@ pub struct GqlError {
 
 impl GqlError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        GqlError { message: message.into(), locations: vec![], path: vec![], code, extra: Map::new() }
+        GqlError {
+            message: message.into(),
+            locations: vec![],
+            path: vec![],
+            code,
+            extra: Map::new(),
+        }
     }
 
     pub fn at(mut self, loc: impl Into<Location>) -> Self {
@@ -62,7 +71,10 @@ impl GqlError {
         let mut obj = Map::new();
         obj.insert("message".into(), Value::String(self.message.clone()));
         if !self.locations.is_empty() {
-            let locs = self.locations.iter().map(|l| json!({"line": l.line, "column": l.column}));
+            let locs = self
+                .locations
+                .iter()
+                .map(|l| json!({"line": l.line, "column": l.column}));
             obj.insert("locations".into(), Value::Array(locs.collect()));
         }
         if !self.path.is_empty() {
@@ -102,7 +114,10 @@ pub fn with_field_errors(mut response: Value, errors: &[GqlError]) -> Value {
         }
     }
     if let Value::Object(obj) = &mut response {
-        obj.insert("errors".into(), Value::Array(errors.iter().map(GqlError::to_json).collect()));
+        obj.insert(
+            "errors".into(),
+            Value::Array(errors.iter().map(GqlError::to_json).collect()),
+        );
     }
     response
 }

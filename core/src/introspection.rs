@@ -5,7 +5,9 @@
 use serde_json::{json, Map, Value as Json};
 
 use crate::collect::Selected;
-use crate::schema::{ArgDef, EnumType, FieldDef, InputField, Kind, ObjectRole, ObjectType, Schema, TypeRef};
+use crate::schema::{
+    ArgDef, EnumType, FieldDef, InputField, Kind, ObjectRole, ObjectType, Schema, TypeRef,
+};
 use crate::variables::{literal_to_json, Variables};
 
 const META_SDL: &str = r#"
@@ -20,10 +22,36 @@ type __EnumValue { name: String! description: String isDeprecated: Boolean! depr
 type __Directive { name: String! description: String locations: [__DirectiveLocation!]! args(includeDeprecated: Boolean = false): [__InputValue!]! isRepeatable: Boolean! }
 "#;
 
-const TYPE_KINDS: [&str; 8] = ["SCALAR", "OBJECT", "INTERFACE", "UNION", "ENUM", "INPUT_OBJECT", "LIST", "NON_NULL"];
+const TYPE_KINDS: [&str; 8] = [
+    "SCALAR",
+    "OBJECT",
+    "INTERFACE",
+    "UNION",
+    "ENUM",
+    "INPUT_OBJECT",
+    "LIST",
+    "NON_NULL",
+];
 const LOCATIONS: [&str; 19] = [
-    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR",
-    "OBJECT", "FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT", "INPUT_FIELD_DEFINITION",
+    "QUERY",
+    "MUTATION",
+    "SUBSCRIPTION",
+    "FIELD",
+    "FRAGMENT_DEFINITION",
+    "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+    "SCHEMA",
+    "SCALAR",
+    "OBJECT",
+    "FIELD_DEFINITION",
+    "ARGUMENT_DEFINITION",
+    "INTERFACE",
+    "UNION",
+    "ENUM",
+    "ENUM_VALUE",
+    "INPUT_OBJECT",
+    "INPUT_FIELD_DEFINITION",
 ];
 
 fn named(n: &str) -> TypeRef {
@@ -32,9 +60,13 @@ fn named(n: &str) -> TypeRef {
 
 /// Adds the meta types and the hidden `__schema`/`__type` fields of the query type.
 pub fn add_meta_types(schema: &mut Schema) {
-    let doc = graphql_parser::schema::parse_schema::<String>(META_SDL).expect("the meta-type SDL is valid");
+    let doc = graphql_parser::schema::parse_schema::<String>(META_SDL)
+        .expect("the meta-type SDL is valid");
     for def in &doc.definitions {
-        if let graphql_parser::schema::Definition::TypeDefinition(graphql_parser::schema::TypeDefinition::Object(o)) = def {
+        if let graphql_parser::schema::Definition::TypeDefinition(
+            graphql_parser::schema::TypeDefinition::Object(o),
+        ) = def
+        {
             let fields = o
                 .fields
                 .iter()
@@ -43,7 +75,16 @@ pub fn add_meta_types(schema: &mut Schema) {
                     description: None,
                     ty: TypeRef::from_ast(&f.field_type),
                     key: f.name.clone(),
-                    args: f.arguments.iter().map(|a| ArgDef { name: a.name.clone(), ty: TypeRef::from_ast(&a.value_type), description: None, default: a.default_value.as_ref().map(ToString::to_string) }).collect(),
+                    args: f
+                        .arguments
+                        .iter()
+                        .map(|a| ArgDef {
+                            name: a.name.clone(),
+                            ty: TypeRef::from_ast(&a.value_type),
+                            description: None,
+                            default: a.default_value.as_ref().map(ToString::to_string),
+                        })
+                        .collect(),
                     root: None,
                     source: None,
                     relation: None,
@@ -52,16 +93,67 @@ pub fn add_meta_types(schema: &mut Schema) {
                     line: 0,
                 })
                 .collect();
-            schema.types.insert(o.name.clone(), ObjectType { name: o.name.clone(), description: None, source: None, fields, line: 0, role: ObjectRole::Meta, interfaces: vec![] });
+            schema.types.insert(
+                o.name.clone(),
+                ObjectType {
+                    name: o.name.clone(),
+                    description: None,
+                    source: None,
+                    fields,
+                    line: 0,
+                    role: ObjectRole::Meta,
+                    interfaces: vec![],
+                },
+            );
         }
     }
-    for (name, values) in [("__TypeKind", &TYPE_KINDS[..]), ("__DirectiveLocation", &LOCATIONS[..])] {
-        schema.enums.insert(name.into(), EnumType { name: name.into(), description: None, values: values.iter().map(|v| v.to_string()).collect(), value_meta: Default::default(), stored: Default::default() });
+    for (name, values) in [
+        ("__TypeKind", &TYPE_KINDS[..]),
+        ("__DirectiveLocation", &LOCATIONS[..]),
+    ] {
+        schema.enums.insert(
+            name.into(),
+            EnumType {
+                name: name.into(),
+                description: None,
+                values: values.iter().map(|v| v.to_string()).collect(),
+                value_meta: Default::default(),
+                stored: Default::default(),
+            },
+        );
     }
-    let query = schema.types.get_mut(&schema.query_type).expect("a parsed schema has its query type");
-    let meta_field = |name: &str, ty: TypeRef, args: Vec<ArgDef>| FieldDef { name: name.into(), description: None, ty, key: name.into(), args, root: None, source: None, relation: None, function: None, deprecation: None, line: 0 };
-    query.fields.push(meta_field("__schema", TypeRef::NonNull(Box::new(named("__Schema"))), vec![]));
-    query.fields.push(meta_field("__type", named("__Type"), vec![ArgDef { name: "name".into(), ty: TypeRef::NonNull(Box::new(named("String"))), description: None, default: None }]));
+    let query = schema
+        .types
+        .get_mut(&schema.query_type)
+        .expect("a parsed schema has its query type");
+    let meta_field = |name: &str, ty: TypeRef, args: Vec<ArgDef>| FieldDef {
+        name: name.into(),
+        description: None,
+        ty,
+        key: name.into(),
+        args,
+        root: None,
+        source: None,
+        relation: None,
+        function: None,
+        deprecation: None,
+        line: 0,
+    };
+    query.fields.push(meta_field(
+        "__schema",
+        TypeRef::NonNull(Box::new(named("__Schema"))),
+        vec![],
+    ));
+    query.fields.push(meta_field(
+        "__type",
+        named("__Type"),
+        vec![ArgDef {
+            name: "name".into(),
+            ty: TypeRef::NonNull(Box::new(named("String"))),
+            description: None,
+            default: None,
+        }],
+    ));
 }
 
 /// Where the document selects `__schema` or `__type` (for `fraiseql.introspection = off`).
@@ -99,7 +191,11 @@ pub fn resolve_root(schema: &Schema, sel: &Selected, vars: &Variables) -> Json {
     if sel.name == "__schema" {
         r.schema_object(&sel.children)
     } else {
-        let name = sel.arguments.iter().find(|(n, _)| n == "name").map(|(_, v)| literal_to_json(v, vars));
+        let name = sel
+            .arguments
+            .iter()
+            .find(|(n, _)| n == "name")
+            .map(|(_, v)| literal_to_json(v, vars));
         match name.as_ref().and_then(Json::as_str) {
             Some(n) if r.exists(n) => r.type_object(&named(n), &sel.children),
             _ => Json::Null,
@@ -110,7 +206,11 @@ pub fn resolve_root(schema: &Schema, sel: &Selected, vars: &Variables) -> Json {
 fn obj(sel: &[Selected], typename: &str, mut value: impl FnMut(&Selected) -> Json) -> Json {
     let mut m = Map::new();
     for s in sel {
-        let v = if s.name == "__typename" { json!(typename) } else { value(s) };
+        let v = if s.name == "__typename" {
+            json!(typename)
+        } else {
+            value(s)
+        };
         m.insert(s.key.clone(), v);
     }
     Json::Object(m)
@@ -133,13 +233,26 @@ impl Resolver<'_> {
     }
 
     fn include_deprecated(&self, sel: &Selected) -> bool {
-        sel.arguments.iter().find(|(n, _)| n == "includeDeprecated").map(|(_, v)| literal_to_json(v, self.vars)).and_then(|j| j.as_bool()).unwrap_or(false)
+        sel.arguments
+            .iter()
+            .find(|(n, _)| n == "includeDeprecated")
+            .map(|(_, v)| literal_to_json(v, self.vars))
+            .and_then(|j| j.as_bool())
+            .unwrap_or(false)
     }
 
     /// Every named type, user and generated and meta, sorted by name (as graphql-js lists them).
     fn type_names(&self) -> Vec<&str> {
         let s = self.schema;
-        let mut names: Vec<&str> = s.types.keys().chain(s.enums.keys()).chain(s.inputs.keys()).chain(s.unions.keys()).chain(s.scalars.iter()).map(String::as_str).collect();
+        let mut names: Vec<&str> = s
+            .types
+            .keys()
+            .chain(s.enums.keys())
+            .chain(s.inputs.keys())
+            .chain(s.unions.keys())
+            .chain(s.scalars.iter())
+            .map(String::as_str)
+            .collect();
         names.sort_unstable();
         names.dedup();
         names
@@ -147,9 +260,18 @@ impl Resolver<'_> {
 
     fn schema_object(&self, sel: &[Selected]) -> Json {
         obj(sel, "__Schema", |s| match s.name.as_str() {
-            "types" => Json::Array(self.type_names().into_iter().map(|n| self.type_object(&named(n), &s.children)).collect()),
+            "types" => Json::Array(
+                self.type_names()
+                    .into_iter()
+                    .map(|n| self.type_object(&named(n), &s.children))
+                    .collect(),
+            ),
             "queryType" => self.type_object(&named(&self.schema.query_type), &s.children),
-            "mutationType" => self.schema.mutation_type.as_ref().map_or(Json::Null, |m| self.type_object(&named(m), &s.children)),
+            "mutationType" => self
+                .schema
+                .mutation_type
+                .as_ref()
+                .map_or(Json::Null, |m| self.type_object(&named(m), &s.children)),
             "directives" => Json::Array(self.directives(&s.children)),
             _ => Json::Null,
         })
@@ -186,46 +308,79 @@ impl Resolver<'_> {
             "fields" => match name.and_then(|n| self.schema.fields_of(n)) {
                 Some(fields) if kind == "OBJECT" || kind == "INTERFACE" => {
                     let all = self.include_deprecated(s);
-                    let fields = fields.iter().filter(|f| !f.name.starts_with("__") && (all || f.deprecation.is_none()));
+                    let fields = fields
+                        .iter()
+                        .filter(|f| !f.name.starts_with("__") && (all || f.deprecation.is_none()));
                     Json::Array(fields.map(|f| self.field_object(f, &s.children)).collect())
                 }
                 _ => Json::Null,
             },
             "interfaces" => match kind_of {
-                Some(Kind::Object(o)) => Json::Array(o.interfaces.iter().map(|i| self.type_object(&named(i), &s.children)).collect()),
+                Some(Kind::Object(o)) => Json::Array(
+                    o.interfaces
+                        .iter()
+                        .map(|i| self.type_object(&named(i), &s.children))
+                        .collect(),
+                ),
                 Some(Kind::Union(u)) if u.fields.is_some() => json!([]),
                 _ => Json::Null,
             },
             "possibleTypes" => match kind_of {
-                Some(Kind::Union(u)) => Json::Array(u.members.iter().map(|m| self.type_object(&named(m), &s.children)).collect()),
+                Some(Kind::Union(u)) => Json::Array(
+                    u.members
+                        .iter()
+                        .map(|m| self.type_object(&named(m), &s.children))
+                        .collect(),
+                ),
                 _ => Json::Null,
             },
             "enumValues" => match kind_of {
                 Some(Kind::Enum(e)) => {
                     let all = self.include_deprecated(s);
-                    let values = e.values.iter().filter(|v| all || e.value_meta.get(*v).is_none_or(|m| m.1.is_none()));
-                    Json::Array(values.map(|v| {
-                        let (description, deprecation) = e.value_meta.get(v).cloned().unwrap_or_default();
-                        obj(&s.children, "__EnumValue", |f| match f.name.as_str() {
-                            "name" => json!(v),
-                            "description" => json!(description),
-                            "isDeprecated" => json!(deprecation.is_some()),
-                            "deprecationReason" => json!(deprecation),
-                            _ => Json::Null,
-                        })
-                    }).collect())
+                    let values = e
+                        .values
+                        .iter()
+                        .filter(|v| all || e.value_meta.get(*v).is_none_or(|m| m.1.is_none()));
+                    Json::Array(
+                        values
+                            .map(|v| {
+                                let (description, deprecation) =
+                                    e.value_meta.get(v).cloned().unwrap_or_default();
+                                obj(&s.children, "__EnumValue", |f| match f.name.as_str() {
+                                    "name" => json!(v),
+                                    "description" => json!(description),
+                                    "isDeprecated" => json!(deprecation.is_some()),
+                                    "deprecationReason" => json!(deprecation),
+                                    _ => Json::Null,
+                                })
+                            })
+                            .collect(),
+                    )
                 }
                 _ => Json::Null,
             },
             "inputFields" => match kind_of {
-                Some(Kind::Input(i)) => Json::Array(i.fields.iter().map(|f| self.input_field(f, &s.children)).collect()),
+                Some(Kind::Input(i)) => Json::Array(
+                    i.fields
+                        .iter()
+                        .map(|f| self.input_field(f, &s.children))
+                        .collect(),
+                ),
                 _ => Json::Null,
             },
             "ofType" => match t {
-                TypeRef::NonNull(inner) | TypeRef::List(inner) => self.type_object(inner, &s.children),
+                TypeRef::NonNull(inner) | TypeRef::List(inner) => {
+                    self.type_object(inner, &s.children)
+                }
                 TypeRef::Named(_) => Json::Null,
             },
-            "isOneOf" => if kind == "INPUT_OBJECT" { json!(false) } else { Json::Null },
+            "isOneOf" => {
+                if kind == "INPUT_OBJECT" {
+                    json!(false)
+                } else {
+                    Json::Null
+                }
+            }
             _ => Json::Null,
         })
     }
@@ -234,7 +389,20 @@ impl Resolver<'_> {
         obj(sel, "__Field", |s| match s.name.as_str() {
             "name" => json!(f.name),
             "description" => json!(f.description),
-            "args" => Json::Array(f.args.iter().map(|a| self.input_value(&a.name, a.description.as_deref(), &a.ty, a.default.as_deref(), &s.children)).collect()),
+            "args" => Json::Array(
+                f.args
+                    .iter()
+                    .map(|a| {
+                        self.input_value(
+                            &a.name,
+                            a.description.as_deref(),
+                            &a.ty,
+                            a.default.as_deref(),
+                            &s.children,
+                        )
+                    })
+                    .collect(),
+            ),
             "type" => self.type_object(&f.ty, &s.children),
             "isDeprecated" => json!(f.deprecation.is_some()),
             "deprecationReason" => json!(f.deprecation),
@@ -246,7 +414,14 @@ impl Resolver<'_> {
         self.input_value(&f.name, f.description.as_deref(), &f.ty, None, sel)
     }
 
-    fn input_value(&self, name: &str, description: Option<&str>, ty: &TypeRef, default: Option<&str>, sel: &[Selected]) -> Json {
+    fn input_value(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        ty: &TypeRef,
+        default: Option<&str>,
+        sel: &[Selected],
+    ) -> Json {
         obj(sel, "__InputValue", |s| match s.name.as_str() {
             "name" => json!(name),
             "description" => json!(description),
@@ -263,7 +438,9 @@ impl Resolver<'_> {
         let boolean = TypeRef::NonNull(Box::new(named("Boolean")));
         let string = named("String");
         let url = TypeRef::NonNull(Box::new(named("String")));
-        let list: [(&str, &str, Vec<&str>, Vec<(&str, &TypeRef, Option<&str>)>); 4] = [
+        // (name, description, locations, arguments as (name, type, default))
+        type Spec<'t> = (&'static str, &'static str, Vec<&'static str>, Vec<(&'static str, &'t TypeRef, Option<&'static str>)>);
+        let list: [Spec<'_>; 4] = [
             ("include", "Directs the executor to include this field or fragment only when the `if` argument is true.", vec!["FIELD", "FRAGMENT_SPREAD", "INLINE_FRAGMENT"], vec![("if", &boolean, None)]),
             ("skip", "Directs the executor to skip this field or fragment when the `if` argument is true.", vec!["FIELD", "FRAGMENT_SPREAD", "INLINE_FRAGMENT"], vec![("if", &boolean, None)]),
             ("deprecated", "Marks an element of a GraphQL schema as no longer supported.", vec!["FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INPUT_FIELD_DEFINITION", "ENUM_VALUE"], vec![("reason", &string, Some("\"No longer supported\""))]),
@@ -275,7 +452,11 @@ impl Resolver<'_> {
                     "name" => json!(name),
                     "description" => json!(description),
                     "locations" => json!(locations),
-                    "args" => Json::Array(args.iter().map(|(n, t, d)| self.input_value(n, None, t, *d, &s.children)).collect()),
+                    "args" => Json::Array(
+                        args.iter()
+                            .map(|(n, t, d)| self.input_value(n, None, t, *d, &s.children))
+                            .collect(),
+                    ),
                     "isRepeatable" => json!(false),
                     _ => Json::Null,
                 })
@@ -295,14 +476,25 @@ mod tests {
         let mut s = crate::Schema::parse(r#""People." type User @view(name: "v_user") { id: ID! name: String @deprecated(reason: "use fullName") tags: [String!]! }
             enum Role { ADMIN USER } type Query { users: [User!]! }"#).unwrap();
         let mut cat = Catalog::default();
-        let cols = BTreeMap::from([("id".to_string(), "uuid".to_string()), ("data".to_string(), "jsonb".to_string())]);
-        cat.relations.insert("v_user".into(), Some(Relation { schema: "public".into(), name: "v_user".into(), columns: cols }));
+        let cols = BTreeMap::from([
+            ("id".to_string(), "uuid".to_string()),
+            ("data".to_string(), "jsonb".to_string()),
+        ]);
+        cat.relations.insert(
+            "v_user".into(),
+            Some(Relation {
+                schema: "public".into(),
+                name: "v_user".into(),
+                columns: cols,
+            }),
+        );
         s.bind(&cat).unwrap();
         s
     }
 
     fn run(q: &str) -> serde_json::Value {
-        let c = crate::compile(&schema(), q, None, None, &Limits::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        let c = crate::compile(&schema(), q, None, None, &Limits::default())
+            .unwrap_or_else(|e| panic!("{e:?}"));
         match &c.values[0] {
             ParamValue::Text(t) => serde_json::from_str(t).unwrap(),
             ParamValue::Null => serde_json::Value::Null,
@@ -312,29 +504,73 @@ mod tests {
 
     #[test]
     fn type_fields_wrappers_and_deprecation() {
-        let t = run(r#"{ __type(name: "User") { kind name description fields { name isDeprecated type { kind ofType { kind ofType { kind ofType { name } } } } } } }"#);
+        let t = run(
+            r#"{ __type(name: "User") { kind name description fields { name isDeprecated type { kind ofType { kind ofType { kind ofType { name } } } } } } }"#,
+        );
         assert_eq!(t["kind"], "OBJECT");
         assert_eq!(t["description"], "People.");
-        let names: Vec<&str> = t["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["id", "tags"], "deprecated fields are hidden unless includeDeprecated");
+        let names: Vec<&str> = t["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["id", "tags"],
+            "deprecated fields are hidden unless includeDeprecated"
+        );
         assert_eq!(t["fields"][1]["type"]["kind"], "NON_NULL");
         assert_eq!(t["fields"][1]["type"]["ofType"]["kind"], "LIST");
-        assert_eq!(t["fields"][1]["type"]["ofType"]["ofType"]["kind"], "NON_NULL");
-        assert_eq!(t["fields"][1]["type"]["ofType"]["ofType"]["ofType"]["name"], "String");
-        let all = run(r#"{ __type(name: "User") { fields(includeDeprecated: true) { name deprecationReason } } }"#);
+        assert_eq!(
+            t["fields"][1]["type"]["ofType"]["ofType"]["kind"],
+            "NON_NULL"
+        );
+        assert_eq!(
+            t["fields"][1]["type"]["ofType"]["ofType"]["ofType"]["name"],
+            "String"
+        );
+        let all = run(
+            r#"{ __type(name: "User") { fields(includeDeprecated: true) { name deprecationReason } } }"#,
+        );
         assert_eq!(all["fields"][1]["deprecationReason"], "use fullName");
-        assert_eq!(run(r#"{ __type(name: "Nope") { name } }"#), serde_json::Value::Null);
+        assert_eq!(
+            run(r#"{ __type(name: "Nope") { name } }"#),
+            serde_json::Value::Null
+        );
     }
 
     #[test]
     fn schema_lists_types_and_directives_but_not_entry_points() {
         let s = run("{ __schema { queryType { name fields { name } } types { name kind } directives { name } } }");
         assert_eq!(s["queryType"]["name"], "Query");
-        let fields: Vec<&str> = s["queryType"]["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+        let fields: Vec<&str> = s["queryType"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
         assert!(!fields.iter().any(|f| f.starts_with("__")), "{fields:?}");
-        let types: Vec<&str> = s["types"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-        for expected in ["User", "Role", "UserWhere", "StringFilter", "__Type", "__TypeKind", "String", "UUID"] {
-            assert!(types.contains(&expected), "{expected} missing from {types:?}");
+        let types: Vec<&str> = s["types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        for expected in [
+            "User",
+            "Role",
+            "UserWhere",
+            "StringFilter",
+            "__Type",
+            "__TypeKind",
+            "String",
+            "UUID",
+        ] {
+            assert!(
+                types.contains(&expected),
+                "{expected} missing from {types:?}"
+            );
         }
         assert_eq!(s["directives"].as_array().unwrap().len(), 4);
     }

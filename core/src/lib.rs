@@ -34,10 +34,18 @@ pub struct Compiled {
 pub fn prepare_document(schema: &Schema, query: &str) -> Result<document::Document, Vec<GqlError>> {
     let doc = document::parse(query).map_err(|e| vec![e])?;
     if let Some((field, at)) = document::duplicate_input_field(query) {
-        return Err(vec![GqlError::new(error::code::VALIDATION, format!("There can be only one input field named \"{field}\".")).at(at)]);
+        return Err(vec![GqlError::new(
+            error::code::VALIDATION,
+            format!("There can be only one input field named \"{field}\"."),
+        )
+        .at(at)]);
     }
     let errors = validate::validate(schema, &doc);
-    if errors.is_empty() { Ok(doc) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(doc)
+    } else {
+        Err(errors)
+    }
 }
 
 /// A planned operation: one statement for a query, ordered steps for a mutation.
@@ -49,29 +57,51 @@ pub enum Planned {
 
 /// Plans the chosen operation of a validated document with the request's variables.
 /// Returns the plan and the coerced variables (for [`plan::bind`]).
-pub fn plan_request(schema: &Schema, doc: &document::Document, operation_name: Option<&str>, variables: Option<&Json>) -> Result<(Planned, variables::Variables), Vec<GqlError>> {
+pub fn plan_request(
+    schema: &Schema,
+    doc: &document::Document,
+    operation_name: Option<&str>,
+    variables: Option<&Json>,
+) -> Result<(Planned, variables::Variables), Vec<GqlError>> {
     let op = document::select_operation(doc, operation_name).map_err(|e| vec![e])?;
     let vars = variables::coerce(schema, &op, variables)?;
     if op.kind == document::OpKind::Mutation {
         let root_type = schema.mutation_type.clone().unwrap_or_default();
         let (root, _) = collect::collect(schema, doc, &root_type, op.selection_set, &vars);
-        return Ok((Planned::Mutation(plan::mutation::plan_mutation(schema, &root, &vars)), vars));
+        return Ok((
+            Planned::Mutation(plan::mutation::plan_mutation(schema, &root, &vars)),
+            vars,
+        ));
     }
-    let (root, directives_dynamic) = collect::collect(schema, doc, &schema.query_type, op.selection_set, &vars);
+    let (root, directives_dynamic) =
+        collect::collect(schema, doc, &schema.query_type, op.selection_set, &vars);
     let plan = plan::plan_query(schema, &root, &vars, directives_dynamic);
     Ok((Planned::Query(plan), vars))
 }
 
 /// Plans a query operation (a mutation is a request error here).
-pub fn plan_operation(schema: &Schema, doc: &document::Document, operation_name: Option<&str>, variables: Option<&Json>) -> Result<(Plan, variables::Variables), Vec<GqlError>> {
+pub fn plan_operation(
+    schema: &Schema,
+    doc: &document::Document,
+    operation_name: Option<&str>,
+    variables: Option<&Json>,
+) -> Result<(Plan, variables::Variables), Vec<GqlError>> {
     match plan_request(schema, doc, operation_name, variables)? {
         (Planned::Query(p), vars) => Ok((p, vars)),
-        (Planned::Mutation(_), _) => Err(vec![GqlError::new(error::code::NOT_SUPPORTED, "This function is read-only: run mutations with fraiseql.execute.")]),
+        (Planned::Mutation(_), _) => Err(vec![GqlError::new(
+            error::code::NOT_SUPPORTED,
+            "This function is read-only: run mutations with fraiseql.execute.",
+        )]),
     }
 }
 
 /// Coerces the variables of the chosen operation (for re-binding a cached plan).
-pub fn coerce_variables(schema: &Schema, doc: &document::Document, operation_name: Option<&str>, variables: Option<&Json>) -> Result<variables::Variables, Vec<GqlError>> {
+pub fn coerce_variables(
+    schema: &Schema,
+    doc: &document::Document,
+    operation_name: Option<&str>,
+    variables: Option<&Json>,
+) -> Result<variables::Variables, Vec<GqlError>> {
     let op = document::select_operation(doc, operation_name).map_err(|e| vec![e])?;
     variables::coerce(schema, &op, variables)
 }
@@ -81,11 +111,21 @@ pub fn bind(plan: &Plan, vars: &variables::Variables, limits: &Limits) -> Compil
     let (values, mut field_errors) = plan::bind(plan, vars, limits);
     let mut all = plan.errors.clone();
     all.append(&mut field_errors);
-    Compiled { plan: plan.clone(), values, field_errors: all }
+    Compiled {
+        plan: plan.clone(),
+        values,
+        field_errors: all,
+    }
 }
 
 /// The whole pure pipeline for one request. `Err` holds request errors (the response has no `data`).
-pub fn compile(schema: &Schema, query: &str, operation_name: Option<&str>, variables: Option<&Json>, limits: &Limits) -> Result<Compiled, Vec<GqlError>> {
+pub fn compile(
+    schema: &Schema,
+    query: &str,
+    operation_name: Option<&str>,
+    variables: Option<&Json>,
+    limits: &Limits,
+) -> Result<Compiled, Vec<GqlError>> {
     let doc = prepare_document(schema, query)?;
     let (plan, vars) = plan_operation(schema, &doc, operation_name, variables)?;
     Ok(bind(&plan, &vars, limits))

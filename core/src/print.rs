@@ -38,7 +38,10 @@ fn fields(out: &mut String, list: &[FieldDef]) {
     for f in list.iter().filter(|f| !is_entry_point(&f.name)) {
         description(out, f.description.as_deref(), "  ");
         let deprecated = match &f.deprecation {
-            Some(reason) => format!(" @deprecated(reason: {})", serde_json::Value::String(reason.clone())),
+            Some(reason) => format!(
+                " @deprecated(reason: {})",
+                serde_json::Value::String(reason.clone())
+            ),
             None => String::new(),
         };
         let _ = writeln!(out, "  {}{}: {}{deprecated}", f.name, args(&f.args), f.ty);
@@ -55,9 +58,17 @@ fn input_fields(out: &mut String, list: &[InputField]) {
 /// The effective schema as SDL.
 pub fn effective_sdl(schema: &Schema) -> String {
     let mut out = String::new();
-    let default_roots = schema.query_type == "Query" && schema.mutation_type.as_deref().is_none_or(|m| m == "Mutation");
+    let default_roots = schema.query_type == "Query"
+        && schema
+            .mutation_type
+            .as_deref()
+            .is_none_or(|m| m == "Mutation");
     if !default_roots {
-        let mutation = schema.mutation_type.as_ref().map(|m| format!(" mutation: {m}")).unwrap_or_default();
+        let mutation = schema
+            .mutation_type
+            .as_ref()
+            .map(|m| format!(" mutation: {m}"))
+            .unwrap_or_default();
         let _ = writeln!(out, "schema {{ query: {}{mutation} }}\n", schema.query_type);
     }
     for s in &schema.scalars {
@@ -65,8 +76,12 @@ pub fn effective_sdl(schema: &Schema) -> String {
             continue;
         }
         match crate::introspection::specified_by(s) {
-            Some(url) => { let _ = writeln!(out, "scalar {s} @specifiedBy(url: \"{url}\")\n"); }
-            None => { let _ = writeln!(out, "scalar {s}\n"); }
+            Some(url) => {
+                let _ = writeln!(out, "scalar {s} @specifiedBy(url: \"{url}\")\n");
+            }
+            None => {
+                let _ = writeln!(out, "scalar {s}\n");
+            }
         }
     }
     for e in schema.enums.values().filter(|e| !e.name.starts_with("__")) {
@@ -75,7 +90,9 @@ pub fn effective_sdl(schema: &Schema) -> String {
         for v in &e.values {
             let (desc, deprecation) = e.value_meta.get(v).cloned().unwrap_or_default();
             description(&mut out, desc.as_deref(), "  ");
-            let deprecated = deprecation.map(|r| format!(" @deprecated(reason: {})", serde_json::Value::String(r))).unwrap_or_default();
+            let deprecated = deprecation
+                .map(|r| format!(" @deprecated(reason: {})", serde_json::Value::String(r)))
+                .unwrap_or_default();
             let _ = writeln!(out, "  {v}{deprecated}");
         }
         let _ = writeln!(out, "}}\n");
@@ -101,7 +118,11 @@ pub fn effective_sdl(schema: &Schema) -> String {
     }
     for t in schema.types.values().filter(|t| t.role != ObjectRole::Meta) {
         description(&mut out, t.description.as_deref(), "");
-        let implements = if t.interfaces.is_empty() { String::new() } else { format!(" implements {}", t.interfaces.join(" & ")) };
+        let implements = if t.interfaces.is_empty() {
+            String::new()
+        } else {
+            format!(" implements {}", t.interfaces.join(" & "))
+        };
         let _ = writeln!(out, "type {}{implements} {{", t.name);
         fields(&mut out, &t.fields);
         let _ = writeln!(out, "}}\n");
@@ -116,9 +137,17 @@ mod tests {
         let s = crate::Schema::parse(r#""People" type User @view(name: "v_user") { id: ID! name: String @deprecated(reason: "old") } type Query { users: [User!]! }"#).unwrap();
         let sdl = super::effective_sdl(&s);
         assert!(sdl.contains("input UserWhere {"), "{sdl}");
-        assert!(sdl.contains("users(\"\"\"Only the objects matching this filter.\"\"\" where: UserWhere"), "{sdl}");
+        assert!(
+            sdl.contains(
+                "users(\"\"\"Only the objects matching this filter.\"\"\" where: UserWhere"
+            ),
+            "{sdl}"
+        );
         assert!(sdl.contains("usersConnection("), "{sdl}");
-        assert!(sdl.contains("name: String @deprecated(reason: \"old\")"), "{sdl}");
+        assert!(
+            sdl.contains("name: String @deprecated(reason: \"old\")"),
+            "{sdl}"
+        );
         assert!(!sdl.contains("@view") && !sdl.contains("__schema"), "{sdl}");
         graphql_parser::schema::parse_schema::<String>(&sdl).unwrap();
     }

@@ -19,16 +19,23 @@ pub struct Found {
 }
 
 fn pascal(s: &str) -> String {
-    s.split('_').filter(|p| !p.is_empty()).map(|p| {
-        let mut c = p.chars();
-        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-    }).collect()
+    s.split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn camel(s: &str) -> String {
     let p = pascal(s);
     let mut c = p.chars();
-    c.next().map(|f| f.to_lowercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 fn plural(s: &str) -> String {
@@ -42,15 +49,32 @@ fn plural(s: &str) -> String {
 }
 
 fn is_uuid(s: &str) -> bool {
-    s.len() == 36 && s.chars().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+    s.len() == 36
+        && s.chars().enumerate().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 fn is_date(s: &str) -> bool {
-    s.len() == 10 && s.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() })
+    s.len() == 10
+        && s.chars().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
 }
 
 fn is_datetime(s: &str) -> bool {
-    s.len() >= 19 && is_date(&s[..10]) && matches!(s.as_bytes()[10], b'T' | b' ') && s.as_bytes()[13] == b':'
+    s.len() >= 19
+        && is_date(&s[..10])
+        && matches!(s.as_bytes()[10], b'T' | b' ')
+        && s.as_bytes()[13] == b':'
 }
 
 fn column_type(sql: &str) -> Option<&'static str> {
@@ -86,7 +110,11 @@ impl Inference {
         } else if values.iter().all(|v| v.is_number()) {
             "Float".into()
         } else if strings.len() == values.len() && strings.iter().all(|s| is_uuid(s)) {
-            if key == "id" { "ID".into() } else { "UUID".into() }
+            if key == "id" {
+                "ID".into()
+            } else {
+                "UUID".into()
+            }
         } else if strings.len() == values.len() && strings.iter().all(|s| is_datetime(s)) {
             "DateTime".into()
         } else if strings.len() == values.len() && strings.iter().all(|s| is_date(s)) {
@@ -108,7 +136,10 @@ impl Inference {
             return self.object_type(&format!("{owner}{}", pascal(key)), &present);
         }
         if present.iter().all(|v| v.is_array()) {
-            let items: Vec<&Json> = present.iter().flat_map(|v| v.as_array().into_iter().flatten()).collect();
+            let items: Vec<&Json> = present
+                .iter()
+                .flat_map(|v| v.as_array().into_iter().flatten())
+                .collect();
             if items.is_empty() {
                 return "[JSON!]".into();
             }
@@ -124,7 +155,10 @@ impl Inference {
     }
 
     fn object_type(&mut self, name: &str, docs: &[&Json]) -> String {
-        let mut keys: Vec<String> = docs.iter().flat_map(|d| d.as_object().into_iter().flat_map(|o| o.keys().cloned())).collect();
+        let mut keys: Vec<String> = docs
+            .iter()
+            .flat_map(|d| d.as_object().into_iter().flat_map(|o| o.keys().cloned()))
+            .collect();
         keys.sort();
         keys.dedup();
         if let Some((_, existing)) = self.shapes.iter().find(|(k, _)| *k == keys) {
@@ -135,10 +169,19 @@ impl Inference {
         name.to_string()
     }
 
-    fn fields(&mut self, owner: &str, docs: &[&Json], keys: &[String], columns: &BTreeMap<String, String>) -> Vec<(String, String, String, String)> {
+    fn fields(
+        &mut self,
+        owner: &str,
+        docs: &[&Json],
+        keys: &[String],
+        columns: &BTreeMap<String, String>,
+    ) -> Vec<(String, String, String, String)> {
         keys.iter()
             .map(|key| {
-                let values: Vec<&Json> = docs.iter().map(|d| d.get(key).unwrap_or(&Json::Null)).collect();
+                let values: Vec<&Json> = docs
+                    .iter()
+                    .map(|d| d.get(key).unwrap_or(&Json::Null))
+                    .collect();
                 let from_column = columns.get(key).and_then(|t| column_type(t));
                 let mut ty = match from_column {
                     Some(t) if key == "id" && t == "UUID" => "ID".to_string(),
@@ -150,7 +193,11 @@ impl Inference {
                     ty.push('!');
                 }
                 let name = camel(key);
-                let comment = if values.iter().all(|v| v.is_null()) { "only nulls sampled: check the type".to_string() } else { String::new() };
+                let comment = if values.iter().all(|v| v.is_null()) {
+                    "only nulls sampled: check the type".to_string()
+                } else {
+                    String::new()
+                };
                 (name, ty, key.clone(), comment)
             })
             .collect()
@@ -162,35 +209,67 @@ impl Inference {
 pub fn scaffold(found: &[Found]) -> String {
     let mut by_entity: BTreeMap<String, &Found> = BTreeMap::new();
     for f in found {
-        let entity = f.name.strip_prefix("tv_").or_else(|| f.name.strip_prefix("v_")).unwrap_or(&f.name).to_string();
-        let better = by_entity.get(&entity).is_none_or(|prev| f.name.starts_with("tv_") && !prev.name.starts_with("tv_"));
+        let entity = f
+            .name
+            .strip_prefix("tv_")
+            .or_else(|| f.name.strip_prefix("v_"))
+            .unwrap_or(&f.name)
+            .to_string();
+        let better = by_entity
+            .get(&entity)
+            .is_none_or(|prev| f.name.starts_with("tv_") && !prev.name.starts_with("tv_"));
         if better {
             by_entity.insert(entity, f);
         }
     }
-    let mut inf = Inference { types: BTreeMap::new(), shapes: Vec::new() };
+    let mut inf = Inference {
+        types: BTreeMap::new(),
+        shapes: Vec::new(),
+    };
     for (entity, f) in &by_entity {
-        let mut keys: Vec<String> = f.samples.iter().flat_map(|d| d.as_object().into_iter().flat_map(|o| o.keys().cloned())).collect();
+        let mut keys: Vec<String> = f
+            .samples
+            .iter()
+            .flat_map(|d| d.as_object().into_iter().flat_map(|o| o.keys().cloned()))
+            .collect();
         keys.sort();
         keys.dedup();
         inf.shapes.push((keys, pascal(entity)));
     }
-    let mut out = String::from("# Proposed by fraiseql.scaffold(): edit, then pass to fraiseql.load_schema().\n");
+    let mut out = String::from(
+        "# Proposed by fraiseql.scaffold(): edit, then pass to fraiseql.load_schema().\n",
+    );
     let mut query = Vec::new();
     for (entity, f) in &by_entity {
         let type_name = pascal(entity);
         let docs: Vec<&Json> = f.samples.iter().collect();
-        let keys = inf.shapes.iter().find(|(_, n)| *n == type_name).map(|(k, _)| k.clone()).unwrap_or_default();
+        let keys = inf
+            .shapes
+            .iter()
+            .find(|(_, n)| *n == type_name)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_default();
         let fields = inf.fields(&type_name, &docs, &keys, &f.columns);
         let _ = writeln!(out);
         if f.samples.is_empty() {
-            let _ = writeln!(out, "# {}.{} has no rows to sample: add the fields of its data documents.", f.schema, f.name);
+            let _ = writeln!(
+                out,
+                "# {}.{} has no rows to sample: add the fields of its data documents.",
+                f.schema, f.name
+            );
         }
         if f.owner_view {
             let _ = writeln!(out, "# WARNING: {} runs as its owner (no security_invoker): Row-Level Security of its tables is bypassed.", f.name);
-            let _ = writeln!(out, "#          Recreate it WITH (security_invoker = true) if its tables use RLS.");
+            let _ = writeln!(
+                out,
+                "#          Recreate it WITH (security_invoker = true) if its tables use RLS."
+            );
         }
-        let qualified = if f.schema == "public" { f.name.clone() } else { format!("{}.{}", f.schema, f.name) };
+        let qualified = if f.schema == "public" {
+            f.name.clone()
+        } else {
+            format!("{}.{}", f.schema, f.name)
+        };
         let _ = writeln!(out, "type {type_name} @view(name: \"{qualified}\") {{");
         write_fields(&mut out, &fields);
         let _ = writeln!(out, "}}");
@@ -211,8 +290,16 @@ pub fn scaffold(found: &[Found]) -> String {
 
 fn write_fields(out: &mut String, fields: &[(String, String, String, String)]) {
     for (name, ty, key, comment) in fields {
-        let directive = if crate::names::snake_case(name) != *key { format!(" @field(key: \"{key}\")") } else { String::new() };
-        let comment = if comment.is_empty() { String::new() } else { format!("  # {comment}") };
+        let directive = if crate::names::snake_case(name) != *key {
+            format!(" @field(key: \"{key}\")")
+        } else {
+            String::new()
+        };
+        let comment = if comment.is_empty() {
+            String::new()
+        } else {
+            format!("  # {comment}")
+        };
         let _ = writeln!(out, "  {name}: {ty}{directive}{comment}");
     }
 }
@@ -226,20 +313,40 @@ mod tests {
     fn proposes_types_from_documents_and_columns() {
         let user = json!({"id": "00000000-0000-0000-0000-00000000000a", "name": "Ada", "created_at": "2024-01-01T10:00:00+00:00", "karma": 3});
         let found = vec![
-            Found { name: "v_user".into(), schema: "public".into(), columns: BTreeMap::from([("id".into(), "uuid".into())]), samples: vec![user.clone()], owner_view: false },
+            Found {
+                name: "v_user".into(),
+                schema: "public".into(),
+                columns: BTreeMap::from([("id".into(), "uuid".into())]),
+                samples: vec![user.clone()],
+                owner_view: false,
+            },
             Found {
                 name: "v_post".into(),
                 schema: "public".into(),
                 columns: BTreeMap::new(),
-                samples: vec![json!({"id": "00000000-0000-0000-0000-000000000101", "author": user, "tags": ["a"], "comments": [{"body": "x"}], "score": 1.5, "note": null})],
+                samples: vec![
+                    json!({"id": "00000000-0000-0000-0000-000000000101", "author": user, "tags": ["a"], "comments": [{"body": "x"}], "score": 1.5, "note": null}),
+                ],
                 owner_view: true,
             },
-            Found { name: "tv_post".into(), schema: "public".into(), columns: BTreeMap::new(), samples: vec![], owner_view: false },
+            Found {
+                name: "tv_post".into(),
+                schema: "public".into(),
+                columns: BTreeMap::new(),
+                samples: vec![],
+                owner_view: false,
+            },
         ];
         let sdl = scaffold(&found);
         assert!(sdl.contains("type User @view(name: \"v_user\") {\n  createdAt: DateTime!\n  id: ID!\n  karma: Int!\n  name: String!\n}"), "{sdl}");
-        assert!(sdl.contains("type Post @view(name: \"tv_post\")"), "a tv_ table wins: {sdl}");
-        assert!(sdl.contains("users: [User!]!") && sdl.contains("user(id: ID!): User"), "{sdl}");
+        assert!(
+            sdl.contains("type Post @view(name: \"tv_post\")"),
+            "a tv_ table wins: {sdl}"
+        );
+        assert!(
+            sdl.contains("users: [User!]!") && sdl.contains("user(id: ID!): User"),
+            "{sdl}"
+        );
         assert!(sdl.contains("has no rows to sample"), "{sdl}");
         // v_post lost to tv_post, so its warning and fields are not in the proposal
         assert!(!sdl.contains("WARNING"), "{sdl}");
@@ -249,16 +356,40 @@ mod tests {
     fn embedded_objects_reuse_view_types_and_lists_get_types() {
         let user = json!({"id": "00000000-0000-0000-0000-00000000000a", "name": "Ada"});
         let found = vec![
-            Found { name: "v_user".into(), schema: "public".into(), columns: BTreeMap::new(), samples: vec![user.clone()], owner_view: false },
-            Found { name: "v_post".into(), schema: "app".into(), columns: BTreeMap::new(), samples: vec![json!({"id": "00000000-0000-0000-0000-000000000101", "author": user, "tags": ["a"], "comments": [{"body": "x"}], "score": 1.5, "note": null})], owner_view: true },
+            Found {
+                name: "v_user".into(),
+                schema: "public".into(),
+                columns: BTreeMap::new(),
+                samples: vec![user.clone()],
+                owner_view: false,
+            },
+            Found {
+                name: "v_post".into(),
+                schema: "app".into(),
+                columns: BTreeMap::new(),
+                samples: vec![
+                    json!({"id": "00000000-0000-0000-0000-000000000101", "author": user, "tags": ["a"], "comments": [{"body": "x"}], "score": 1.5, "note": null}),
+                ],
+                owner_view: true,
+            },
         ];
         let sdl = scaffold(&found);
         assert!(sdl.contains("  author: User!\n"), "{sdl}");
         assert!(sdl.contains("  comments: [PostComment!]!\n"), "{sdl}");
-        assert!(sdl.contains("type PostComment {\n  body: String!\n}"), "{sdl}");
-        assert!(sdl.contains("  tags: [String!]!\n") && sdl.contains("  score: Float!\n"), "{sdl}");
+        assert!(
+            sdl.contains("type PostComment {\n  body: String!\n}"),
+            "{sdl}"
+        );
+        assert!(
+            sdl.contains("  tags: [String!]!\n") && sdl.contains("  score: Float!\n"),
+            "{sdl}"
+        );
         assert!(sdl.contains("note: String  # only nulls sampled"), "{sdl}");
-        assert!(sdl.contains("@view(name: \"app.v_post\")") && sdl.contains("WARNING: v_post runs as its owner"), "{sdl}");
+        assert!(
+            sdl.contains("@view(name: \"app.v_post\")")
+                && sdl.contains("WARNING: v_post runs as its owner"),
+            "{sdl}"
+        );
         // the proposal loads as a schema
         crate::schema::Schema::parse(&sdl).unwrap();
     }

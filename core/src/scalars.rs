@@ -9,7 +9,10 @@ fn is_uuid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     let hex = |p: &str| p.bytes().all(|b| b.is_ascii_hexdigit());
     match parts.as_slice() {
-        [a, b, c, d, e] => [a.len(), b.len(), c.len(), d.len(), e.len()] == [8, 4, 4, 4, 12] && parts.iter().all(|p| hex(p)),
+        [a, b, c, d, e] => {
+            [a.len(), b.len(), c.len(), d.len(), e.len()] == [8, 4, 4, 4, 12]
+                && parts.iter().all(|p| hex(p))
+        }
         [one] => one.len() == 32 && hex(one),
         _ => false,
     }
@@ -17,7 +20,13 @@ fn is_uuid(s: &str) -> bool {
 
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(&s[..4]) || !digits(&s[5..7]) || !digits(&s[8..]) {
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(&s[..4])
+        || !digits(&s[5..7])
+        || !digits(&s[8..])
+    {
         return false;
     }
     let (month, day): (u32, u32) = (s[5..7].parse().unwrap_or(0), s[8..].parse().unwrap_or(0));
@@ -31,7 +40,13 @@ fn is_datetime(s: &str) -> bool {
     }
     let time = &s[11..];
     let b = time.as_bytes();
-    if b.len() < 9 || b[2] != b':' || b[5] != b':' || !digits(&time[..2]) || !digits(&time[3..5]) || !digits(&time[6..8]) {
+    if b.len() < 9
+        || b[2] != b':'
+        || b[5] != b':'
+        || !digits(&time[..2])
+        || !digits(&time[3..5])
+        || !digits(&time[6..8])
+    {
         return false;
     }
     let mut rest = &time[8..];
@@ -44,7 +59,12 @@ fn is_datetime(s: &str) -> bool {
     }
     match rest {
         "Z" | "z" => true,
-        off if off.len() == 6 && matches!(off.as_bytes()[0], b'+' | b'-') && off.as_bytes()[3] == b':' => digits(&off[1..3]) && digits(&off[4..]),
+        off if off.len() == 6
+            && matches!(off.as_bytes()[0], b'+' | b'-')
+            && off.as_bytes()[3] == b':' =>
+        {
+            digits(&off[1..3]) && digits(&off[4..])
+        }
         _ => false,
     }
 }
@@ -65,7 +85,10 @@ pub fn check(scalar: &str, value: &str) -> Result<(), String> {
         "Date" => "a date such as 2024-02-15",
         _ => "an RFC 3339 date-time with an offset, such as 2024-02-15T08:00:00Z",
     };
-    Err(format!("{scalar} cannot represent {}: expected {expected}.", serde_json::Value::String(value.to_string())))
+    Err(format!(
+        "{scalar} cannot represent {}: expected {expected}.",
+        serde_json::Value::String(value.to_string())
+    ))
 }
 
 #[cfg(test)]
@@ -76,12 +99,17 @@ mod tests {
     fn formats() {
         assert!(check("UUID", "123e4567-e89b-12d3-a456-426614174000").is_ok());
         assert!(check("UUID", "123e4567e89b12d3a456426614174000").is_ok());
-        assert!(check("UUID", "x' OR 1=1").unwrap_err().contains("expected a UUID"));
+        assert!(check("UUID", "x' OR 1=1")
+            .unwrap_err()
+            .contains("expected a UUID"));
         assert!(check("Date", "2024-02-15").is_ok());
         assert!(check("Date", "2024-13-01").is_err());
         assert!(check("DateTime", "2024-02-15T08:00:00Z").is_ok());
         assert!(check("DateTime", "2024-02-15T08:00:00.123+01:00").is_ok());
-        assert!(check("DateTime", "2024-02-15T08:00:00").is_err(), "an offset is required");
+        assert!(
+            check("DateTime", "2024-02-15T08:00:00").is_err(),
+            "an offset is required"
+        );
         assert!(check("DateTime", "yesterday").is_err());
         assert!(check("JSON", "anything").is_ok());
     }

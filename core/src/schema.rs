@@ -12,7 +12,15 @@ pub const BUILTIN_SCALARS: [&str; 5] = ["Int", "Float", "String", "Boolean", "ID
 /// Custom scalars every schema knows without declaring them.
 pub const KNOWN_SCALARS: [&str; 4] = ["UUID", "DateTime", "Date", "JSON"];
 /// The directives `load_schema` understands; any other is an error.
-pub const DIRECTIVES: [&str; 7] = ["view", "field", "relation", "function", "discriminator", "stored", "deprecated"];
+pub const DIRECTIVES: [&str; 7] = [
+    "view",
+    "field",
+    "relation",
+    "function",
+    "discriminator",
+    "stored",
+    "deprecated",
+];
 
 /// A GraphQL type reference: `User`, `[User!]!`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,8 +172,12 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ObjectRole {
     Plain,
-    Connection { node: String },
-    Edge { node: String },
+    Connection {
+        node: String,
+    },
+    Edge {
+        node: String,
+    },
     PageInfo,
     /// An introspection meta type (`__Schema`, `__Type`, …).
     Meta,
@@ -246,7 +258,17 @@ pub struct EnumType {
 impl EnumType {
     /// (stored, GraphQL) for every value, when any value is stored under another name.
     pub fn mapping(&self) -> Option<Vec<(String, String)>> {
-        (!self.stored.is_empty()).then(|| self.values.iter().map(|v| (self.stored.get(v).cloned().unwrap_or_else(|| v.clone()), v.clone())).collect())
+        (!self.stored.is_empty()).then(|| {
+            self.values
+                .iter()
+                .map(|v| {
+                    (
+                        self.stored.get(v).cloned().unwrap_or_else(|| v.clone()),
+                        v.clone(),
+                    )
+                })
+                .collect()
+        })
     }
 }
 
@@ -289,7 +311,10 @@ impl UnionType {
         self.members
             .iter()
             .map(|m| {
-                let stored = d.and_then(|d| d.values.iter().find(|(_, t)| t == m)).map(|(v, _)| v.clone()).unwrap_or_else(|| m.clone());
+                let stored = d
+                    .and_then(|d| d.values.iter().find(|(_, t)| t == m))
+                    .map(|(v, _)| v.clone())
+                    .unwrap_or_else(|| m.clone());
                 (stored, m.clone())
             })
             .collect()
@@ -316,7 +341,11 @@ pub struct SchemaError {
 impl fmt::Display for SchemaError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 0 && self.column > 0 {
-            write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+            write!(
+                f,
+                "line {}, column {}: {}",
+                self.line, self.column, self.message
+            )
         } else if self.line > 0 {
             write!(f, "line {}: {}", self.line, self.message)
         } else {
@@ -326,7 +355,11 @@ impl fmt::Display for SchemaError {
 }
 
 fn err(pos: graphql_parser::Pos, message: impl Into<String>) -> SchemaError {
-    SchemaError { line: pos.line, column: pos.column, message: message.into() }
+    SchemaError {
+        line: pos.line,
+        column: pos.column,
+        message: message.into(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -344,10 +377,13 @@ pub struct Schema {
 }
 
 fn string_arg(d: &sdl::Directive<'_, String>, arg: &str) -> Option<String> {
-    d.arguments.iter().find(|(n, _)| n == arg).and_then(|(_, v)| match v {
-        sdl::Value::String(s) => Some(s.clone()),
-        _ => None,
-    })
+    d.arguments
+        .iter()
+        .find(|(n, _)| n == arg)
+        .and_then(|(_, v)| match v {
+            sdl::Value::String(s) => Some(s.clone()),
+            _ => None,
+        })
 }
 
 /// Checks a directive's name and its arguments: `allowed` lists (argument, required).
@@ -359,11 +395,17 @@ fn check_directive(
 ) {
     if !DIRECTIVES.contains(&d.name.as_str()) {
         let hint = did_you_mean(&d.name, DIRECTIVES).replace(" \"", " \"@");
-        errors.push(err(d.position, format!("Unknown directive \"@{}\".{hint}", d.name)));
+        errors.push(err(
+            d.position,
+            format!("Unknown directive \"@{}\".{hint}", d.name),
+        ));
         return;
     }
     if !allowed_here.contains(&d.name.as_str()) {
-        errors.push(err(d.position, format!("Directive \"@{}\" may not be used on {location}.", d.name)));
+        errors.push(err(
+            d.position,
+            format!("Directive \"@{}\" may not be used on {location}.", d.name),
+        ));
         return;
     }
     let (args, required): (&[&str], &[&str]) = match d.name.as_str() {
@@ -377,14 +419,30 @@ fn check_directive(
     };
     for (name, value) in &d.arguments {
         if !args.contains(&name.as_str()) {
-            errors.push(err(d.position, format!("Unknown argument \"{name}\" on directive \"@{}\"; it takes {}.", d.name, args.join(", "))));
+            errors.push(err(
+                d.position,
+                format!(
+                    "Unknown argument \"{name}\" on directive \"@{}\"; it takes {}.",
+                    d.name,
+                    args.join(", ")
+                ),
+            ));
         } else if !matches!(value, sdl::Value::String(_)) {
-            errors.push(err(d.position, format!("Argument \"{name}\" of \"@{}\" must be a string.", d.name)));
+            errors.push(err(
+                d.position,
+                format!("Argument \"{name}\" of \"@{}\" must be a string.", d.name),
+            ));
         }
     }
     for arg in required {
         if string_arg(d, arg).is_none() {
-            errors.push(err(d.position, format!("Directive \"@{}\" needs the argument {arg}: String!.", d.name)));
+            errors.push(err(
+                d.position,
+                format!(
+                    "Directive \"@{}\" needs the argument {arg}: String!.",
+                    d.name
+                ),
+            ));
         }
     }
 }
@@ -392,7 +450,8 @@ fn check_directive(
 impl Schema {
     /// Reads SDL. Database facts are checked later by [`Schema::bind`].
     pub fn parse(text: &str) -> Result<Schema, Vec<SchemaError>> {
-        let doc = sdl::parse_schema::<String>(text).map_err(|e| vec![parse_error(&e.to_string())])?;
+        let doc =
+            sdl::parse_schema::<String>(text).map_err(|e| vec![parse_error(&e.to_string())])?;
         let mut errors = Vec::new();
         let mut schema = Schema {
             types: BTreeMap::new(),
@@ -401,14 +460,21 @@ impl Schema {
             unions: BTreeMap::new(),
             mutation_type: None,
             bound_functions: BTreeMap::new(),
-            scalars: BUILTIN_SCALARS.iter().chain(KNOWN_SCALARS.iter()).map(|s| s.to_string()).collect(),
+            scalars: BUILTIN_SCALARS
+                .iter()
+                .chain(KNOWN_SCALARS.iter())
+                .map(|s| s.to_string())
+                .collect(),
             query_type: "Query".to_string(),
             sdl: text.to_string(),
         };
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut define = |name: &str, pos: graphql_parser::Pos, errors: &mut Vec<SchemaError>| {
             if let Some(line) = seen.insert(name.to_string(), pos.line) {
-                errors.push(err(pos, format!("Type \"{name}\" is defined twice (first on line {line}).")));
+                errors.push(err(
+                    pos,
+                    format!("Type \"{name}\" is defined twice (first on line {line})."),
+                ));
             }
         };
         for def in &doc.definitions {
@@ -546,20 +612,46 @@ impl Schema {
     }
 
     pub fn query(&self) -> &ObjectType {
-        self.types.get(&self.query_type).expect("a parsed schema has its query type")
+        self.types
+            .get(&self.query_type)
+            .expect("a parsed schema has its query type")
     }
 
     fn all_type_names(&self) -> impl Iterator<Item = &str> {
-        self.types.keys().chain(self.enums.keys()).chain(self.scalars.iter()).chain(self.inputs.keys()).chain(self.unions.keys()).map(String::as_str)
+        self.types
+            .keys()
+            .chain(self.enums.keys())
+            .chain(self.scalars.iter())
+            .chain(self.inputs.keys())
+            .chain(self.unions.keys())
+            .map(String::as_str)
     }
 
     /// Fills each interface's members from the types that implement it, and checks that each
     /// implementation declares every interface field with the same type.
     fn link_interfaces(&mut self, errors: &mut Vec<SchemaError>) {
-        let implementations: Vec<(String, String, usize)> = self.types.values().flat_map(|t| t.interfaces.iter().map(move |i| (t.name.clone(), i.clone(), t.line))).collect();
+        let implementations: Vec<(String, String, usize)> = self
+            .types
+            .values()
+            .flat_map(|t| {
+                t.interfaces
+                    .iter()
+                    .map(move |i| (t.name.clone(), i.clone(), t.line))
+            })
+            .collect();
         for (object, interface, line) in implementations {
-            let Some(u) = self.unions.get_mut(&interface).filter(|u| u.fields.is_some()) else {
-                errors.push(SchemaError { line, column: 0, message: format!("Type \"{object}\" implements \"{interface}\", which is not an interface.") });
+            let Some(u) = self
+                .unions
+                .get_mut(&interface)
+                .filter(|u| u.fields.is_some())
+            else {
+                errors.push(SchemaError {
+                    line,
+                    column: 0,
+                    message: format!(
+                        "Type \"{object}\" implements \"{interface}\", which is not an interface."
+                    ),
+                });
                 continue;
             };
             u.members.push(object.clone());
@@ -589,12 +681,23 @@ impl Schema {
 
     /// Whether `member` is `name` or, when `name` is a union, one of its members.
     pub fn type_applies(&self, name: &str, member: &str) -> bool {
-        name == member || self.unions.get(name).is_some_and(|u| u.members.iter().any(|m| m == member))
+        name == member
+            || self
+                .unions
+                .get(name)
+                .is_some_and(|u| u.members.iter().any(|m| m == member))
     }
 
     /// The `@function` names this schema needs from the database.
     pub fn functions(&self) -> Vec<&str> {
-        self.mutation().map(|m| m.fields.iter().filter_map(|f| f.function.as_deref()).collect()).unwrap_or_default()
+        self.mutation()
+            .map(|m| {
+                m.fields
+                    .iter()
+                    .filter_map(|f| f.function.as_deref())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn check_references(&self, errors: &mut Vec<SchemaError>) {
@@ -615,12 +718,22 @@ impl Schema {
                 }
                 if self.kind(named).is_none() {
                     let hint = did_you_mean(named, self.all_type_names());
-                    errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\" has unknown type \"{named}\".{hint}", t.name, f.name) });
+                    errors.push(SchemaError {
+                        line: f.line,
+                        column: 0,
+                        message: format!(
+                            "Field \"{}.{}\" has unknown type \"{named}\".{hint}",
+                            t.name, f.name
+                        ),
+                    });
                 }
                 if f.function.is_some() && Some(&t.name) != self.mutation_type.as_ref() {
                     errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\": @function is only allowed on fields of the Mutation type.", t.name, f.name) });
                 }
-                if t.name != self.query_type && Some(&t.name) != self.mutation_type.as_ref() && !f.args.is_empty() {
+                if t.name != self.query_type
+                    && Some(&t.name) != self.mutation_type.as_ref()
+                    && !f.args.is_empty()
+                {
                     errors.push(SchemaError { line: f.line, column: 0, message: format!("Field \"{}.{}\" declares arguments; only Query fields take arguments, and those fraiseql generates (where, orderBy, limit, offset, id).", t.name, f.name) });
                 }
                 for a in &f.args {
@@ -644,7 +757,15 @@ impl Schema {
         for u in self.unions.values() {
             for m in &u.members {
                 if !self.types.contains_key(m) {
-                    errors.push(SchemaError { line: u.line, column: 0, message: format!("Union \"{}\" member \"{m}\" is not an object type.{}", u.name, did_you_mean(m, self.types.keys().map(String::as_str))) });
+                    errors.push(SchemaError {
+                        line: u.line,
+                        column: 0,
+                        message: format!(
+                            "Union \"{}\" member \"{m}\" is not an object type.{}",
+                            u.name,
+                            did_you_mean(m, self.types.keys().map(String::as_str))
+                        ),
+                    });
                 }
             }
         }
@@ -666,7 +787,9 @@ impl Schema {
     /// Mutation fields: each calls an `@function`; a union result has a success and an error member;
     /// object fields of result types read the returned `entity` unless `@field(key:)` says otherwise.
     fn check_mutations(&mut self, errors: &mut Vec<SchemaError>) {
-        let Some(mutation) = self.mutation().cloned() else { return };
+        let Some(mutation) = self.mutation().cloned() else {
+            return;
+        };
         let mut result_types = Vec::new();
         for f in &mutation.fields {
             if f.function.is_none() {
@@ -683,7 +806,11 @@ impl Schema {
             }
         }
         for name in result_types {
-            let kinds: Vec<bool> = self.types[&name].fields.iter().map(|f| matches!(self.kind(f.ty.named()), Some(Kind::Object(_)))).collect();
+            let kinds: Vec<bool> = self.types[&name]
+                .fields
+                .iter()
+                .map(|f| matches!(self.kind(f.ty.named()), Some(Kind::Object(_))))
+                .collect();
             let t = self.types.get_mut(&name).expect("result types exist");
             for (f, is_object) in t.fields.iter_mut().zip(kinds) {
                 if is_object && f.key == crate::names::snake_case(&f.name) {
@@ -696,9 +823,21 @@ impl Schema {
     /// The `@view` names this schema needs from the database.
     pub fn views(&self) -> Vec<&str> {
         let types = self.types.values().filter_map(|t| t.source.as_ref());
-        let fields = self.types.values().flat_map(|t| t.fields.iter()).filter_map(|f| f.source.as_ref());
-        let relations = self.types.values().flat_map(|t| t.fields.iter()).filter_map(|f| f.relation.as_ref().map(|r| &r.source));
-        let set: BTreeSet<&str> = types.chain(fields).chain(relations).map(|s| s.view.as_str()).collect();
+        let fields = self
+            .types
+            .values()
+            .flat_map(|t| t.fields.iter())
+            .filter_map(|f| f.source.as_ref());
+        let relations = self
+            .types
+            .values()
+            .flat_map(|t| t.fields.iter())
+            .filter_map(|f| f.relation.as_ref().map(|r| &r.source));
+        let set: BTreeSet<&str> = types
+            .chain(fields)
+            .chain(relations)
+            .map(|s| s.view.as_str())
+            .collect();
         set.into_iter().collect()
     }
 
@@ -707,7 +846,13 @@ impl Schema {
         let mut errors = Vec::new();
         for t in self.types.values_mut() {
             if let Some(source) = &mut t.source {
-                bind_source(source, &format!("Type \"{}\"", t.name), t.line, catalog, &mut errors);
+                bind_source(
+                    source,
+                    &format!("Type \"{}\"", t.name),
+                    t.line,
+                    catalog,
+                    &mut errors,
+                );
             }
             for f in &mut t.fields {
                 let owner = format!("Field \"{}.{}\"", t.name, f.name);
@@ -718,7 +863,8 @@ impl Schema {
                     bind_source(&mut rd.source, &owner, f.line, catalog, &mut errors);
                     if let Some(rel) = &rd.source.relation {
                         if rel.column_type(&rd.remote).is_none() {
-                            let hint = did_you_mean(&rd.remote, rel.columns.keys().map(String::as_str));
+                            let hint =
+                                did_you_mean(&rd.remote, rel.columns.keys().map(String::as_str));
                             errors.push(SchemaError { line: f.line, column: 0, message: format!("{owner}: @relation joins on column \"{}\", which \"{}\" does not have.{hint}", rd.remote, rd.source.view) });
                         }
                     }
@@ -736,12 +882,26 @@ impl Schema {
                 }
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 }
 
-fn bind_source(source: &mut Source, owner: &str, line: usize, catalog: &Catalog, errors: &mut Vec<SchemaError>) {
-    let at = |message: String| SchemaError { line, column: 0, message };
+fn bind_source(
+    source: &mut Source,
+    owner: &str,
+    line: usize,
+    catalog: &Catalog,
+    errors: &mut Vec<SchemaError>,
+) {
+    let at = |message: String| SchemaError {
+        line,
+        column: 0,
+        message,
+    };
     match catalog.relations.get(&source.view).cloned().flatten() {
         None => {
             let hint = did_you_mean(&source.view, catalog.candidates.iter().map(String::as_str));
@@ -755,23 +915,38 @@ fn bind_source(source: &mut Source, owner: &str, line: usize, catalog: &Catalog,
     }
 }
 
-fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -> Option<ObjectType> {
+fn read_object(
+    o: &sdl::ObjectType<'_, String>,
+    errors: &mut Vec<SchemaError>,
+) -> Option<ObjectType> {
     let mut source = None;
     for d in &o.directives {
         check_directive(d, "an object type", &["view"], errors);
         if d.name == "view" {
             if let Some(view) = string_arg(d, "name") {
-                source = Some(Source { view, relation: None });
+                source = Some(Source {
+                    view,
+                    relation: None,
+                });
             }
         }
     }
     let mut fields: Vec<FieldDef> = Vec::new();
     for f in &o.fields {
         if f.name.starts_with("__") {
-            errors.push(err(f.position, format!("Field \"{}.{}\": names starting with \"__\" are reserved for introspection.", o.name, f.name)));
+            errors.push(err(
+                f.position,
+                format!(
+                    "Field \"{}.{}\": names starting with \"__\" are reserved for introspection.",
+                    o.name, f.name
+                ),
+            ));
         }
         if fields.iter().any(|x| x.name == f.name) {
-            errors.push(err(f.position, format!("Field \"{}.{}\" is defined twice.", o.name, f.name)));
+            errors.push(err(
+                f.position,
+                format!("Field \"{}.{}\" is defined twice.", o.name, f.name),
+            ));
         }
         let mut key = snake_case(&f.name);
         let mut deprecation = None;
@@ -779,7 +954,12 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
         let mut relation = None;
         let mut function = None;
         for d in &f.directives {
-            check_directive(d, "a field", &["field", "deprecated", "view", "relation", "function"], errors);
+            check_directive(
+                d,
+                "a field",
+                &["field", "deprecated", "view", "relation", "function"],
+                errors,
+            );
             if d.name == "function" {
                 function = string_arg(d, "name");
             }
@@ -793,15 +973,29 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
             }
             match d.name.as_str() {
                 "field" => key = string_arg(d, "key").unwrap_or(key),
-                "view" => field_source = string_arg(d, "name").map(|view| Source { view, relation: None }),
-                "deprecated" => deprecation = Some(string_arg(d, "reason").unwrap_or_else(|| "No longer supported".into())),
+                "view" => {
+                    field_source = string_arg(d, "name").map(|view| Source {
+                        view,
+                        relation: None,
+                    })
+                }
+                "deprecated" => {
+                    deprecation = Some(
+                        string_arg(d, "reason").unwrap_or_else(|| "No longer supported".into()),
+                    )
+                }
                 _ => {}
             }
         }
         let args = f
             .arguments
             .iter()
-            .map(|a| ArgDef { name: a.name.clone(), ty: TypeRef::from_ast(&a.value_type), description: a.description.clone(), default: a.default_value.as_ref().map(ToString::to_string) })
+            .map(|a| ArgDef {
+                name: a.name.clone(),
+                ty: TypeRef::from_ast(&a.value_type),
+                description: a.description.clone(),
+                default: a.default_value.as_ref().map(ToString::to_string),
+            })
             .collect();
         fields.push(FieldDef {
             name: f.name.clone(),
@@ -818,9 +1012,20 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
         });
     }
     if fields.is_empty() {
-        errors.push(err(o.position, format!("Type \"{}\" has no fields.", o.name)));
+        errors.push(err(
+            o.position,
+            format!("Type \"{}\" has no fields.", o.name),
+        ));
     }
-    Some(ObjectType { name: o.name.clone(), description: o.description.clone(), source, fields, line: o.position.line, role: ObjectRole::Plain, interfaces: o.implements_interfaces.clone() })
+    Some(ObjectType {
+        name: o.name.clone(),
+        description: o.description.clone(),
+        source,
+        fields,
+        line: o.position.line,
+        role: ObjectRole::Plain,
+        interfaces: o.implements_interfaces.clone(),
+    })
 }
 
 /// `"author_id = id"` → ("author_id", "id"): plain column names only.
@@ -835,7 +1040,11 @@ fn parse_on(on: &str) -> Option<(String, String)> {
 fn parse_error(text: &str) -> SchemaError {
     let (line, column) = crate::document::error_position(text);
     let detail = text.lines().skip(1).collect::<Vec<_>>().join("; ");
-    SchemaError { line, column, message: format!("Syntax error in SDL: {detail}") }
+    SchemaError {
+        line,
+        column,
+        message: format!("Syntax error in SDL: {detail}"),
+    }
 }
 
 #[cfg(test)]
@@ -862,9 +1071,18 @@ type Query {
         assert_eq!(user.field("createdAt").unwrap().key, "created_at");
         let q = s.query();
         assert_eq!(q.field("users").unwrap().root, Some(RootKind::List));
-        let args: Vec<&str> = q.field("users").unwrap().args.iter().map(|a| a.name.as_str()).collect();
+        let args: Vec<&str> = q
+            .field("users")
+            .unwrap()
+            .args
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
         assert_eq!(args, ["where", "orderBy", "limit", "offset"]);
-        assert_eq!(q.field("usersConnection").unwrap().root, Some(RootKind::Connection));
+        assert_eq!(
+            q.field("usersConnection").unwrap().root,
+            Some(RootKind::Connection)
+        );
         assert!(s.inputs["UserWhere"].field("createdAt").is_some());
         assert_eq!(s.inputs["StringFilter"].fields.len(), 15);
         assert_eq!(q.field("user").unwrap().root, Some(RootKind::ById));
@@ -873,17 +1091,32 @@ type Query {
 
     #[test]
     fn unknown_directive_names_its_line() {
-        let e = Schema::parse("type User @viw(name: \"v\") { id: ID }\ntype Query { users: [User] }").unwrap_err();
+        let e =
+            Schema::parse("type User @viw(name: \"v\") { id: ID }\ntype Query { users: [User] }")
+                .unwrap_err();
         assert_eq!(e[0].line, 1);
-        assert!(e[0].message.contains("Unknown directive \"@viw\""), "{}", e[0].message);
-        assert!(e[0].message.contains("Did you mean \"@view\"?"), "{}", e[0].message);
+        assert!(
+            e[0].message.contains("Unknown directive \"@viw\""),
+            "{}",
+            e[0].message
+        );
+        assert!(
+            e[0].message.contains("Did you mean \"@view\"?"),
+            "{}",
+            e[0].message
+        );
     }
 
     #[test]
     fn unknown_type_names_its_line_and_suggests() {
         let e = Schema::parse("type User @view(name: \"v\") {\n  id: ID\n  friend: Usr\n}\ntype Query { users: [User] }").unwrap_err();
         assert_eq!(e[0].line, 3);
-        assert!(e[0].message.contains("unknown type \"Usr\". Did you mean \"User\"?"), "{}", e[0].message);
+        assert!(
+            e[0].message
+                .contains("unknown type \"Usr\". Did you mean \"User\"?"),
+            "{}",
+            e[0].message
+        );
     }
 
     #[test]
@@ -897,14 +1130,28 @@ type Query {
     fn bind_requires_data_jsonb() {
         let mut s = Schema::parse(BLOG).unwrap();
         let mut cat = Catalog::default();
-        let cols = BTreeMap::from([("id".to_string(), "uuid".to_string()), ("data".to_string(), "json".to_string())]);
-        cat.relations.insert("v_user".into(), Some(Relation { schema: "public".into(), name: "v_user".into(), columns: cols }));
+        let cols = BTreeMap::from([
+            ("id".to_string(), "uuid".to_string()),
+            ("data".to_string(), "json".to_string()),
+        ]);
+        cat.relations.insert(
+            "v_user".into(),
+            Some(Relation {
+                schema: "public".into(),
+                name: "v_user".into(),
+                columns: cols,
+            }),
+        );
         let e = s.bind(&cat).unwrap_err();
         assert!(e[0].message.contains("has type json"), "{}", e[0].message);
         let mut missing = Catalog::default();
         missing.relations.insert("v_user".into(), None);
         missing.candidates.push("v_users".into());
         let e = s.bind(&missing).unwrap_err();
-        assert!(e[0].message.contains("Did you mean \"v_users\"?"), "{}", e[0].message);
+        assert!(
+            e[0].message.contains("Did you mean \"v_users\"?"),
+            "{}",
+            e[0].message
+        );
     }
 }

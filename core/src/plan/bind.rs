@@ -8,7 +8,8 @@ use crate::variables::{literal_to_json, Variables};
 
 fn is_uuid(s: &str) -> bool {
     let hex: String = s.chars().filter(|c| *c != '-').collect();
-    let dashes_ok = s.len() == 32 || (s.len() == 36 && [8, 13, 18, 23].iter().all(|&i| s.as_bytes()[i] == b'-'));
+    let dashes_ok = s.len() == 32
+        || (s.len() == 36 && [8, 13, 18, 23].iter().all(|&i| s.as_bytes()[i] == b'-'));
     dashes_ok && hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
 }
 
@@ -37,7 +38,9 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 
 /// The sort-key values a cursor encodes, checked against the number of keys expected.
 fn decode_cursor(cursor: &Json, count: usize) -> Result<Vec<Json>, String> {
-    let Json::String(text) = cursor else { return Err("a cursor is a string".into()) };
+    let Json::String(text) = cursor else {
+        return Err("a cursor is a string".into());
+    };
     let bytes = base64_decode(text).ok_or("it is not base64")?;
     match serde_json::from_slice::<Json>(&bytes) {
         Ok(Json::Array(values)) if values.len() == count => Ok(values),
@@ -50,9 +53,14 @@ fn resolve(source: &ParamSource, vars: &Variables) -> Result<Json, String> {
     match source {
         ParamSource::Ast(v) => Ok(literal_to_json(v, vars)),
         ParamSource::Json(j) => Ok(j.clone()),
-        ParamSource::CursorPart { cursor, index, count } => {
+        ParamSource::CursorPart {
+            cursor,
+            index,
+            count,
+        } => {
             let c = resolve(cursor, vars)?;
-            let values = decode_cursor(&c, *count).map_err(|why| format!("is not a valid cursor: {why}"))?;
+            let values =
+                decode_cursor(&c, *count).map_err(|why| format!("is not a valid cursor: {why}"))?;
             Ok(values[*index].clone())
         }
     }
@@ -60,7 +68,11 @@ fn resolve(source: &ParamSource, vars: &Variables) -> Result<Json, String> {
 
 fn snake_keys(j: Json) -> Json {
     match j {
-        Json::Object(m) => Json::Object(m.into_iter().map(|(k, v)| (crate::names::snake_case(&k), snake_keys(v))).collect()),
+        Json::Object(m) => Json::Object(
+            m.into_iter()
+                .map(|(k, v)| (crate::names::snake_case(&k), snake_keys(v)))
+                .collect(),
+        ),
         Json::Array(items) => Json::Array(items.into_iter().map(snake_keys).collect()),
         other => other,
     }
@@ -76,8 +88,15 @@ fn text(j: &Json) -> String {
 fn convert(j: &Json, ty: ParamType) -> ParamValue {
     match (j, ty) {
         (Json::Null, _) => ParamValue::Null,
-        (Json::Number(n), ParamType::Int8) => n.as_i64().map(ParamValue::Int8).unwrap_or(ParamValue::Null),
-        (Json::Array(items), ParamType::TextArray) => ParamValue::TextArray(items.iter().map(|i| if i.is_null() { None } else { Some(text(i)) }).collect()),
+        (Json::Number(n), ParamType::Int8) => {
+            n.as_i64().map(ParamValue::Int8).unwrap_or(ParamValue::Null)
+        }
+        (Json::Array(items), ParamType::TextArray) => ParamValue::TextArray(
+            items
+                .iter()
+                .map(|i| if i.is_null() { None } else { Some(text(i)) })
+                .collect(),
+        ),
         (single, ParamType::TextArray) => ParamValue::TextArray(vec![Some(text(single))]),
         (other, _) => ParamValue::Text(text(other)),
     }
@@ -89,21 +108,41 @@ pub fn bind(plan: &Plan, vars: &Variables, limits: &Limits) -> (Vec<ParamValue>,
 }
 
 /// Resolves parameters (of a plan or a mutation step).
-pub fn bind_params(params: &[super::Param], vars: &Variables, limits: &Limits) -> (Vec<ParamValue>, Vec<GqlError>) {
+pub fn bind_params(
+    params: &[super::Param],
+    vars: &Variables,
+    limits: &Limits,
+) -> (Vec<ParamValue>, Vec<GqlError>) {
     let mut values = Vec::with_capacity(params.len());
     let mut errors: Vec<GqlError> = Vec::new();
     for p in params {
         let json = resolve(&p.source, vars);
         let checked = json.and_then(|j| {
-            let j = if p.check == Check::SnakeCaseKeys { snake_keys(j) } else { j };
+            let j = if p.check == Check::SnakeCaseKeys {
+                snake_keys(j)
+            } else {
+                j
+            };
             let v = convert(&j, p.ty);
             match (p.check, &v) {
-                (Check::NotNull, ParamValue::Null) => Err("is null; to match missing values use {isnull: true}".into()),
+                (Check::NotNull, ParamValue::Null) => {
+                    Err("is null; to match missing values use {isnull: true}".into())
+                }
                 (Check::Limit, ParamValue::Null) => Ok(ParamValue::Int8(limits.default_limit)),
-                (Check::Limit | Check::NonNegative, ParamValue::Int8(n)) if *n < 0 => Err(format!("must not be negative, got {n}")),
-                (Check::Limit, ParamValue::Int8(n)) if *n > limits.max_limit => Err(format!("is {n}, above the maximum page size {} (setting fraiseql.max_limit)", limits.max_limit)),
-                (Check::Uuid, ParamValue::Text(s)) if !is_uuid(s) => Err(format!("is not a valid UUID: {}", Json::String(s.clone()))),
-                (Check::Integer, ParamValue::Text(s)) if s.parse::<i64>().is_err() => Err(format!("is not a valid integer id: {}", Json::String(s.clone()))),
+                (Check::Limit | Check::NonNegative, ParamValue::Int8(n)) if *n < 0 => {
+                    Err(format!("must not be negative, got {n}"))
+                }
+                (Check::Limit, ParamValue::Int8(n)) if *n > limits.max_limit => Err(format!(
+                    "is {n}, above the maximum page size {} (setting fraiseql.max_limit)",
+                    limits.max_limit
+                )),
+                (Check::Uuid, ParamValue::Text(s)) if !is_uuid(s) => {
+                    Err(format!("is not a valid UUID: {}", Json::String(s.clone())))
+                }
+                (Check::Integer, ParamValue::Text(s)) if s.parse::<i64>().is_err() => Err(format!(
+                    "is not a valid integer id: {}",
+                    Json::String(s.clone())
+                )),
                 _ => Ok(v),
             }
         });
@@ -111,7 +150,8 @@ pub fn bind_params(params: &[super::Param], vars: &Variables, limits: &Limits) -
             Ok(v) => values.push(v),
             Err(why) => {
                 let message = format!("{} {why}.", capitalise(&p.what));
-                let e = GqlError::new(code::BAD_INPUT, message).with_path(vec![Json::String(p.root_key.clone())]);
+                let e = GqlError::new(code::BAD_INPUT, message)
+                    .with_path(vec![Json::String(p.root_key.clone())]);
                 if !errors.contains(&e) {
                     errors.push(e);
                 }
@@ -139,7 +179,9 @@ mod tests {
         // encode(convert_to('[1, "a"]', 'UTF8'), 'base64') in Postgres
         assert_eq!(base64_decode("WzEsICJhIl0=").unwrap(), b"[1, \"a\"]");
         assert!(decode_cursor(&Json::String("WzEsICJhIl0=".into()), 2).is_ok());
-        assert!(decode_cursor(&Json::String("WzEsICJhIl0=".into()), 3).unwrap_err().contains("holds 2 sort keys"));
+        assert!(decode_cursor(&Json::String("WzEsICJhIl0=".into()), 3)
+            .unwrap_err()
+            .contains("holds 2 sort keys"));
         assert!(decode_cursor(&Json::String("!!".into()), 1).is_err());
     }
 }

@@ -7,9 +7,20 @@ use crate::names::quote_literal;
 use crate::schema::{ObjectType, Relation};
 
 impl<'s> Planner<'s> {
-    pub(crate) fn connection(&mut self, sel: &Selected, conn: &'s ObjectType, node: &'s ObjectType, rel: &'s Relation) -> String {
+    pub(crate) fn connection(
+        &mut self,
+        sel: &Selected,
+        conn: &'s ObjectType,
+        node: &'s ObjectType,
+        rel: &'s Relation,
+    ) -> String {
         let has = |p: &mut Self, name: &str| p.arg(sel, name).is_some_and(|v| !v.is_null(p));
-        let (first, last, after, before) = (has(self, "first"), has(self, "last"), has(self, "after"), has(self, "before"));
+        let (first, last, after, before) = (
+            has(self, "first"),
+            has(self, "last"),
+            has(self, "after"),
+            has(self, "before"),
+        );
         if first && last {
             self.field_error("Pass either first or last, not both.".into());
             return "NULL".into();
@@ -19,7 +30,10 @@ impl<'s> Planner<'s> {
         keys.push(OrderKey::id());
 
         let v = self.next_alias("v");
-        let inner = Src::Row { alias: v.clone(), rel };
+        let inner = Src::Row {
+            alias: v.clone(),
+            rel,
+        };
         let filter = match self.arg(sel, "where") {
             Some(w) => self.where_cond(node, &inner, w, "where"),
             None => None,
@@ -33,10 +47,22 @@ impl<'s> Planner<'s> {
             let c = self.arg(sel, "before").expect("checked").source();
             conds.push(self.keyset_cond(&keys, &inner, c, true));
         }
-        let n = self.arg_param(sel, if backward { "last" } else { "first" }, ParamType::Int8, Check::Limit);
-        let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+        let n = self.arg_param(
+            sel,
+            if backward { "last" } else { "first" },
+            ParamType::Int8,
+            Check::Limit,
+        );
+        let where_sql = if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        };
         let p = self.next_alias("p");
-        let row = Src::Fetched { alias: p.clone(), rel };
+        let row = Src::Fetched {
+            alias: p.clone(),
+            rel,
+        };
         let fetch_order = OrderKey::render(&keys, &inner, backward);
         let page_order = format!("{p}.__rn{}", if backward { " DESC" } else { "" });
         let in_page = format!("{p}.__rn <= {n}");
@@ -58,9 +84,15 @@ impl<'s> Planner<'s> {
                 "pageInfo" => {
                     let more = format!("{pg}.fetched > {n}");
                     let (has_next, has_prev) = if backward {
-                        (self.beyond_cursor(sel, "before", &keys, node, rel, false), more)
+                        (
+                            self.beyond_cursor(sel, "before", &keys, node, rel, false),
+                            more,
+                        )
                     } else {
-                        (more, self.beyond_cursor(sel, "after", &keys, node, rel, true))
+                        (
+                            more,
+                            self.beyond_cursor(sel, "after", &keys, node, rel, true),
+                        )
                     };
                     let info: Vec<(String, String)> = child
                         .children
@@ -81,7 +113,10 @@ impl<'s> Planner<'s> {
                 _ => {
                     // totalCount: its own count over the filter, only when selected.
                     let c = self.next_alias("v");
-                    let csrc = Src::Row { alias: c.clone(), rel };
+                    let csrc = Src::Row {
+                        alias: c.clone(),
+                        rel,
+                    };
                     let cond = match self.arg(sel, "where") {
                         Some(w) => self.where_cond(node, &csrc, w, "where"),
                         None => None,
@@ -100,7 +135,13 @@ impl<'s> Planner<'s> {
         )
     }
 
-    fn edge(&mut self, sel: &Selected, node: &'s ObjectType, keys: &[OrderKey], row: &Src<'s>) -> String {
+    fn edge(
+        &mut self,
+        sel: &Selected,
+        node: &'s ObjectType,
+        keys: &[OrderKey],
+        row: &Src<'s>,
+    ) -> String {
         let pairs: Vec<(String, String)> = sel
             .children
             .iter()
@@ -118,12 +159,27 @@ impl<'s> Planner<'s> {
 
     /// Whether rows exist on the far side of the `arg` cursor (at it, or beyond it walking back when
     /// `backward`): `hasPreviousPage` after `after`, `hasNextPage` before `before`. False without one.
-    fn beyond_cursor(&mut self, sel: &Selected, arg: &str, keys: &[OrderKey], node: &'s ObjectType, rel: &'s Relation, backward: bool) -> String {
-        let Some(cursor) = self.arg(sel, arg).filter(|v| !v.is_null(self)).map(|v| v.source()) else {
+    fn beyond_cursor(
+        &mut self,
+        sel: &Selected,
+        arg: &str,
+        keys: &[OrderKey],
+        node: &'s ObjectType,
+        rel: &'s Relation,
+        backward: bool,
+    ) -> String {
+        let Some(cursor) = self
+            .arg(sel, arg)
+            .filter(|v| !v.is_null(self))
+            .map(|v| v.source())
+        else {
             return "false".into();
         };
         let x = self.next_alias("v");
-        let src = Src::Row { alias: x.clone(), rel };
+        let src = Src::Row {
+            alias: x.clone(),
+            rel,
+        };
         let mut conds = Vec::new();
         if let Some(w) = self.arg(sel, "where") {
             conds.extend(self.where_cond(node, &src, w, "where"));
@@ -132,17 +188,35 @@ impl<'s> Planner<'s> {
         // The cursor's own row counts too: it is not on this page.
         let at = self.keyset_equal(keys, &src, cursor);
         conds.push(format!("({strictly} OR {at})"));
-        format!("EXISTS (SELECT 1 FROM {} {x} WHERE {})", rel.qualified(), conds.join(" AND "))
+        format!(
+            "EXISTS (SELECT 1 FROM {} {x} WHERE {})",
+            rel.qualified(),
+            conds.join(" AND ")
+        )
     }
 
-    fn keyset_equal(&mut self, keys: &[OrderKey], src: &Src<'_>, cursor: super::ParamSource) -> String {
+    fn keyset_equal(
+        &mut self,
+        keys: &[OrderKey],
+        src: &Src<'_>,
+        cursor: super::ParamSource,
+    ) -> String {
         let count = keys.len();
         let parts: Vec<String> = keys
             .iter()
             .enumerate()
             .map(|(index, k)| {
                 let (e, cast) = k.expr(src);
-                let p = self.param(super::ParamSource::CursorPart { cursor: Box::new(cursor.clone()), index, count }, ParamType::Text, Check::None, "cursor");
+                let p = self.param(
+                    super::ParamSource::CursorPart {
+                        cursor: Box::new(cursor.clone()),
+                        index,
+                        count,
+                    },
+                    ParamType::Text,
+                    Check::None,
+                    "cursor",
+                );
                 format!("{e} IS NOT DISTINCT FROM {p}::{cast}")
             })
             .collect();

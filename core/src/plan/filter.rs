@@ -42,7 +42,13 @@ pub(crate) fn leaf_expr(src: &Src<'_>, path: &[String], scalar: &str) -> (String
 
 impl<'s> Planner<'s> {
     /// The condition for a `<Type>Where` value on objects read from `src`; `None` for no condition.
-    pub(crate) fn where_cond(&mut self, ty: &'s ObjectType, src: &Src<'s>, w: Val<'_>, path: &str) -> Option<String> {
+    pub(crate) fn where_cond(
+        &mut self,
+        ty: &'s ObjectType,
+        src: &Src<'s>,
+        w: Val<'_>,
+        path: &str,
+    ) -> Option<String> {
         if w.is_null(self) {
             return None;
         }
@@ -51,7 +57,11 @@ impl<'s> Planner<'s> {
             let here = format!("{path}.{name}");
             match name.as_str() {
                 "AND" | "OR" => {
-                    let subs: Vec<String> = v.items(self).into_iter().filter_map(|i| self.where_cond(ty, src, i, &here)).collect();
+                    let subs: Vec<String> = v
+                        .items(self)
+                        .into_iter()
+                        .filter_map(|i| self.where_cond(ty, src, i, &here))
+                        .collect();
                     let joined = match (subs.is_empty(), name.as_str()) {
                         (true, "AND") => "TRUE".to_string(),
                         (true, _) => "FALSE".to_string(),
@@ -67,7 +77,10 @@ impl<'s> Planner<'s> {
                 field => {
                     let Some(def) = ty.field(field) else {
                         let hint = did_you_mean(field, ty.field_names());
-                        self.field_error(format!("Unknown field \"{field}\" in {path} on type \"{}\".{hint}", ty.name));
+                        self.field_error(format!(
+                            "Unknown field \"{field}\" in {path} on type \"{}\".{hint}",
+                            ty.name
+                        ));
                         continue;
                     };
                     if v.is_null(self) {
@@ -87,7 +100,13 @@ impl<'s> Planner<'s> {
         }
     }
 
-    fn field_cond(&mut self, def: &'s FieldDef, src: &Src<'s>, v: Val<'_>, path: &str) -> Option<String> {
+    fn field_cond(
+        &mut self,
+        def: &'s FieldDef,
+        src: &Src<'s>,
+        v: Val<'_>,
+        path: &str,
+    ) -> Option<String> {
         let schema = self.schema;
         let child = match schema.kind(def.ty.named()) {
             Some(Kind::Object(child)) => child,
@@ -96,25 +115,48 @@ impl<'s> Planner<'s> {
         let k = self.depth + 1;
         self.depth = k;
         if let Some(rd) = &def.relation {
-            let rel = rd.source.relation.as_ref().expect("bound schema: relations have a view");
-            let remote_type = rel.column_type(&rd.remote).expect("bound schema: the remote column exists");
+            let rel = rd
+                .source
+                .relation
+                .as_ref()
+                .expect("bound schema: relations have a view");
+            let remote_type = rel
+                .column_type(&rd.remote)
+                .expect("bound schema: the remote column exists");
             let local = Self::join_local(src, &rd.local, remote_type);
             let r = format!("f{k}");
-            let inner = Src::Row { alias: r.clone(), rel };
-            let cond = self.where_cond(child, &inner, v, path).unwrap_or_else(|| "TRUE".into());
-            return Some(format!("EXISTS (SELECT 1 FROM {} {r} WHERE {r}.{} = {local} AND {cond})", rel.qualified(), quote_ident(&rd.remote)));
+            let inner = Src::Row {
+                alias: r.clone(),
+                rel,
+            };
+            let cond = self
+                .where_cond(child, &inner, v, path)
+                .unwrap_or_else(|| "TRUE".into());
+            return Some(format!(
+                "EXISTS (SELECT 1 FROM {} {r} WHERE {r}.{} = {local} AND {cond})",
+                rel.qualified(),
+                quote_ident(&rd.remote)
+            ));
         }
         let value = format!("{}->{}", src.doc(), quote_literal(&def.key));
         if def.ty.is_list() {
             let e = format!("f{k}");
-            let cond = self.where_cond(child, &Src::Doc(e.clone()), v, path).unwrap_or_else(|| "TRUE".into());
+            let cond = self
+                .where_cond(child, &Src::Doc(e.clone()), v, path)
+                .unwrap_or_else(|| "TRUE".into());
             Some(format!("EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof({value}) = 'array' THEN {value} END) AS x{k}({e}) WHERE {cond})"))
         } else {
             self.where_cond(child, &Src::Doc(value), v, path)
         }
     }
 
-    fn scalar_cond(&mut self, def: &FieldDef, src: &Src<'s>, v: Val<'_>, path: &str) -> Option<String> {
+    fn scalar_cond(
+        &mut self,
+        def: &FieldDef,
+        src: &Src<'s>,
+        v: Val<'_>,
+        path: &str,
+    ) -> Option<String> {
         let scalar = def.ty.named().to_string();
         let list = def.ty.is_list();
         let allowed = operators(self.schema, &scalar, list);
@@ -124,7 +166,10 @@ impl<'s> Planner<'s> {
             let here = format!("{path}.{op}");
             if !allowed.contains(&op.as_str()) {
                 let hint = did_you_mean(&op, allowed.iter().copied());
-                self.field_error(format!("Unknown operator \"{op}\" in {path} for {}.{hint}", def.ty));
+                self.field_error(format!(
+                    "Unknown operator \"{op}\" in {path} for {}.{hint}",
+                    def.ty
+                ));
                 continue;
             }
             let what = format!("filter {here}");
@@ -133,7 +178,11 @@ impl<'s> Planner<'s> {
             // A JSON null inside the document means "no value", exactly like SQL NULL in a column.
             let jsonb = match &column {
                 Some((col, ty)) if ty == "jsonb" => col.clone(),
-                _ => format!("nullif({}->{}, 'null'::jsonb)", src.doc(), quote_literal(&def.key)),
+                _ => format!(
+                    "nullif({}->{}, 'null'::jsonb)",
+                    src.doc(),
+                    quote_literal(&def.key)
+                ),
             };
             // An enum whose values are stored under other names compares stored values.
             let mapping = match self.schema.kind(&scalar) {
@@ -142,12 +191,28 @@ impl<'s> Planner<'s> {
             };
             let to_stored = |x: &str| match &mapping {
                 Some(m) => {
-                    let arms: String = m.iter().map(|(stored, gql)| format!(" WHEN {} THEN {}", quote_literal(gql), quote_literal(stored))).collect();
+                    let arms: String = m
+                        .iter()
+                        .map(|(stored, gql)| {
+                            format!(
+                                " WHEN {} THEN {}",
+                                quote_literal(gql),
+                                quote_literal(stored)
+                            )
+                        })
+                        .collect();
                     format!("(CASE {x}{arms} END)")
                 }
                 None => x.to_string(),
             };
-            let one = |p: &mut Self| p.param(operand.source(), ParamType::Text, Check::NotNull, what.clone());
+            let one = |p: &mut Self| {
+                p.param(
+                    operand.source(),
+                    ParamType::Text,
+                    Check::NotNull,
+                    what.clone(),
+                )
+            };
             let cond = match op.as_str() {
                 "isnull" => {
                     let test = match &column {
@@ -161,8 +226,17 @@ impl<'s> Planner<'s> {
                     let array_column = column.as_ref().filter(|(_, ty)| ty.ends_with("[]"));
                     match (op.as_str(), array_column) {
                         (op, Some((col, ty))) => {
-                            let p = self.param(operand.source(), ParamType::TextArray, Check::NotNull, what.clone());
-                            let sql_op = match op { "contains" => "@>", "containedBy" => "<@", _ => "&&" };
+                            let p = self.param(
+                                operand.source(),
+                                ParamType::TextArray,
+                                Check::NotNull,
+                                what.clone(),
+                            );
+                            let sql_op = match op {
+                                "contains" => "@>",
+                                "containedBy" => "<@",
+                                _ => "&&",
+                            };
                             format!("{col} {sql_op} {p}::text[]::{ty}")
                         }
                         ("contains", None) => format!("{jsonb} @> {}::jsonb", one(self)),
@@ -184,13 +258,35 @@ impl<'s> Planner<'s> {
                     }
                 }
                 "eq" | "neq" | "gt" | "gte" | "lt" | "lte" => {
-                    let sql_op = match op.as_str() { "eq" => "=", "neq" => "<>", "gt" => ">", "gte" => ">=", "lt" => "<", _ => "<=" };
+                    let sql_op = match op.as_str() {
+                        "eq" => "=",
+                        "neq" => "<>",
+                        "gt" => ">",
+                        "gte" => ">=",
+                        "lt" => "<",
+                        _ => "<=",
+                    };
                     let p = one(self);
-                    format!("{expr} {sql_op} {}::{cast}", to_stored(&format!("{p}::text")))
+                    format!(
+                        "{expr} {sql_op} {}::{cast}",
+                        to_stored(&format!("{p}::text"))
+                    )
                 }
                 "in" | "nin" => {
-                    let p = self.param(operand.source(), ParamType::TextArray, Check::NotNull, what.clone());
-                    let list = if mapping.is_some() { format!("ARRAY(SELECT {} FROM unnest({p}::text[]) AS m(x))", to_stored("m.x")) } else { format!("{p}::text[]") };
+                    let p = self.param(
+                        operand.source(),
+                        ParamType::TextArray,
+                        Check::NotNull,
+                        what.clone(),
+                    );
+                    let list = if mapping.is_some() {
+                        format!(
+                            "ARRAY(SELECT {} FROM unnest({p}::text[]) AS m(x))",
+                            to_stored("m.x")
+                        )
+                    } else {
+                        format!("{p}::text[]")
+                    };
                     if op == "in" {
                         format!("{expr} = ANY({list}::{cast}[])")
                     } else {
@@ -198,7 +294,10 @@ impl<'s> Planner<'s> {
                     }
                 }
                 "contains" => format!("strpos({expr}::text, {}::text) > 0", one(self)),
-                "icontains" => format!("strpos(lower({expr}::text), lower({}::text)) > 0", one(self)),
+                "icontains" => format!(
+                    "strpos(lower({expr}::text), lower({}::text)) > 0",
+                    one(self)
+                ),
                 "startswith" => format!("starts_with({expr}::text, {}::text)", one(self)),
                 "endswith" => {
                     let p = one(self);

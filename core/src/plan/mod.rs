@@ -36,7 +36,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { default_limit: 100, max_limit: 1000 }
+        Limits {
+            default_limit: 100,
+            max_limit: 1000,
+        }
     }
 }
 
@@ -56,7 +59,11 @@ pub enum ParamSource {
     /// A value read from a variable while planning (the plan then is not reused).
     Json(Json),
     /// Element `index` of the `count` sort-key values encoded in a cursor.
-    CursorPart { cursor: Box<ParamSource>, index: usize, count: usize },
+    CursorPart {
+        cursor: Box<ParamSource>,
+        index: usize,
+        count: usize,
+    },
 }
 
 /// What a value must satisfy before it reaches SQL; a failure is a field error and the field is null.
@@ -131,8 +138,15 @@ impl Src<'_> {
     /// A real column of that name (never `data`), with its SQL type.
     pub(crate) fn column(&self, key: &str) -> Option<(String, String)> {
         match self {
-            Src::Row { alias, rel } | Src::Fetched { alias, rel } if key != "data" && key != "__doc" => {
-                rel.column_type(key).map(|t| (format!("{alias}.{}", crate::names::quote_ident(key)), t.to_string()))
+            Src::Row { alias, rel } | Src::Fetched { alias, rel }
+                if key != "data" && key != "__doc" =>
+            {
+                rel.column_type(key).map(|t| {
+                    (
+                        format!("{alias}.{}", crate::names::quote_ident(key)),
+                        t.to_string(),
+                    )
+                })
             }
             _ => None,
         }
@@ -151,8 +165,20 @@ pub(crate) struct Planner<'s> {
 }
 
 impl<'s> Planner<'s> {
-    pub(crate) fn param(&mut self, source: ParamSource, ty: ParamType, check: Check, what: impl Into<String>) -> String {
-        self.params.push(Param { ty, source, check, root_key: self.root_key.clone(), what: what.into() });
+    pub(crate) fn param(
+        &mut self,
+        source: ParamSource,
+        ty: ParamType,
+        check: Check,
+        what: impl Into<String>,
+    ) -> String {
+        self.params.push(Param {
+            ty,
+            source,
+            check,
+            root_key: self.root_key.clone(),
+            what: what.into(),
+        });
         format!("${}", self.params.len())
     }
 
@@ -161,11 +187,20 @@ impl<'s> Planner<'s> {
     where
         's: 'a,
     {
-        sel.arguments.iter().find(|(n, _)| n == name).map(|(_, v)| Val::Ast(v))
+        sel.arguments
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| Val::Ast(v))
     }
 
     /// A parameter for an argument (null when absent).
-    pub(crate) fn arg_param(&mut self, sel: &Selected, name: &str, ty: ParamType, check: Check) -> String {
+    pub(crate) fn arg_param(
+        &mut self,
+        sel: &Selected,
+        name: &str,
+        ty: ParamType,
+        check: Check,
+    ) -> String {
         let source = match self.arg(sel, name) {
             Some(v) => v.source(),
             None => ParamSource::Ast(Value::Null),
@@ -176,7 +211,8 @@ impl<'s> Planner<'s> {
     /// A planning problem in the current root field: the field becomes null.
     pub(crate) fn field_error(&mut self, message: String) {
         let path = vec![Json::String(self.root_key.clone())];
-        self.errors.push(GqlError::new(crate::error::code::BAD_INPUT, message).with_path(path));
+        self.errors
+            .push(GqlError::new(crate::error::code::BAD_INPUT, message).with_path(path));
     }
 
     pub(crate) fn next_alias(&mut self, prefix: &str) -> String {
@@ -193,22 +229,49 @@ pub(crate) fn fetched(rows: &str, alias: &str) -> String {
 
 /// The lateral join that gives row `alias` its document, decompressed (or, for a view, computed) once.
 pub(crate) fn detoast_join(alias: &str) -> String {
-    format!("CROSS JOIN LATERAL (SELECT fraiseql._detoast({alias}.data) AS __doc OFFSET 0) {alias}d")
+    format!(
+        "CROSS JOIN LATERAL (SELECT fraiseql._detoast({alias}.data) AS __doc OFFSET 0) {alias}d"
+    )
 }
 
 /// Compiles the root selection of a query operation.
-pub fn plan_query(schema: &Schema, root: &[Selected], vars: &Variables, directives_dynamic: bool) -> Plan {
-    let mut p = Planner { schema, vars, params: Vec::new(), depth: 0, dynamic: directives_dynamic, errors: Vec::new(), root_key: String::new() };
+pub fn plan_query(
+    schema: &Schema,
+    root: &[Selected],
+    vars: &Variables,
+    directives_dynamic: bool,
+) -> Plan {
+    let mut p = Planner {
+        schema,
+        vars,
+        params: Vec::new(),
+        depth: 0,
+        dynamic: directives_dynamic,
+        errors: Vec::new(),
+        root_key: String::new(),
+    };
     let mut pairs = Vec::with_capacity(root.len());
     for sel in root {
         p.root_key = sel.key.clone();
         let errors_before = p.errors.len();
         let expr = p.root_field(sel);
-        let expr = if p.errors.len() > errors_before { "NULL::jsonb".to_string() } else { expr };
+        let expr = if p.errors.len() > errors_before {
+            "NULL::jsonb".to_string()
+        } else {
+            expr
+        };
         pairs.push((sel.key.clone(), expr));
     }
-    let sql = format!("SELECT jsonb_build_object('data', {})", build_object(&pairs));
-    Plan { sql, params: p.params, dynamic: p.dynamic, errors: p.errors }
+    let sql = format!(
+        "SELECT jsonb_build_object('data', {})",
+        build_object(&pairs)
+    );
+    Plan {
+        sql,
+        params: p.params,
+        dynamic: p.dynamic,
+        errors: p.errors,
+    }
 }
 
 /// `jsonb_build_object('k', v, …)`, chunked to respect the function-argument limit.
@@ -250,8 +313,18 @@ mod tests {
         .unwrap();
         let mut cat = Catalog::default();
         for v in ["v_user", "v_post"] {
-            let cols = BTreeMap::from([("id".to_string(), "uuid".to_string()), ("data".to_string(), "jsonb".to_string())]);
-            cat.relations.insert(v.into(), Some(Relation { schema: "public".into(), name: v.into(), columns: cols }));
+            let cols = BTreeMap::from([
+                ("id".to_string(), "uuid".to_string()),
+                ("data".to_string(), "jsonb".to_string()),
+            ]);
+            cat.relations.insert(
+                v.into(),
+                Some(Relation {
+                    schema: "public".into(),
+                    name: v.into(),
+                    columns: cols,
+                }),
+            );
         }
         s.bind(&cat).unwrap();
         s
@@ -259,7 +332,14 @@ mod tests {
 
     #[test]
     fn list_field_sql_is_one_statement_with_parameters() {
-        let c = crate::compile(&blog(), "{ users(limit: 2) { id who: name } }", None, None, &Limits::default()).unwrap();
+        let c = crate::compile(
+            &blog(),
+            "{ users(limit: 2) { id who: name } }",
+            None,
+            None,
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(
             c.plan.sql,
             "SELECT jsonb_build_object('data', jsonb_build_object('users', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t2d.__doc->'id', 'who', t2d.__doc->'name') ORDER BY t2.\"id\"), '[]'::jsonb) FROM (SELECT * FROM \"public\".\"v_user\" v1 ORDER BY v1.\"id\" LIMIT $1 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"
@@ -269,33 +349,68 @@ mod tests {
 
     #[test]
     fn by_id_with_embedded_object_and_list() {
-        let c = crate::compile(&blog(), "query ($id: ID!) { post(id: $id) { author { name } tags { label } } }", None, Some(&serde_json::json!({"id": "00000000-0000-0000-0000-000000000001"})), &Limits::default()).unwrap();
+        let c = crate::compile(
+            &blog(),
+            "query ($id: ID!) { post(id: $id) { author { name } tags { label } } }",
+            None,
+            Some(&serde_json::json!({"id": "00000000-0000-0000-0000-000000000001"})),
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(
             c.plan.sql,
             "SELECT jsonb_build_object('data', jsonb_build_object('post', (SELECT jsonb_build_object('author', CASE WHEN jsonb_typeof(t1d.__doc->'author') = 'object' THEN jsonb_build_object('name', t1d.__doc->'author'->'name') END, 'tags', CASE WHEN jsonb_typeof(t1d.__doc->'tags') = 'array' THEN coalesce((SELECT jsonb_agg(CASE WHEN jsonb_typeof(e2) = 'object' THEN jsonb_build_object('label', e2->'label') END ORDER BY o2) FROM jsonb_array_elements(t1d.__doc->'tags') WITH ORDINALITY AS a2(e2, o2)), '[]'::jsonb) END) FROM \"public\".\"v_post\" t1 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t1.data) AS __doc OFFSET 0) t1d WHERE t1.\"id\" = $1::uuid LIMIT 1)))"
         );
-        assert_eq!(c.values, vec![ParamValue::Text("00000000-0000-0000-0000-000000000001".into())]);
+        assert_eq!(
+            c.values,
+            vec![ParamValue::Text(
+                "00000000-0000-0000-0000-000000000001".into()
+            )]
+        );
     }
 
     #[test]
     fn sql_text_does_not_depend_on_values() {
         let s = blog();
-        let a = crate::compile(&s, "query ($n: Int) { users(limit: $n) { name } }", None, Some(&serde_json::json!({"n": 1})), &Limits::default()).unwrap();
-        let b = crate::compile(&s, "query ($n: Int) { users(limit: $n) { name } }", None, Some(&serde_json::json!({"n": 7})), &Limits::default()).unwrap();
+        let a = crate::compile(
+            &s,
+            "query ($n: Int) { users(limit: $n) { name } }",
+            None,
+            Some(&serde_json::json!({"n": 1})),
+            &Limits::default(),
+        )
+        .unwrap();
+        let b = crate::compile(
+            &s,
+            "query ($n: Int) { users(limit: $n) { name } }",
+            None,
+            Some(&serde_json::json!({"n": 7})),
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(a.plan.sql, b.plan.sql);
         assert_ne!(a.values, b.values);
     }
 
     #[test]
     fn malformed_uuid_becomes_a_field_error() {
-        let c = crate::compile(&blog(), "{ post(id: \"x' OR 1=1\") { title } }", None, None, &Limits::default()).unwrap();
+        let c = crate::compile(
+            &blog(),
+            "{ post(id: \"x' OR 1=1\") { title } }",
+            None,
+            None,
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(c.values, vec![ParamValue::Null]);
         assert_eq!(c.field_errors[0].path, vec![serde_json::json!("post")]);
     }
 
     #[test]
     fn many_fields_are_chunked_under_the_argument_limit() {
-        let pairs: Vec<(String, String)> = (0..120).map(|i| (format!("k{i}"), "1".to_string())).collect();
+        let pairs: Vec<(String, String)> = (0..120)
+            .map(|i| (format!("k{i}"), "1".to_string()))
+            .collect();
         let sql = build_object(&pairs);
         assert_eq!(sql.matches("jsonb_build_object(").count(), 3);
         assert_eq!(sql.matches(" || ").count(), 2);

@@ -26,8 +26,14 @@ pub struct MutationStep {
 }
 
 fn success_test(doc: &str) -> String {
-    let list = SUCCESS_STATUSES.iter().map(|s| quote_literal(s)).collect::<Vec<_>>().join(", ");
-    format!("(coalesce({doc}->>'status', 'success') IN ({list}) OR {doc}->>'status' LIKE 'success:%')")
+    let list = SUCCESS_STATUSES
+        .iter()
+        .map(|s| quote_literal(s))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "(coalesce({doc}->>'status', 'success') IN ({list}) OR {doc}->>'status' LIKE 'success:%')"
+    )
 }
 
 /// The error member reads `code` from the document, or else the status's kind (`not_found:user` → `not_found`).
@@ -36,30 +42,70 @@ fn error_doc(doc: &str) -> String {
 }
 
 /// Plans every root field of a mutation operation.
-pub fn plan_mutation(schema: &Schema, root: &[Selected], vars: &crate::variables::Variables) -> Vec<MutationStep> {
-    let mutation = schema.mutation().expect("validated: the schema has a mutation type");
+pub fn plan_mutation(
+    schema: &Schema,
+    root: &[Selected],
+    vars: &crate::variables::Variables,
+) -> Vec<MutationStep> {
+    let mutation = schema
+        .mutation()
+        .expect("validated: the schema has a mutation type");
     let mut steps = Vec::new();
     for sel in root {
-        let mut p = Planner { schema, vars, params: Vec::new(), depth: 0, dynamic: false, errors: Vec::new(), root_key: sel.key.clone() };
+        let mut p = Planner {
+            schema,
+            vars,
+            params: Vec::new(),
+            depth: 0,
+            dynamic: false,
+            errors: Vec::new(),
+            root_key: sel.key.clone(),
+        };
         if sel.name == "__typename" {
             steps.push(MutationStep { key: sel.key.clone(), field: sel.name.clone(), function: None, sql: format!("SELECT to_jsonb({}::text) AS result, NULL::text AS status, NULL::text AS entity_id", quote_literal(&mutation.name)), params: vec![] });
             continue;
         }
         let def = mutation.field(&sel.name).expect("validated mutation field");
-        let function = def.function.as_ref().and_then(|f| schema.bound_functions.get(f)).expect("bound schema: mutation fields have a function");
+        let function = def
+            .function
+            .as_ref()
+            .and_then(|f| schema.bound_functions.get(f))
+            .expect("bound schema: mutation fields have a function");
         let input = match def.arg("input") {
-            Some(_) => sel.arguments.iter().find(|(n, _)| n == "input").map(|(_, v)| v.clone()).unwrap_or(Value::Null),
+            Some(_) => sel
+                .arguments
+                .iter()
+                .find(|(n, _)| n == "input")
+                .map(|(_, v)| v.clone())
+                .unwrap_or(Value::Null),
             None => Value::Object(sel.arguments.iter().cloned().collect()),
         };
-        let param = p.param(ParamSource::Ast(input), ParamType::Text, Check::SnakeCaseKeys, "argument \"input\"");
+        let param = p.param(
+            ParamSource::Ast(input),
+            ParamType::Text,
+            Check::SnakeCaseKeys,
+            "argument \"input\"",
+        );
         let doc = "d.doc";
         let result = match schema.kind(def.ty.named()) {
             Some(Kind::Union(u)) => {
-                let (ok, err) = schema.result_members(&u.name).expect("checked by load_schema");
-                let members = |name: &str| sel.by_type.iter().find(|(m, _)| m == name).map(|(_, c)| c.clone()).unwrap_or_default();
+                let (ok, err) = schema
+                    .result_members(&u.name)
+                    .expect("checked by load_schema");
+                let members = |name: &str| {
+                    sel.by_type
+                        .iter()
+                        .find(|(m, _)| m == name)
+                        .map(|(_, c)| c.clone())
+                        .unwrap_or_default()
+                };
                 let ok_proj = p.project(&schema.types[ok], &Src::Doc(doc.into()), &members(ok));
-                let err_proj = p.project(&schema.types[err], &Src::Doc(error_doc(doc)), &members(err));
-                format!("CASE WHEN {doc} IS NULL THEN NULL WHEN {} THEN {ok_proj} ELSE {err_proj} END", success_test(doc))
+                let err_proj =
+                    p.project(&schema.types[err], &Src::Doc(error_doc(doc)), &members(err));
+                format!(
+                    "CASE WHEN {doc} IS NULL THEN NULL WHEN {} THEN {ok_proj} ELSE {err_proj} END",
+                    success_test(doc)
+                )
             }
             Some(Kind::Object(o)) => {
                 let proj = p.project(o, &Src::Doc(doc.into()), &sel.children);
@@ -71,7 +117,13 @@ pub fn plan_mutation(schema: &Schema, root: &[Selected], vars: &crate::variables
             "SELECT {result} AS result, {doc}->>'status' AS status, coalesce({doc}->>'entity_id', {doc}->'entity'->>'id', {doc}->>'id') AS entity_id FROM (SELECT to_jsonb({}({param}::jsonb)) AS doc OFFSET 0) d",
             function.qualified
         );
-        steps.push(MutationStep { key: sel.key.clone(), field: sel.name.clone(), function: Some(function.qualified.clone()), sql, params: p.params });
+        steps.push(MutationStep {
+            key: sel.key.clone(),
+            field: sel.name.clone(),
+            function: Some(function.qualified.clone()),
+            sql,
+            params: p.params,
+        });
     }
     steps
 }

@@ -19,7 +19,12 @@ pub(crate) struct OrderKey {
 impl OrderKey {
     /// The tie-breaker every row ordering ends with.
     pub(crate) fn id() -> OrderKey {
-        OrderKey { path: vec!["id".into()], scalar: "ID".into(), desc: false, nulls_first: false }
+        OrderKey {
+            path: vec!["id".into()],
+            scalar: "ID".into(),
+            desc: false,
+            nulls_first: false,
+        }
     }
 
     pub(crate) fn expr(&self, src: &Src<'_>) -> (String, String) {
@@ -41,14 +46,19 @@ impl OrderKey {
     }
 
     pub(crate) fn render(keys: &[OrderKey], src: &Src<'_>, reverse: bool) -> String {
-        keys.iter().map(|k| format!("{}{}", k.expr(src).0, k.direction_sql(reverse))).collect::<Vec<_>>().join(", ")
+        keys.iter()
+            .map(|k| format!("{}{}", k.expr(src).0, k.direction_sql(reverse)))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
 impl<'s> Planner<'s> {
     /// The keys of the `orderBy` argument of `sel` (without the id tie-breaker).
     pub(crate) fn order_keys(&mut self, ty: &'s ObjectType, sel: &Selected) -> Vec<OrderKey> {
-        let Some(arg) = self.arg(sel, "orderBy") else { return vec![] };
+        let Some(arg) = self.arg(sel, "orderBy") else {
+            return vec![];
+        };
         let mut keys = Vec::new();
         for (i, entry) in arg.items(self).into_iter().enumerate() {
             let fields = entry.entries(self);
@@ -62,11 +72,21 @@ impl<'s> Planner<'s> {
         keys
     }
 
-    fn order_key(&mut self, ty: &'s ObjectType, mut path: Vec<String>, name: &str, value: super::value::Val<'_>, keys: &mut Vec<OrderKey>) {
+    fn order_key(
+        &mut self,
+        ty: &'s ObjectType,
+        mut path: Vec<String>,
+        name: &str,
+        value: super::value::Val<'_>,
+        keys: &mut Vec<OrderKey>,
+    ) {
         let schema = self.schema;
         let Some(def) = ty.field(name) else {
             let hint = did_you_mean(name, ty.field_names());
-            self.field_error(format!("Unknown field \"{name}\" in orderBy on type \"{}\".{hint}", ty.name));
+            self.field_error(format!(
+                "Unknown field \"{name}\" in orderBy on type \"{}\".{hint}",
+                ty.name
+            ));
             return;
         };
         path.push(def.key.clone());
@@ -74,7 +94,10 @@ impl<'s> Planner<'s> {
             Some(Kind::Object(child)) if !def.ty.is_list() && def.relation.is_none() => {
                 let fields = value.entries(self);
                 if fields.len() != 1 {
-                    self.field_error(format!("orderBy on \"{name}\" sets {} fields; set exactly one.", fields.len()));
+                    self.field_error(format!(
+                        "orderBy on \"{name}\" sets {} fields; set exactly one.",
+                        fields.len()
+                    ));
                     return;
                 }
                 let (n, v) = fields.into_iter().next().expect("one field");
@@ -82,32 +105,64 @@ impl<'s> Planner<'s> {
             }
             Some(Kind::Scalar(_) | Kind::Enum(_)) if !def.ty.is_list() => {
                 let Some(dir) = value.name(self) else {
-                    self.field_error(format!("orderBy on \"{name}\" needs a direction: ASC or DESC."));
+                    self.field_error(format!(
+                        "orderBy on \"{name}\" needs a direction: ASC or DESC."
+                    ));
                     return;
                 };
                 let Some((_, sql)) = DIRECTIONS.iter().find(|(n, _)| *n == dir) else {
-                    self.field_error(format!("Unknown direction \"{dir}\" in orderBy on \"{name}\"."));
+                    self.field_error(format!(
+                        "Unknown direction \"{dir}\" in orderBy on \"{name}\"."
+                    ));
                     return;
                 };
-                keys.push(OrderKey { path, scalar: def.ty.named().to_string(), desc: sql.starts_with("DESC"), nulls_first: sql.ends_with("FIRST") });
+                keys.push(OrderKey {
+                    path,
+                    scalar: def.ty.named().to_string(),
+                    desc: sql.starts_with("DESC"),
+                    nulls_first: sql.ends_with("FIRST"),
+                });
             }
-            _ => self.field_error(format!("Field \"{name}\" cannot be ordered by (lists and relations have no single value).")),
+            _ => self.field_error(format!(
+                "Field \"{name}\" cannot be ordered by (lists and relations have no single value)."
+            )),
         }
     }
 
     /// The condition "row comes after (or, with `before`, before) the cursor" for `keys`, whose
     /// cursor values are parameters decoded from `cursor`. Null-safe for every null placement.
-    pub(crate) fn keyset_cond(&mut self, keys: &[OrderKey], src: &Src<'_>, cursor: ParamSource, before: bool) -> String {
+    pub(crate) fn keyset_cond(
+        &mut self,
+        keys: &[OrderKey],
+        src: &Src<'_>,
+        cursor: ParamSource,
+        before: bool,
+    ) -> String {
         let count = keys.len();
         let mut values = Vec::with_capacity(count);
         for (index, k) in keys.iter().enumerate() {
             let (_, cast) = k.expr(src);
-            let p = self.param(ParamSource::CursorPart { cursor: Box::new(cursor.clone()), index, count }, super::ParamType::Text, super::Check::None, if before { "argument \"before\"" } else { "argument \"after\"" });
+            let p = self.param(
+                ParamSource::CursorPart {
+                    cursor: Box::new(cursor.clone()),
+                    index,
+                    count,
+                },
+                super::ParamType::Text,
+                super::Check::None,
+                if before {
+                    "argument \"before\""
+                } else {
+                    "argument \"after\""
+                },
+            );
             values.push(format!("{p}::{cast}"));
         }
         let mut disjuncts = Vec::with_capacity(count);
         for i in 0..count {
-            let mut conj: Vec<String> = (0..i).map(|j| format!("{} IS NOT DISTINCT FROM {}", keys[j].expr(src).0, values[j])).collect();
+            let mut conj: Vec<String> = (0..i)
+                .map(|j| format!("{} IS NOT DISTINCT FROM {}", keys[j].expr(src).0, values[j]))
+                .collect();
             let k = &keys[i];
             let (e, c) = (k.expr(src).0, &values[i]);
             // "Strictly beyond c in this key's order", reading the order backwards for `before`.
@@ -127,7 +182,10 @@ impl<'s> Planner<'s> {
 
     /// The cursor of a row: its sort-key values as a JSON array, base64-encoded.
     pub(crate) fn cursor_expr(keys: &[OrderKey], src: &Src<'_>) -> String {
-        let values: Vec<String> = keys.iter().map(|k| format!("to_jsonb({})", k.expr(src).0)).collect();
+        let values: Vec<String> = keys
+            .iter()
+            .map(|k| format!("to_jsonb({})", k.expr(src).0))
+            .collect();
         format!("translate(encode(convert_to(jsonb_build_array({})::text, 'UTF8'), 'base64'), E'\\n', '')", values.join(", "))
     }
 }

@@ -14,16 +14,32 @@ impl<'s> Planner<'s> {
         }
         if crate::introspection::is_entry_point(&sel.name) {
             // Computed from the schema model and sent as a parameter; arguments read at plan time.
-            if sel.arguments.iter().any(|(_, v)| matches!(v, crate::document::Value::Variable(_))) {
+            if sel
+                .arguments
+                .iter()
+                .any(|(_, v)| matches!(v, crate::document::Value::Variable(_)))
+            {
                 self.dynamic = true;
             }
             let value = crate::introspection::resolve_root(schema, sel, self.vars);
-            let p = self.param(super::ParamSource::Json(value), ParamType::Text, Check::None, "introspection");
+            let p = self.param(
+                super::ParamSource::Json(value),
+                ParamType::Text,
+                Check::None,
+                "introspection",
+            );
             return format!("{p}::jsonb");
         }
-        let def = schema.query().field(&sel.name).expect("validated root field");
+        let def = schema
+            .query()
+            .field(&sel.name)
+            .expect("validated root field");
         if let Some(u) = schema.unions.get(def.ty.named()) {
-            let rel = def.source.as_ref().and_then(|s| s.relation.as_ref()).expect("bound schema: union root fields have a view");
+            let rel = def
+                .source
+                .as_ref()
+                .and_then(|s| s.relation.as_ref())
+                .expect("bound schema: union root fields have a view");
             return self.union_list_query(sel, u, rel);
         }
         let returned = &schema.types[def.ty.named()];
@@ -46,10 +62,19 @@ impl<'s> Planner<'s> {
 
     /// `(SELECT jsonb_agg(…) FROM (SELECT * FROM rel WHERE … ORDER BY … LIMIT … OFFSET …) t)`.
     /// `join` is (remote column, local expression) for a one-to-many `@relation`.
-    pub(crate) fn list_query(&mut self, sel: &Selected, ty: &'s ObjectType, rel: &'s Relation, join: Option<(String, String)>) -> String {
+    pub(crate) fn list_query(
+        &mut self,
+        sel: &Selected,
+        ty: &'s ObjectType,
+        rel: &'s Relation,
+        join: Option<(String, String)>,
+    ) -> String {
         let v = self.next_alias("v");
         let t = self.next_alias("t");
-        let inner = Src::Row { alias: v.clone(), rel };
+        let inner = Src::Row {
+            alias: v.clone(),
+            rel,
+        };
         let mut conds = Vec::new();
         if let Some((remote, local)) = &join {
             conds.push(format!("{v}.{} = {local}", quote_ident(remote)));
@@ -63,13 +88,27 @@ impl<'s> Planner<'s> {
         keys.push(OrderKey::id());
         let limit = self.arg_param(sel, "limit", ParamType::Int8, Check::Limit);
         let offset = self.arg_param(sel, "offset", ParamType::Int8, Check::NonNegative);
-        let outer = Src::Fetched { alias: t.clone(), rel };
+        let outer = Src::Fetched {
+            alias: t.clone(),
+            rel,
+        };
         let proj = self.project(ty, &outer, &sel.children);
-        let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+        let where_sql = if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        };
         format!(
             "(SELECT coalesce(jsonb_agg({proj} ORDER BY {}), '[]'::jsonb) FROM {})",
             OrderKey::render_all(&keys, &outer),
-            fetched(&format!("SELECT * FROM {} {v}{where_sql} ORDER BY {} LIMIT {limit} OFFSET {offset}", rel.qualified(), OrderKey::render_all(&keys, &inner)), &t),
+            fetched(
+                &format!(
+                    "SELECT * FROM {} {v}{where_sql} ORDER BY {} LIMIT {limit} OFFSET {offset}",
+                    rel.qualified(),
+                    OrderKey::render_all(&keys, &inner)
+                ),
+                &t
+            ),
         )
     }
 
@@ -82,19 +121,50 @@ impl<'s> Planner<'s> {
         let keys = [OrderKey::id()];
         let limit = self.arg_param(sel, "limit", ParamType::Int8, Check::Limit);
         let offset = self.arg_param(sel, "offset", ParamType::Int8, Check::NonNegative);
-        let outer = Src::Fetched { alias: t.clone(), rel };
+        let outer = Src::Fetched {
+            alias: t.clone(),
+            rel,
+        };
         let proj = self.union_projection(u, &outer, sel);
-        let rows = format!("SELECT * FROM {} {v} ORDER BY {} LIMIT {limit} OFFSET {offset}", rel.qualified(), OrderKey::render_all(&keys, &Src::Row { alias: v.clone(), rel }));
-        format!("(SELECT coalesce(jsonb_agg({proj} ORDER BY {}), '[]'::jsonb) FROM {})", OrderKey::render_all(&keys, &outer), fetched(&rows, &t))
+        let rows = format!(
+            "SELECT * FROM {} {v} ORDER BY {} LIMIT {limit} OFFSET {offset}",
+            rel.qualified(),
+            OrderKey::render_all(
+                &keys,
+                &Src::Row {
+                    alias: v.clone(),
+                    rel
+                }
+            )
+        );
+        format!(
+            "(SELECT coalesce(jsonb_agg({proj} ORDER BY {}), '[]'::jsonb) FROM {})",
+            OrderKey::render_all(&keys, &outer),
+            fetched(&rows, &t)
+        )
     }
 
     /// `CASE doc->>'kind' WHEN 'user' THEN <User projection> … END` (an unknown kind is null).
-    pub(crate) fn union_projection(&mut self, u: &'s UnionType, src: &Src<'s>, sel: &Selected) -> String {
+    pub(crate) fn union_projection(
+        &mut self,
+        u: &'s UnionType,
+        src: &Src<'s>,
+        sel: &Selected,
+    ) -> String {
         let schema = self.schema;
-        let key = u.discriminator.as_ref().map(|d| d.key.clone()).unwrap_or_else(|| "__typename".into());
+        let key = u
+            .discriminator
+            .as_ref()
+            .map(|d| d.key.clone())
+            .unwrap_or_else(|| "__typename".into());
         let mut out = format!("CASE {}->>{}", src.doc(), quote_literal(&key));
         for (stored, member) in u.member_values() {
-            let children = sel.by_type.iter().find(|(m, _)| *m == member).map(|(_, c)| c.clone()).unwrap_or_default();
+            let children = sel
+                .by_type
+                .iter()
+                .find(|(m, _)| *m == member)
+                .map(|(_, c)| c.clone())
+                .unwrap_or_default();
             let proj = self.project(&schema.types[&member], src, &children);
             out.push_str(&format!(" WHEN {} THEN {proj}", quote_literal(&stored)));
         }
@@ -119,12 +189,28 @@ impl<'s> Planner<'s> {
                 format!("{t}.data->>'id' = {p}")
             }
         };
-        let proj = self.project(ty, &Src::Fetched { alias: t.clone(), rel }, &sel.children);
-        format!("(SELECT {proj} FROM {} {t} {} WHERE {cond} LIMIT 1)", rel.qualified(), detoast_join(&t))
+        let proj = self.project(
+            ty,
+            &Src::Fetched {
+                alias: t.clone(),
+                rel,
+            },
+            &sel.children,
+        );
+        format!(
+            "(SELECT {proj} FROM {} {t} {} WHERE {cond} LIMIT 1)",
+            rel.qualified(),
+            detoast_join(&t)
+        )
     }
 
     /// `jsonb_build_object` of exactly the selected fields of `ty`, read from `src`.
-    pub(crate) fn project(&mut self, ty: &'s ObjectType, src: &Src<'s>, selection: &[Selected]) -> String {
+    pub(crate) fn project(
+        &mut self,
+        ty: &'s ObjectType,
+        src: &Src<'s>,
+        selection: &[Selected],
+    ) -> String {
         let mut pairs = Vec::with_capacity(selection.len());
         for sel in selection {
             let expr = if sel.name == "__typename" {
@@ -155,7 +241,16 @@ impl<'s> Planner<'s> {
             Some(Kind::Enum(e)) if e.mapping().is_some() => {
                 let mapping = e.mapping().expect("checked");
                 let case = |x: &str| {
-                    let arms: String = mapping.iter().map(|(stored, gql)| format!(" WHEN {} THEN {}", quote_literal(stored), quote_literal(gql))).collect();
+                    let arms: String = mapping
+                        .iter()
+                        .map(|(stored, gql)| {
+                            format!(
+                                " WHEN {} THEN {}",
+                                quote_literal(stored),
+                                quote_literal(gql)
+                            )
+                        })
+                        .collect();
                     format!("CASE {x}{arms} END")
                 };
                 if def.ty.is_list() {
@@ -166,7 +261,9 @@ impl<'s> Planner<'s> {
                     case(&format!("{}->>{}", src.doc(), quote_literal(&def.key)))
                 }
             }
-            Some(Kind::Object(child)) if def.relation.is_some() => self.relation_value(def, child, src, sel),
+            Some(Kind::Object(child)) if def.relation.is_some() => {
+                self.relation_value(def, child, src, sel)
+            }
             Some(Kind::Object(child)) if def.ty.is_list() => self.embedded_list(child, &value, sel),
             Some(Kind::Object(child)) => {
                 let proj = self.project(child, &Src::Doc(value.clone()), &sel.children);
@@ -183,14 +280,18 @@ impl<'s> Planner<'s> {
         let (e, o) = (format!("e{n}"), format!("o{n}"));
         let elements = format!("jsonb_array_elements({value}) WITH ORDINALITY AS a{n}({e}, {o})");
         let item_src = Src::Doc(e.clone());
-        let has_args = ["where", "orderBy", "limit", "offset"].iter().any(|a| self.arg(sel, a).is_some());
+        let has_args = ["where", "orderBy", "limit", "offset"]
+            .iter()
+            .any(|a| self.arg(sel, a).is_some());
         let proj = self.project(child, &item_src, &sel.children);
         let item = format!("CASE WHEN jsonb_typeof({e}) = 'object' THEN {proj} END");
         if !has_args {
             return format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT jsonb_agg({item} ORDER BY {o}) FROM {elements}), '[]'::jsonb) END");
         }
         let cond = match self.arg(sel, "where") {
-            Some(w) => self.where_cond(child, &item_src, w, "where").unwrap_or_else(|| "TRUE".into()),
+            Some(w) => self
+                .where_cond(child, &item_src, w, "where")
+                .unwrap_or_else(|| "TRUE".into()),
             None => "TRUE".into(),
         };
         let keys = self.order_keys(child, sel);
@@ -214,16 +315,40 @@ impl<'s> Planner<'s> {
         }
     }
 
-    fn relation_value(&mut self, def: &'s FieldDef, child: &'s ObjectType, src: &Src<'s>, sel: &Selected) -> String {
+    fn relation_value(
+        &mut self,
+        def: &'s FieldDef,
+        child: &'s ObjectType,
+        src: &Src<'s>,
+        sel: &Selected,
+    ) -> String {
         let rd = def.relation.as_ref().expect("checked by caller");
-        let rel = rd.source.relation.as_ref().expect("bound schema: relations have a view");
-        let remote_type = rel.column_type(&rd.remote).expect("bound schema: the remote column exists");
+        let rel = rd
+            .source
+            .relation
+            .as_ref()
+            .expect("bound schema: relations have a view");
+        let remote_type = rel
+            .column_type(&rd.remote)
+            .expect("bound schema: the remote column exists");
         let local = Self::join_local(src, &rd.local, remote_type);
         if def.ty.is_list() {
             return self.list_query(sel, child, rel, Some((rd.remote.clone(), local)));
         }
         let t = self.next_alias("t");
-        let proj = self.project(child, &Src::Fetched { alias: t.clone(), rel }, &sel.children);
-        format!("(SELECT {proj} FROM {} {t} {} WHERE {t}.{} = {local} LIMIT 1)", rel.qualified(), detoast_join(&t), quote_ident(&rd.remote))
+        let proj = self.project(
+            child,
+            &Src::Fetched {
+                alias: t.clone(),
+                rel,
+            },
+            &sel.children,
+        );
+        format!(
+            "(SELECT {proj} FROM {} {t} {} WHERE {t}.{} = {local} LIMIT 1)",
+            rel.qualified(),
+            detoast_join(&t),
+            quote_ident(&rd.remote)
+        )
     }
 }

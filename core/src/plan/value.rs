@@ -33,7 +33,10 @@ impl<'a> Val<'a> {
     where
         'p: 'a,
     {
-        matches!(self.resolve(p), Val::Ast(Value::Null) | Val::Json(Json::Null))
+        matches!(
+            self.resolve(p),
+            Val::Ast(Value::Null) | Val::Json(Json::Null)
+        )
     }
 
     /// The fields of an input object, in document order.
@@ -43,7 +46,9 @@ impl<'a> Val<'a> {
     {
         match self.resolve(p) {
             Val::Ast(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), Val::Ast(v))).collect(),
-            Val::Json(Json::Object(m)) => m.iter().map(|(k, v)| (k.clone(), Val::Json(v))).collect(),
+            Val::Json(Json::Object(m)) => {
+                m.iter().map(|(k, v)| (k.clone(), Val::Json(v))).collect()
+            }
             _ => vec![],
         }
     }
