@@ -16,6 +16,8 @@ for q in examples/blog/queries/*.graphql; do
   echo "SELECT jsonb_pretty(fraiseql.execute(:'q', :'v'::jsonb));" \
     | psql_ -d "$DB" -At -v q="$(grep -v '^#' "$q")" -v v="$vars"
 done
+echo; echo "── the audit chain, verified (fraiseql.verify_audit_chain())"
+psql_ -d "$DB" -c "SELECT chain, ok, checked, signed FROM fraiseql.verify_audit_chain()"
 cat <<MSG
 
 The demo cluster is running (data in $DIR). Connect with:
