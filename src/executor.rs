@@ -35,6 +35,41 @@ fn datums(values: &[ParamValue]) -> (Vec<pg_sys::Datum>, Vec<std::ffi::c_char>) 
         .unzip()
 }
 
+/// Executes `sql` through its cached prepared statement (or directly, when caching is off).
+///
+/// # Safety
+/// Must be called while connected to SPI; `types`, `datums` and `nulls` have one entry per parameter.
+unsafe fn execute_cached(
+    sql: &std::ffi::CStr,
+    types: &mut [pg_sys::Oid],
+    datums: &mut [pg_sys::Datum],
+    nulls: &[std::ffi::c_char],
+    read_only: bool,
+    count: i64,
+) -> i32 {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match crate::cache::statement(sql, types) {
+            Some(prepared) => pg_sys::SPI_execute_plan(
+                prepared,
+                datums.as_mut_ptr(),
+                nulls.as_ptr(),
+                read_only,
+                count,
+            ),
+            None => pg_sys::SPI_execute_with_args(
+                sql.as_ptr(),
+                types.len() as i32,
+                types.as_mut_ptr(),
+                datums.as_mut_ptr(),
+                nulls.as_ptr(),
+                read_only,
+                count,
+            ),
+        }
+    }
+}
+
 /// Executes `plan` with `values`; the statement returns one row with one jsonb column.
 fn run(plan: &Plan, values: &[ParamValue]) -> RawJsonb {
     let sql = CString::new(plan.sql.as_str()).expect("generated SQL contains no NUL byte");
@@ -46,20 +81,7 @@ fn run(plan: &Plan, values: &[ParamValue]) -> RawJsonb {
         if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
             error!("fraiseql: SPI_connect failed");
         }
-        let rc = match crate::cache::statement(&sql, &mut types) {
-            Some(prepared) => {
-                pg_sys::SPI_execute_plan(prepared, datums.as_mut_ptr(), nulls.as_ptr(), true, 1)
-            }
-            None => pg_sys::SPI_execute_with_args(
-                sql.as_ptr(),
-                types.len() as i32,
-                types.as_mut_ptr(),
-                datums.as_mut_ptr(),
-                nulls.as_ptr(),
-                true,
-                1,
-            ),
-        };
+        let rc = execute_cached(&sql, &mut types, &mut datums, &nulls, true, 1);
         if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed != 1 {
             error!("fraiseql: the generated statement did not return one row (SPI code {rc})");
         }
@@ -193,24 +215,7 @@ pub fn run_step(
         // SAFETY: connected to SPI by Spi::connect_mut; arrays have one entry per parameter; values
         // are read with SPI_getvalue (copied to palloc'd C strings) before SPI is left.
         unsafe {
-            let rc = match crate::cache::statement(&sql, &mut types) {
-                Some(prepared) => pg_sys::SPI_execute_plan(
-                    prepared,
-                    datums.as_mut_ptr(),
-                    nulls.as_ptr(),
-                    false,
-                    0,
-                ),
-                None => pg_sys::SPI_execute_with_args(
-                    sql.as_ptr(),
-                    types.len() as i32,
-                    types.as_mut_ptr(),
-                    datums.as_mut_ptr(),
-                    nulls.as_ptr(),
-                    false,
-                    0,
-                ),
-            };
+            let rc = execute_cached(&sql, &mut types, &mut datums, &nulls, false, 0);
             if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed < 1 {
                 error!("fraiseql: the mutation statement did not return a row (SPI code {rc})");
             }

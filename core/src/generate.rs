@@ -355,19 +355,7 @@ fn object(name: String, description: &str, fields: Vec<FieldDef>, role: ObjectRo
 }
 
 fn field(name: &str, ty: TypeRef, description: &str) -> FieldDef {
-    FieldDef {
-        name: name.into(),
-        description: Some(description.into()),
-        ty,
-        key: name.into(),
-        args: vec![],
-        root: None,
-        source: None,
-        relation: None,
-        function: None,
-        deprecation: None,
-        line: 0,
-    }
+    FieldDef::synthetic(name, ty, Some(description), vec![])
 }
 
 /// Gives each root field its kind and the generated arguments, and adds `<field>Connection` fields.

@@ -70,12 +70,8 @@ pub fn add_meta_types(schema: &mut Schema) {
             let fields = o
                 .fields
                 .iter()
-                .map(|f| FieldDef {
-                    name: f.name.clone(),
-                    description: None,
-                    ty: TypeRef::from_ast(&f.field_type),
-                    key: f.name.clone(),
-                    args: f
+                .map(|f| {
+                    let args = f
                         .arguments
                         .iter()
                         .map(|a| ArgDef {
@@ -84,13 +80,8 @@ pub fn add_meta_types(schema: &mut Schema) {
                             description: None,
                             default: a.default_value.as_ref().map(ToString::to_string),
                         })
-                        .collect(),
-                    root: None,
-                    source: None,
-                    relation: None,
-                    function: None,
-                    deprecation: None,
-                    line: 0,
+                        .collect();
+                    FieldDef::synthetic(&f.name, TypeRef::from_ast(&f.field_type), None, args)
                 })
                 .collect();
             schema.types.insert(
@@ -126,19 +117,8 @@ pub fn add_meta_types(schema: &mut Schema) {
         .types
         .get_mut(&schema.query_type)
         .expect("a parsed schema has its query type");
-    let meta_field = |name: &str, ty: TypeRef, args: Vec<ArgDef>| FieldDef {
-        name: name.into(),
-        description: None,
-        ty,
-        key: name.into(),
-        args,
-        root: None,
-        source: None,
-        relation: None,
-        function: None,
-        deprecation: None,
-        line: 0,
-    };
+    let meta_field =
+        |name: &str, ty: TypeRef, args: Vec<ArgDef>| FieldDef::synthetic(name, ty, None, args);
     query.fields.push(meta_field(
         "__schema",
         TypeRef::NonNull(Box::new(named("__Schema"))),
@@ -439,7 +419,12 @@ impl Resolver<'_> {
         let string = named("String");
         let url = TypeRef::NonNull(Box::new(named("String")));
         // (name, description, locations, arguments as (name, type, default))
-        type Spec<'t> = (&'static str, &'static str, Vec<&'static str>, Vec<(&'static str, &'t TypeRef, Option<&'static str>)>);
+        type Spec<'t> = (
+            &'static str,
+            &'static str,
+            Vec<&'static str>,
+            Vec<(&'static str, &'t TypeRef, Option<&'static str>)>,
+        );
         let list: [Spec<'_>; 4] = [
             ("include", "Directs the executor to include this field or fragment only when the `if` argument is true.", vec!["FIELD", "FRAGMENT_SPREAD", "INLINE_FRAGMENT"], vec![("if", &boolean, None)]),
             ("skip", "Directs the executor to skip this field or fragment when the `if` argument is true.", vec!["FIELD", "FRAGMENT_SPREAD", "INLINE_FRAGMENT"], vec![("if", &boolean, None)]),
@@ -467,27 +452,13 @@ impl Resolver<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use crate::plan::{Limits, ParamValue};
-    use crate::schema::{Catalog, Relation};
+    use crate::schema::Catalog;
 
     fn schema() -> crate::Schema {
         let mut s = crate::Schema::parse(r#""People." type User @view(name: "v_user") { id: ID! name: String @deprecated(reason: "use fullName") tags: [String!]! }
             enum Role { ADMIN USER } type Query { users: [User!]! }"#).unwrap();
-        let mut cat = Catalog::default();
-        let cols = BTreeMap::from([
-            ("id".to_string(), "uuid".to_string()),
-            ("data".to_string(), "jsonb".to_string()),
-        ]);
-        cat.relations.insert(
-            "v_user".into(),
-            Some(Relation {
-                schema: "public".into(),
-                name: "v_user".into(),
-                columns: cols,
-            }),
-        );
+        let cat = Catalog::of_views(&["v_user"]);
         s.bind(&cat).unwrap();
         s
     }

@@ -124,6 +124,28 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
+    /// A field fraiseql defines itself (generated or meta): reads the key of its own name.
+    pub fn synthetic(
+        name: &str,
+        ty: TypeRef,
+        description: Option<&str>,
+        args: Vec<ArgDef>,
+    ) -> FieldDef {
+        FieldDef {
+            name: name.into(),
+            description: description.map(str::to_string),
+            ty,
+            key: name.into(),
+            args,
+            root: None,
+            source: None,
+            relation: None,
+            function: None,
+            deprecation: None,
+            line: 0,
+        }
+    }
+
     pub fn arg(&self, name: &str) -> Option<&ArgDef> {
         self.args.iter().find(|a| a.name == name)
     }
@@ -159,6 +181,29 @@ pub struct Catalog {
     /// Each `@function` name as written → the function taking one jsonb argument, if found.
     #[serde(default)]
     pub functions: BTreeMap<String, Option<Function>>,
+}
+
+impl Catalog {
+    /// A catalog where each named view has `id uuid` and `data jsonb` (for tests).
+    #[cfg(test)]
+    pub(crate) fn of_views(views: &[&str]) -> Catalog {
+        let mut cat = Catalog::default();
+        for v in views {
+            let columns = BTreeMap::from([
+                ("id".to_string(), "uuid".to_string()),
+                ("data".to_string(), "jsonb".to_string()),
+            ]);
+            cat.relations.insert(
+                v.to_string(),
+                Some(Relation {
+                    schema: "public".into(),
+                    name: v.to_string(),
+                    columns,
+                }),
+            );
+        }
+        cat
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -115,15 +115,7 @@ impl<'s> Planner<'s> {
         let k = self.depth + 1;
         self.depth = k;
         if let Some(rd) = &def.relation {
-            let rel = rd
-                .source
-                .relation
-                .as_ref()
-                .expect("bound schema: relations have a view");
-            let remote_type = rel
-                .column_type(&rd.remote)
-                .expect("bound schema: the remote column exists");
-            let local = Self::join_local(src, &rd.local, remote_type);
+            let (rel, local) = Self::relation_join(rd, src);
             let r = format!("f{k}");
             let inner = Src::Row {
                 alias: r.clone(),

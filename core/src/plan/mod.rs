@@ -298,7 +298,6 @@ pub(crate) fn build_object(pairs: &[(String, String)]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::schema::Catalog;
@@ -311,21 +310,7 @@ mod tests {
                type Query { users: [User!]! post(id: ID!): Post }"#,
         )
         .unwrap();
-        let mut cat = Catalog::default();
-        for v in ["v_user", "v_post"] {
-            let cols = BTreeMap::from([
-                ("id".to_string(), "uuid".to_string()),
-                ("data".to_string(), "jsonb".to_string()),
-            ]);
-            cat.relations.insert(
-                v.into(),
-                Some(Relation {
-                    schema: "public".into(),
-                    name: v.into(),
-                    columns: cols,
-                }),
-            );
-        }
+        let cat = Catalog::of_views(&["v_user", "v_post"]);
         s.bind(&cat).unwrap();
         s
     }

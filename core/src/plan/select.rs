@@ -307,6 +307,22 @@ impl<'s> Planner<'s> {
         )
     }
 
+    /// A `@relation`'s joined view and the expression its remote column must equal.
+    pub(crate) fn relation_join(
+        rd: &'s crate::schema::RelationDef,
+        src: &Src<'_>,
+    ) -> (&'s Relation, String) {
+        let rel = rd
+            .source
+            .relation
+            .as_ref()
+            .expect("bound schema: relations have a view");
+        let remote_type = rel
+            .column_type(&rd.remote)
+            .expect("bound schema: the remote column exists");
+        (rel, Self::join_local(src, &rd.local, remote_type))
+    }
+
     /// The local side of a relation join: a real column, or the JSONB key cast to the remote column's type.
     pub(crate) fn join_local(src: &Src<'_>, local: &str, remote_type: &str) -> String {
         match src.column(local) {
@@ -323,15 +339,7 @@ impl<'s> Planner<'s> {
         sel: &Selected,
     ) -> String {
         let rd = def.relation.as_ref().expect("checked by caller");
-        let rel = rd
-            .source
-            .relation
-            .as_ref()
-            .expect("bound schema: relations have a view");
-        let remote_type = rel
-            .column_type(&rd.remote)
-            .expect("bound schema: the remote column exists");
-        let local = Self::join_local(src, &rd.local, remote_type);
+        let (rel, local) = Self::relation_join(rd, src);
         if def.ty.is_list() {
             return self.list_query(sel, child, rel, Some((rd.remote.clone(), local)));
         }
