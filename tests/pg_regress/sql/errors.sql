@@ -32,3 +32,6 @@ select fraiseql.execute(NULL);
 -- a field error keeps "data": a malformed id is null with a located error
 select gql('{ user(id: "not-a-uuid") { name } users(limit: 1) { name } }');
 rollback;
+-- the fraiseql. settings prefix is reserved: a misspelt setting is an error, not a silent no-op
+select fraiseql.version() is not null as loaded;
+set fraiseql.max_limt = 5;
