@@ -136,6 +136,16 @@ fn prepare_request(
             "No query document supplied: pass the GraphQL text as \"query\".",
         )));
     };
+    if query.len() > gucs::max_query_size() {
+        return Err(one(GqlError::new(
+            code::VALIDATION,
+            format!(
+                "The query is {} bytes; the limit is {} (setting fraiseql.max_query_size).",
+                query.len(),
+                gucs::max_query_size()
+            ),
+        )));
+    }
     claims::apply();
     let name = gucs::schema_name();
     let (schema, generation) = match store::active(&name) {
@@ -157,6 +167,11 @@ fn prepare_request(
             (doc, None)
         }
     };
+    let limits_now = gucs::query_limits();
+    let measure = fraiseql_core::limits::measure(&doc, limits_now.max_fields + 1);
+    if let Some(e) = fraiseql_core::limits::check(&measure, &limits_now) {
+        return Err(one(e));
+    }
     if !gucs::introspection() {
         if let Some(at) = fraiseql_core::introspection::used_in(&doc) {
             return Err(one(GqlError::new(

@@ -33,6 +33,13 @@ static AUDIT_VARIABLES: GucSetting<Option<std::ffi::CString>> =
 /// introspection off is a security decision, not a client preference.
 static INTROSPECTION: GucSetting<bool> = GucSetting::<bool>::new(true);
 
+/// Largest request document, in bytes: parsing cost grows with size, and real clients send a few kB.
+static MAX_QUERY_SIZE: GucSetting<i32> = GucSetting::<i32>::new(100_000);
+/// Deepest field nesting (fragments expanded): the standard introspection query needs 13.
+static MAX_DEPTH: GucSetting<i32> = GucSetting::<i32>::new(20);
+/// Most field occurrences in one operation (fragments expanded), a bound on the statement's size.
+static MAX_FIELDS: GucSetting<i32> = GucSetting::<i32>::new(2000);
+
 pub fn init() {
     GucRegistry::define_int_guc(
         c"fraiseql.default_limit",
@@ -104,6 +111,36 @@ pub fn init() {
         GucContext::Suset,
         GucFlags::default(),
     );
+    GucRegistry::define_int_guc(
+        c"fraiseql.max_query_size",
+        c"Largest GraphQL document accepted, in bytes.",
+        c"",
+        &MAX_QUERY_SIZE,
+        1,
+        i32::MAX,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"fraiseql.max_depth",
+        c"Deepest field nesting accepted (fragments expanded).",
+        c"",
+        &MAX_DEPTH,
+        1,
+        1000,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"fraiseql.max_fields",
+        c"Most field occurrences accepted in one operation (fragments expanded).",
+        c"",
+        &MAX_FIELDS,
+        1,
+        1_000_000,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
     // SAFETY: called from _PG_init with a static, NUL-terminated prefix.
     unsafe { pgrx::pg_sys::MarkGUCPrefixReserved(c"fraiseql".as_ptr()) };
 }
@@ -156,4 +193,15 @@ pub fn audit_variables_full() -> bool {
 
 pub fn introspection() -> bool {
     INTROSPECTION.get()
+}
+
+pub fn max_query_size() -> usize {
+    usize::try_from(MAX_QUERY_SIZE.get()).unwrap_or(usize::MAX)
+}
+
+pub fn query_limits() -> fraiseql_core::limits::QueryLimits {
+    fraiseql_core::limits::QueryLimits {
+        max_depth: usize::try_from(MAX_DEPTH.get()).unwrap_or(usize::MAX),
+        max_fields: usize::try_from(MAX_FIELDS.get()).unwrap_or(usize::MAX),
+    }
 }

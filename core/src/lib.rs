@@ -7,6 +7,7 @@ pub mod document;
 pub mod error;
 pub mod generate;
 pub mod introspection;
+pub mod limits;
 pub mod names;
 pub mod plan;
 pub mod print;

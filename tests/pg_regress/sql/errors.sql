@@ -35,3 +35,14 @@ rollback;
 -- the fraiseql. settings prefix is reserved: a misspelt setting is an error, not a silent no-op
 select fraiseql.version() is not null as loaded;
 set fraiseql.max_limt = 5;
+-- size limits (superuser settings): document size, depth and field count, fragments expanded
+begin;
+set local fraiseql.max_depth = 2;
+select fraiseql.execute('{ users(limit: 1) { name } }')->'data';
+select fraiseql.execute('{ posts(limit: 1) { author { name } } }');
+select fraiseql.execute('{ posts(limit: 1) { ...A } } fragment A on Post { author { name } }');
+set local fraiseql.max_fields = 3;
+select fraiseql.execute('{ users(limit: 1) { name email identifier } }');
+set local fraiseql.max_query_size = 20;
+select fraiseql.execute('{ users(limit: 1) { name } }');
+rollback;
