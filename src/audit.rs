@@ -42,39 +42,23 @@ fn key_source() -> KeySource {
 
 #[pg_guard]
 unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid: pg_sys::Oid) {
-    if relid == pg_sys::InvalidOid || relid == KEY_TABLE_OID.with(Cell::get) {
+    if crate::relcache::concerns(relid, &KEY_TABLE_OID) {
         ACTIVE_KEY.with(|k| k.borrow_mut().take());
     }
 }
 
 /// Registers the key-cache invalidation; called once per backend from `_PG_init`.
 pub fn init() {
-    // SAFETY: a static callback that only touches thread-local state.
-    unsafe {
-        pg_sys::CacheRegisterRelcacheCallback(
-            Some(on_relcache_invalidation),
-            pg_sys::Datum::from(0usize),
-        )
-    };
+    crate::relcache::register(on_relcache_invalidation);
 }
 
 fn key_table_oid() -> pg_sys::Oid {
-    let oid = KEY_TABLE_OID.with(Cell::get);
-    if oid != pg_sys::InvalidOid {
-        return oid;
-    }
-    let oid = Spi::get_one::<pg_sys::Oid>("SELECT 'fraiseql.audit_key'::regclass::oid")
-        .ok()
-        .flatten()
-        .unwrap_or(pg_sys::InvalidOid);
-    KEY_TABLE_OID.with(|c| c.set(oid));
-    oid
+    crate::relcache::cached_oid(&KEY_TABLE_OID, "fraiseql.audit_key")
 }
 
 /// Tells every backend to re-read the keys (at its next transaction).
 fn forget_keys() {
-    // SAFETY: queues a relcache invalidation for the key table, delivered at commit.
-    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(key_table_oid()) };
+    crate::relcache::invalidate(key_table_oid());
     ACTIVE_KEY.with(|k| k.borrow_mut().take());
 }
 

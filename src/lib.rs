@@ -11,6 +11,7 @@ mod errors;
 mod executor;
 mod gucs;
 mod jsonb;
+mod relcache;
 mod store;
 
 ::pgrx::pg_module_magic!(name, version);

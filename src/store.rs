@@ -30,34 +30,18 @@ fn next_generation() -> u64 {
 #[pg_guard]
 unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid: pg_sys::Oid) {
     // Must not touch the catalogs here: only mark the cache stale.
-    if relid == pg_sys::InvalidOid || relid == TABLE_OID.with(Cell::get) {
+    if crate::relcache::concerns(relid, &TABLE_OID) {
         STALE.with(|s| s.set(true));
     }
 }
 
 /// Registers the invalidation callback; called once per backend from `_PG_init`.
 pub fn init() {
-    // SAFETY: registering a callback with a static function pointer; Postgres keeps it for the
-    // backend's lifetime, and the callback only touches thread-local cells.
-    unsafe {
-        pg_sys::CacheRegisterRelcacheCallback(
-            Some(on_relcache_invalidation),
-            pg_sys::Datum::from(0usize),
-        )
-    };
+    crate::relcache::register(on_relcache_invalidation);
 }
 
 fn table_oid() -> pg_sys::Oid {
-    let cached = TABLE_OID.with(Cell::get);
-    if cached != pg_sys::InvalidOid {
-        return cached;
-    }
-    let oid = Spi::get_one::<pg_sys::Oid>("SELECT 'fraiseql.schema_version'::regclass::oid")
-        .ok()
-        .flatten()
-        .unwrap_or(pg_sys::InvalidOid);
-    TABLE_OID.with(|c| c.set(oid));
-    oid
+    crate::relcache::cached_oid(&TABLE_OID, "fraiseql.schema_version")
 }
 
 /// Why no schema could be used.
@@ -123,8 +107,7 @@ pub fn save(name: &str, schema: Schema, catalog: &Catalog) -> i64 {
     )
     .expect("inserting into fraiseql.schema_version")
     .expect("INSERT … RETURNING gives the version");
-    // SAFETY: queues a relcache invalidation for our table; sent to other backends at commit.
-    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(table_oid()) };
+    crate::relcache::invalidate(table_oid());
     let generation = next_generation();
     ACTIVE.with(|a| {
         *a.borrow_mut() = Some(Active {

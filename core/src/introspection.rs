@@ -71,16 +71,7 @@ pub fn add_meta_types(schema: &mut Schema) {
                 .fields
                 .iter()
                 .map(|f| {
-                    let args = f
-                        .arguments
-                        .iter()
-                        .map(|a| ArgDef {
-                            name: a.name.clone(),
-                            ty: TypeRef::from_ast(&a.value_type),
-                            description: None,
-                            default: a.default_value.as_ref().map(ToString::to_string),
-                        })
-                        .collect();
+                    let args = f.arguments.iter().map(ArgDef::from_ast).collect();
                     FieldDef::synthetic(&f.name, TypeRef::from_ast(&f.field_type), None, args)
                 })
                 .collect();

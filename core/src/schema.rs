@@ -105,6 +105,18 @@ pub struct ArgDef {
     pub default: Option<String>,
 }
 
+impl ArgDef {
+    /// An argument as the SDL declares it.
+    pub fn from_ast(a: &sdl::InputValue<'_, String>) -> ArgDef {
+        ArgDef {
+            name: a.name.clone(),
+            ty: TypeRef::from_ast(&a.value_type),
+            description: a.description.clone(),
+            default: a.default_value.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldDef {
     pub name: String,
@@ -1032,16 +1044,7 @@ fn read_object(
                 _ => {}
             }
         }
-        let args = f
-            .arguments
-            .iter()
-            .map(|a| ArgDef {
-                name: a.name.clone(),
-                ty: TypeRef::from_ast(&a.value_type),
-                description: a.description.clone(),
-                default: a.default_value.as_ref().map(ToString::to_string),
-            })
-            .collect();
+        let args = f.arguments.iter().map(ArgDef::from_ast).collect();
         fields.push(FieldDef {
             name: f.name.clone(),
             description: f.description.clone(),

@@ -1,0 +1,40 @@
+//! Per-backend caches keyed on an extension table: finding the table's oid once, registering a
+//! relcache callback, and telling every backend (at its next transaction) that the table changed.
+use std::cell::Cell;
+use std::thread::LocalKey;
+
+use pgrx::prelude::*;
+
+/// The oid of `table` (e.g. `fraiseql.audit_key`), looked up once per backend and kept in `cell`.
+pub fn cached_oid(cell: &'static LocalKey<Cell<pg_sys::Oid>>, table: &str) -> pg_sys::Oid {
+    let cached = cell.with(Cell::get);
+    if cached != pg_sys::InvalidOid {
+        return cached;
+    }
+    let oid = Spi::get_one_with_args::<pg_sys::Oid>("SELECT to_regclass($1)::oid", &[table.into()])
+        .ok()
+        .flatten()
+        .unwrap_or(pg_sys::InvalidOid);
+    cell.with(|c| c.set(oid));
+    oid
+}
+
+/// Whether a relcache invalidation for `relid` concerns the table whose oid `cell` holds
+/// (`InvalidOid` means "everything").
+pub fn concerns(relid: pg_sys::Oid, cell: &'static LocalKey<Cell<pg_sys::Oid>>) -> bool {
+    relid == pg_sys::InvalidOid || relid == cell.with(Cell::get)
+}
+
+/// Registers `callback` for relcache invalidations; called once per backend from `_PG_init`.
+pub fn register(callback: unsafe extern "C-unwind" fn(pg_sys::Datum, pg_sys::Oid)) {
+    // SAFETY: a static function pointer Postgres keeps for the backend's lifetime; callbacks only
+    // touch thread-local state (they must not access the catalogs).
+    unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(callback), pg_sys::Datum::from(0usize)) };
+}
+
+/// Queues an invalidation of `oid`, delivered to every backend when the transaction commits (and
+/// replayed locally if it aborts).
+pub fn invalidate(oid: pg_sys::Oid) {
+    // SAFETY: queuing an invalidation message has no preconditions beyond a valid oid.
+    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(oid) };
+}
