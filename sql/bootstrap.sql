@@ -43,14 +43,15 @@ $$;
 -- arm; a trigger refuses UPDATE, DELETE and TRUNCATE.
 CREATE TABLE fraiseql.audit_head (
     chain text PRIMARY KEY,
-    seq   bigint NOT NULL,
-    hash  bytea  NOT NULL
+    seq   bigint NOT NULL,           -- the last entry's seq (0: none yet)
+    hash  bytea  NOT NULL,           -- the last entry's entry_hash (the genesis hash: none yet)
+    prev  bytea  NOT NULL            -- the last entry's prev_hash
 );
 CREATE TABLE fraiseql.audit_log (
     chain            text        NOT NULL,
     seq              bigint      NOT NULL,
     logged_at        timestamptz NOT NULL,
-    role             name        NOT NULL,
+    role             text        NOT NULL,
     subject          text,
     tenant           text,
     operation        text,

@@ -97,13 +97,11 @@ struct Prepared {
     field_errors: Vec<GqlError>,
 }
 
-/// A mutation's steps, bound, and what the audit chain records about the request.
+/// A mutation's steps, each step's bound values (or binding errors), and what the audit chain
+/// records about the request.
 struct PreparedMutation {
-    steps: Vec<(
-        fraiseql_core::plan::mutation::MutationStep,
-        Vec<fraiseql_core::ParamValue>,
-        Vec<GqlError>,
-    )>,
+    plan: Rc<fraiseql_core::plan::mutation::MutationPlan>,
+    bound: Vec<(Vec<fraiseql_core::ParamValue>, Vec<GqlError>)>,
     audit: audit::Request,
 }
 
@@ -181,7 +179,7 @@ fn prepare_request(
             .at(at)));
         }
     }
-    let (plan, vars) = match cached_plan {
+    let (planned, vars) = match cached_plan {
         Some(plan) => {
             let vars = fraiseql_core::coerce_variables(&schema, &doc, operation, variables)
                 .map_err(|e| request_error_response(&e))?;
@@ -190,37 +188,39 @@ fn prepare_request(
         None => {
             let (planned, vars) = fraiseql_core::plan_request(&schema, &doc, operation, variables)
                 .map_err(|e| request_error_response(&e))?;
-            let plan = match planned {
-                fraiseql_core::Planned::Query(plan) => Rc::new(plan),
-                fraiseql_core::Planned::Mutation(_) if read_only => {
-                    return Err(one(GqlError::new(
-                        code::NOT_SUPPORTED,
-                        "fraiseql.query is read-only: run mutations with fraiseql.execute.",
-                    )));
+            let (plan, reusable) = match planned {
+                fraiseql_core::Planned::Query(plan) => {
+                    let reusable = !plan.dynamic && plan.errors.is_empty();
+                    (cache::CachedPlan::Query(Rc::new(plan)), reusable)
                 }
-                fraiseql_core::Planned::Mutation(steps) => {
-                    let steps = steps
-                        .into_iter()
-                        .map(|s| {
-                            let (values, errors) =
-                                fraiseql_core::plan::bind_params(&s.params, &vars, &limits);
-                            (s, values, errors)
-                        })
-                        .collect();
-                    let op_name = fraiseql_core::document::select_operation(&doc, operation)
-                        .ok()
-                        .and_then(|o| o.name.map(str::to_string));
-                    let vars_json = serde_json::Value::Object(vars.into_iter().collect());
-                    return Ok(Request::Mutation(PreparedMutation {
-                        steps,
-                        audit: audit::Request::new(query, op_name.as_deref(), vars_json),
-                    }));
+                fraiseql_core::Planned::Mutation(plan) => {
+                    let reusable = !plan.dynamic;
+                    (cache::CachedPlan::Mutation(Rc::new(plan)), reusable)
                 }
             };
-            if !plan.dynamic && plan.errors.is_empty() {
+            if reusable {
                 cache::store_plan(generation, query, operation, plan.clone());
             }
             (plan, vars)
+        }
+    };
+    let plan = match planned {
+        cache::CachedPlan::Query(plan) => plan,
+        cache::CachedPlan::Mutation(_) if read_only => {
+            return Err(one(GqlError::new(
+                code::NOT_SUPPORTED,
+                "fraiseql.query is read-only: run mutations with fraiseql.execute.",
+            )));
+        }
+        cache::CachedPlan::Mutation(plan) => {
+            let bound = plan
+                .steps
+                .iter()
+                .map(|s| fraiseql_core::plan::bind_params(&s.params, &vars, &limits))
+                .collect();
+            let vars_json = serde_json::Value::Object(vars.into_iter().collect());
+            let audit = audit::Request::new(query, plan.operation.as_deref(), vars_json);
+            return Ok(Request::Mutation(PreparedMutation { plan, bound, audit }));
         }
     };
     let (values, mut bind_errors) = fraiseql_core::plan::bind(&plan, &vars, &limits);
@@ -238,7 +238,7 @@ fn prepare_request(
 fn run_mutation(m: PreparedMutation) -> serde_json::Value {
     let mut data = serde_json::Map::new();
     let mut errors: Vec<GqlError> = Vec::new();
-    for (step, values, bind_errors) in m.steps {
+    for (step, (values, bind_errors)) in m.plan.steps.iter().zip(m.bound) {
         if !bind_errors.is_empty() {
             data.insert(step.key.clone(), serde_json::Value::Null);
             errors.extend(bind_errors);
@@ -250,9 +250,19 @@ fn run_mutation(m: PreparedMutation) -> serde_json::Value {
             continue;
         };
         let sql = audit::audited_sql(&step.sql, values.len() + 1);
-        let mut all = values.clone();
-        all.extend(audit::audited_values(&m.audit, &step.field, &function));
-        match executor::isolated(|| audit::armed(|| executor::run_step(&sql, &step.params, &all))) {
+        let outcome = executor::isolated(|| {
+            audit::armed(|token| {
+                let mut all = values.clone();
+                all.extend(audit::audited_values(
+                    token,
+                    &m.audit,
+                    &step.field,
+                    &function,
+                ));
+                executor::run_step(&sql, &step.params, &all)
+            })
+        });
+        match outcome {
             Ok((value, _status, _entity_id)) => {
                 data.insert(step.key.clone(), value);
             }

@@ -11,8 +11,12 @@ use pgrx::spi::OwnedPreparedStatement;
 use pgrx::JsonB;
 
 thread_local! {
-    /// Set only while `fraiseql.execute` appends: `_audit_append` and the table guard refuse otherwise.
-    static ARMED: Cell<bool> = const { Cell::new(false) };
+    /// The one-time token of the append `fraiseql.execute` is about to make (0: none). The token is
+    /// a statement parameter, so a mutation function running in the same statement cannot know it.
+    static TOKEN: Cell<i64> = const { Cell::new(0) };
+    /// The entry being appended, while `_audit_append` runs its statement (read by `_audit_link`,
+    /// `_audit_sign` and the table guard; no user code runs in that statement).
+    static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
     static STATEMENTS: RefCell<HashMap<&'static str, std::rc::Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
     /// The signing key, read once per backend; dropped by `forget_keys` (relcache invalidation of
     /// fraiseql.audit_key, sent by audit_set_key / audit_retire_key) and when the key file changes.
@@ -112,17 +116,24 @@ impl Request {
     }
 }
 
-/// Runs `f` with appends armed, disarming afterwards — also when `f` fails.
-pub fn armed<T>(f: impl FnOnce() -> T) -> T {
+/// Runs `f` with one append armed: `f` gets the token that `_audit_append` must be called with
+/// (once); the token is void afterwards — also when `f` fails.
+pub fn armed<T>(f: impl FnOnce(i64) -> T) -> T {
     struct Disarm;
     impl Drop for Disarm {
         fn drop(&mut self) {
-            ARMED.with(|a| a.set(false));
+            TOKEN.with(|t| t.set(0));
         }
     }
-    ARMED.with(|a| a.set(true));
+    let mut bytes = [0u8; 8];
+    // SAFETY: the buffer is 8 writable bytes.
+    if !unsafe { pg_sys::pg_strong_random(bytes.as_mut_ptr().cast(), bytes.len()) } {
+        error!("fraiseql: no strong random source for the audit append token");
+    }
+    let token = i64::from_le_bytes(bytes) | 1; // never 0
+    TOKEN.with(|t| t.set(token));
     let _disarm = Disarm;
-    f()
+    f(token)
 }
 
 /// A mutation step's statement with its audit append folded in: the entry is written by the same
@@ -131,13 +142,14 @@ pub fn armed<T>(f: impl FnOnce() -> T) -> T {
 pub fn audited_sql(step_sql: &str, first: usize) -> String {
     let p = |i: usize| format!("${}", first + i);
     format!(
-        "SELECT s.result, s.status, s.entity_id, fraiseql._audit_append({}, {}, {}, {}, {}, {}, {}, {}::jsonb, {}, coalesce(s.status, 'success'), s.entity_id) FROM ({step_sql}) s",
-        p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8)
+        "SELECT s.result, s.status, s.entity_id, fraiseql._audit_append({}::bigint, {}, {}, {}, {}, {}, {}, {}, {}::jsonb, {}, coalesce(s.status, 'success'), s.entity_id) FROM ({step_sql}) s",
+        p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9)
     )
 }
 
 /// The values of [`audited_sql`]'s audit parameters (all sent as text).
 pub fn audited_values(
+    token: i64,
     req: &Request,
     field: &str,
     function: &str,
@@ -150,6 +162,7 @@ pub fn audited_values(
         V::Null
     };
     vec![
+        V::Text(token.to_string()),
         opt(&req.tenant),
         V::Text(req.role.clone()),
         opt(&req.subject),
@@ -170,60 +183,54 @@ pub fn append(req: &Request, field: &str, function: &str, outcome: &str, entity_
     } else {
         None
     };
-    armed(|| append_now(req, field, function, outcome, entity_id, variables))
-}
-
-fn append_now(
-    req: &Request,
-    field: &str,
-    function: &str,
-    outcome: &str,
-    entity_id: Option<&str>,
-    variables: Option<JsonB>,
-) {
     let text = pg_sys::TEXTOID;
-    prepared(
-        "append",
-        "SELECT fraiseql._audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        &[
-            text,
-            text,
-            text,
-            text,
-            text,
-            text,
-            text,
-            pg_sys::JSONBOID,
-            text,
-            text,
-            text,
-        ],
-        |stmt| {
-            Spi::connect_mut(|client| {
-                client
-                    .update(
-                        stmt,
-                        None,
-                        &[
-                            req.tenant.clone().into(),
-                            req.role.as_str().into(),
-                            req.subject.clone().into(),
-                            req.operation.clone().into(),
-                            field.into(),
-                            function.into(),
-                            req.query_sha256.as_str().into(),
-                            variables.into(),
-                            fraiseql_core::audit::json_sha256(&req.variables)
-                                .as_str()
-                                .into(),
-                            outcome.into(),
-                            entity_id.map(str::to_string).into(),
-                        ],
-                    )
-                    .map(|_| ())
-            })
-        },
-    )
+    let types = [
+        pg_sys::INT8OID,
+        text,
+        text,
+        text,
+        text,
+        text,
+        text,
+        text,
+        pg_sys::JSONBOID,
+        text,
+        text,
+        text,
+    ];
+    armed(|token| {
+        prepared(
+            "append",
+            "SELECT fraiseql._audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &types,
+            |stmt| {
+                Spi::connect_mut(|client| {
+                    client
+                        .update(
+                            stmt,
+                            None,
+                            &[
+                                token.into(),
+                                req.tenant.clone().into(),
+                                req.role.as_str().into(),
+                                req.subject.clone().into(),
+                                req.operation.clone().into(),
+                                field.into(),
+                                function.into(),
+                                req.query_sha256.as_str().into(),
+                                variables.into(),
+                                fraiseql_core::audit::json_sha256(&req.variables)
+                                    .as_str()
+                                    .into(),
+                                outcome.into(),
+                                entity_id.map(str::to_string).into(),
+                            ],
+                        )
+                        .map(|_| ())
+                })
+            },
+        )
+    })
     .unwrap_or_else(|e| error!("fraiseql: appending to the audit chain failed: {e}"));
 }
 
@@ -325,45 +332,52 @@ fn key_by_id(id: &str) -> Option<Vec<u8>> {
     .flatten()
 }
 
-/// Locks the chain head row (creating it at the genesis on first use) and returns its (seq, hash).
-/// The lock is held to the end of the transaction, so appends to one chain queue up.
-fn lock_head(chain_name: &str) -> (i64, Vec<u8>) {
-    let lock = || {
-        prepared(
-            "head",
-            "SELECT seq, hash FROM fraiseql.audit_head WHERE chain = $1 FOR UPDATE",
-            &[pg_sys::TEXTOID],
-            |stmt| {
-                Spi::connect_mut(|client| {
-                    let row = client.update(stmt, Some(1), &[chain_name.into()])?.first();
-                    if row.is_empty() {
-                        return Ok::<_, pgrx::spi::SpiError>(None);
-                    }
-                    Ok(Some((
-                        row.get::<i64>(1)?.unwrap_or(0),
-                        row.get::<Vec<u8>>(2)?.unwrap_or_default(),
-                    )))
-                })
-            },
-        )
-        .unwrap_or_else(|e| error!("fraiseql: locking audit chain head: {e}"))
-    };
-    if let Some(head) = lock() {
-        return head;
-    }
-    prepared("new_head", "INSERT INTO fraiseql.audit_head (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING", &[pg_sys::TEXTOID, pg_sys::BYTEAOID], |stmt| {
-        Spi::connect_mut(|client| client.update(stmt, None, &[chain_name.into(), chain::GENESIS.to_vec().into()]).map(|_| ()))
-    })
-    .unwrap_or_else(|e| error!("fraiseql: creating audit chain head: {e}"));
-    lock().expect("the head row exists after the insert")
+/// The entry `_audit_append` is writing: everything but its place in the chain (seq, prev_hash),
+/// which its statement reads from the locked chain head; and the key that signs it.
+struct Pending {
+    entry: Entry,
+    key: Option<Key>,
 }
 
-/// Appends an entry: locks the chain head (so concurrent appenders of one chain queue and the chain
-/// cannot fork), links, hashes, signs, inserts and moves the head. Only `fraiseql.execute` can call it.
+/// Runs `f` with `pending` readable by `_audit_link` and `_audit_sign`, clearing it afterwards.
+fn with_pending<T>(pending: Pending, f: impl FnOnce() -> T) -> T {
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            PENDING.with(|p| p.borrow_mut().take());
+        }
+    }
+    PENDING.with(|p| *p.borrow_mut() = Some(pending));
+    let _clear = Clear;
+    f()
+}
+
+fn pending<T>(what: &str, f: impl FnOnce(&mut Pending) -> T) -> T {
+    PENDING.with(|p| match p.borrow_mut().as_mut() {
+        Some(pending) => f(pending),
+        None => error!("fraiseql.{what} is internal to appending an audit entry"),
+    })
+}
+
+/// One statement appends: the UPDATE moves the chain head (its row lock queues concurrent appenders
+/// of the chain until commit, so the chain cannot fork; after a wait it re-reads the newest head),
+/// hashing the pending entry onto the previous hash; the INSERT writes the entry with that link.
+const APPEND_SQL: &str = "WITH h AS (
+    UPDATE fraiseql.audit_head SET seq = seq + 1, prev = hash, hash = fraiseql._audit_link(hash, seq + 1)
+     WHERE chain = $1 RETURNING seq, prev, hash)
+  INSERT INTO fraiseql.audit_log (chain, seq, logged_at, role, subject, tenant, operation, field, function,
+                                  query_sha256, variables, variables_sha256, outcome, entity_id, prev_hash, entry_hash, signature, key_id)
+  SELECT $1, h.seq, 'epoch'::timestamptz + $2 * interval '1 microsecond', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+         h.prev, h.hash, fraiseql._audit_sign(h.hash), $14
+    FROM h";
+
+/// Appends an entry: links it to the chain head, hashes, signs and writes it, in one statement.
+/// Only `fraiseql.execute` can call it: `token` is the one-time token of the append it armed.
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn _audit_append(
+    token: i64,
     tenant: Option<&str>,
     role: &str,
     subject: Option<&str>,
@@ -376,16 +390,17 @@ fn _audit_append(
     outcome: &str,
     entity_id: Option<&str>,
 ) {
-    if !ARMED.with(Cell::get) {
+    // A wrong guess leaves the real append armed; the right token works once.
+    if token == 0 || TOKEN.with(|t| t.get()) != token {
         error!("fraiseql._audit_append is internal: entries are appended only by fraiseql.execute");
     }
+    TOKEN.with(|t| t.set(0));
     let chain_name = tenant.unwrap_or("global").to_string();
-    let (seq, prev) = lock_head(&chain_name);
     // SAFETY: GetCurrentTimestamp has no preconditions.
     let now_pg = unsafe { pg_sys::GetCurrentTimestamp() };
     let entry = Entry {
         chain: chain_name.clone(),
-        seq: seq + 1,
+        seq: 0,
         logged_at_us: now_pg + PG_EPOCH_US,
         role: role.to_string(),
         subject: subject.map(str::to_string),
@@ -398,52 +413,89 @@ fn _audit_append(
         outcome: outcome.to_string(),
         entity_id: entity_id.map(str::to_string),
     };
-    let hash = chain::entry_hash(&prev, &entry).to_vec();
-    let (signature, key_id) = match active_key() {
-        Some((id, key)) => (Some(chain::sign(&key, &hash).to_vec()), Some(id)),
-        None => (None, None),
-    };
-    prepared(
-        "insert",
-        "WITH entry AS (INSERT INTO fraiseql.audit_log (chain, seq, logged_at, role, subject, tenant, operation, field, function,
-                          query_sha256, variables, variables_sha256, outcome, entity_id, prev_hash, entry_hash, signature, key_id)
-                        VALUES ($1, $2, 'epoch'::timestamptz + $3 * interval '1 microsecond', $4::name, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18))
-         UPDATE fraiseql.audit_head SET seq = $2, hash = $16 WHERE chain = $1",
-        &[
-            pg_sys::TEXTOID, pg_sys::INT8OID, pg_sys::INT8OID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID,
-            pg_sys::TEXTOID, pg_sys::JSONBOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::BYTEAOID, pg_sys::BYTEAOID, pg_sys::BYTEAOID, pg_sys::TEXTOID,
-        ],
-        |stmt| {
-            Spi::connect_mut(|client| {
-                client.update(
-                    stmt,
-                    None,
-                    &[
-                        entry.chain.as_str().into(),
-                        entry.seq.into(),
-                        entry.logged_at_us.into(),
-                        entry.role.as_str().into(),
-                        entry.subject.clone().into(),
-                        entry.tenant.clone().into(),
-                        entry.operation.clone().into(),
-                        entry.field.as_str().into(),
-                        entry.function.as_str().into(),
-                        entry.query_sha256.as_str().into(),
-                        variables.into(),
-                        entry.variables_sha256.as_str().into(),
-                        entry.outcome.as_str().into(),
-                        entry.entity_id.clone().into(),
-                        prev.clone().into(),
-                        hash.clone().into(),
-                        signature.into(),
-                        key_id.into(),
-                    ],
-                )
-                .map(|_| ())
+    let key = active_key();
+    let key_id = key.as_ref().map(|(id, _)| id.clone());
+    let text = pg_sys::TEXTOID;
+    let types = [
+        text,
+        pg_sys::INT8OID,
+        text,
+        text,
+        text,
+        text,
+        text,
+        text,
+        text,
+        pg_sys::JSONBOID,
+        text,
+        text,
+        text,
+        text,
+    ];
+    let args = [
+        entry.chain.as_str().into(),
+        entry.logged_at_us.into(),
+        entry.role.as_str().into(),
+        entry.subject.clone().into(),
+        entry.tenant.clone().into(),
+        entry.operation.clone().into(),
+        entry.field.as_str().into(),
+        entry.function.as_str().into(),
+        entry.query_sha256.as_str().into(),
+        variables.into(),
+        entry.variables_sha256.as_str().into(),
+        entry.outcome.as_str().into(),
+        entry.entity_id.clone().into(),
+        key_id.into(),
+    ];
+    let appended = with_pending(Pending { entry, key }, || {
+        let run = || {
+            prepared("append_entry", APPEND_SQL, &types, |stmt| {
+                Spi::connect_mut(|client| client.update(stmt, None, &args).map(|t| t.len()))
             })
-        },
-    )
+        };
+        let mut rows = run()?;
+        if rows == 0 {
+            // The chain's first entry: create its head at the genesis hash, then append.
+            prepared(
+                "new_head",
+                "INSERT INTO fraiseql.audit_head (chain, seq, hash, prev) VALUES ($1, 0, $2, $2) ON CONFLICT (chain) DO NOTHING",
+                &[text, pg_sys::BYTEAOID],
+                |stmt| {
+                    Spi::connect_mut(|client| {
+                        client
+                            .update(stmt, None, &[chain_name.as_str().into(), chain::GENESIS.to_vec().into()])
+                            .map(|_| ())
+                    })
+                },
+            )?;
+            rows = run()?;
+        }
+        Ok::<_, pgrx::spi::SpiError>(rows)
+    })
     .unwrap_or_else(|e| error!("fraiseql: writing the audit entry: {e}"));
+    if appended != 1 {
+        error!("fraiseql: the audit entry was not written (chain head {chain_name} missing)");
+    }
+}
+
+/// The hash of the pending entry at position `seq`, linked to `prev` (called by the append statement).
+#[pg_extern(volatile, parallel_unsafe)]
+fn _audit_link(prev: &[u8], seq: i64) -> Vec<u8> {
+    pending("_audit_link", |p| {
+        p.entry.seq = seq;
+        chain::entry_hash(prev, &p.entry).to_vec()
+    })
+}
+
+/// The pending entry's signature over its hash (NULL when signing is off).
+#[pg_extern(volatile, parallel_unsafe)]
+fn _audit_sign(hash: &[u8]) -> Option<Vec<u8>> {
+    pending("_audit_sign", |p| {
+        p.key
+            .as_ref()
+            .map(|(_, key)| chain::sign(key, hash).to_vec())
+    })
 }
 
 /// Refuses UPDATE, DELETE and TRUNCATE on the audit tables, except the head's own update during an
@@ -454,7 +506,8 @@ fn _audit_guard<'a>(
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgHeapTupleError> {
     let table = trigger.table_name().unwrap_or_default();
     let update = trigger.event().fired_by_update();
-    if table == "audit_head" && update && ARMED.with(Cell::get) {
+    let appending = PENDING.with(|p| p.borrow().is_some());
+    if table == "audit_head" && update && appending {
         return Ok(trigger.new());
     }
     error!("fraiseql.{table} is append-only: entries are only added by fraiseql.execute, never updated or deleted");
@@ -649,6 +702,8 @@ REVOKE ALL ON FUNCTION fraiseql.audit_set_key(text, bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.audit_retire_key(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.verify_audit_chain(text, bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.audit_checkpoint(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql._audit_link(bytea, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql._audit_sign(bytea) FROM PUBLIC;
 "#,
     name = "audit_triggers",
     requires = [
@@ -656,6 +711,8 @@ REVOKE ALL ON FUNCTION fraiseql.audit_checkpoint(text) FROM PUBLIC;
         audit_set_key,
         audit_retire_key,
         verify_audit_chain,
-        audit_checkpoint
+        audit_checkpoint,
+        _audit_link,
+        _audit_sign
     ],
 );

@@ -8,6 +8,7 @@ use std::hash::Hash;
 use std::rc::Rc;
 
 use fraiseql_core::document::Document;
+use fraiseql_core::plan::mutation::MutationPlan;
 use fraiseql_core::Plan;
 use pgrx::pg_sys;
 
@@ -62,10 +63,17 @@ impl<K: Eq + Hash + Clone, V> Lru<K, V> {
     }
 }
 
+/// A plan made from a cached document: a query's statement or a mutation's steps.
+#[derive(Clone)]
+pub enum CachedPlan {
+    Query(Rc<Plan>),
+    Mutation(Rc<MutationPlan>),
+}
+
 /// A validated document and the plans made from it, per operation name.
 pub struct CachedDoc {
     pub doc: Rc<Document>,
-    pub plans: HashMap<Option<String>, Rc<Plan>>,
+    pub plans: HashMap<Option<String>, CachedPlan>,
 }
 
 struct State {
@@ -103,7 +111,7 @@ pub fn lookup(
     generation: u64,
     query: &str,
     operation: Option<&str>,
-) -> Option<(Rc<Document>, Option<Rc<Plan>>)> {
+) -> Option<(Rc<Document>, Option<CachedPlan>)> {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         sync_generation(&mut s, generation);
@@ -140,7 +148,7 @@ pub fn store_document(generation: u64, query: &str, doc: Rc<Document>) {
     });
 }
 
-pub fn store_plan(generation: u64, query: &str, operation: Option<&str>, plan: Rc<Plan>) {
+pub fn store_plan(generation: u64, query: &str, operation: Option<&str>, plan: CachedPlan) {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         sync_generation(&mut s, generation);

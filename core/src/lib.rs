@@ -53,7 +53,7 @@ pub fn prepare_document(schema: &Schema, query: &str) -> Result<document::Docume
 #[derive(Debug, Clone, PartialEq)]
 pub enum Planned {
     Query(Plan),
-    Mutation(Vec<plan::mutation::MutationStep>),
+    Mutation(plan::mutation::MutationPlan),
 }
 
 /// Plans the chosen operation of a validated document with the request's variables.
@@ -68,11 +68,11 @@ pub fn plan_request(
     let vars = variables::coerce(schema, &op, variables)?;
     if op.kind == document::OpKind::Mutation {
         let root_type = schema.mutation_type.clone().unwrap_or_default();
-        let (root, _) = collect::collect(schema, doc, &root_type, op.selection_set, &vars);
-        return Ok((
-            Planned::Mutation(plan::mutation::plan_mutation(schema, &root, &vars)),
-            vars,
-        ));
+        let (root, directives_dynamic) =
+            collect::collect(schema, doc, &root_type, op.selection_set, &vars);
+        let name = op.name.map(str::to_string);
+        let plan = plan::mutation::plan_mutation(schema, &root, &vars, name, directives_dynamic);
+        return Ok((Planned::Mutation(plan), vars));
     }
     let (root, directives_dynamic) =
         collect::collect(schema, doc, &schema.query_type, op.selection_set, &vars);

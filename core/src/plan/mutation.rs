@@ -41,16 +41,29 @@ fn error_doc(doc: &str) -> String {
     format!("({doc} || jsonb_build_object('code', coalesce({doc}->'code', to_jsonb(split_part({doc}->>'status', ':', 1)))))")
 }
 
+/// A mutation operation, planned: its steps in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MutationPlan {
+    pub steps: Vec<MutationStep>,
+    /// The operation's name, for the audit chain.
+    pub operation: Option<String>,
+    /// True when planning read variable values: the plan must then not be reused (see `Plan`).
+    pub dynamic: bool,
+}
+
 /// Plans every root field of a mutation operation.
 pub fn plan_mutation(
     schema: &Schema,
     root: &[Selected],
     vars: &crate::variables::Variables,
-) -> Vec<MutationStep> {
+    operation: Option<String>,
+    directives_dynamic: bool,
+) -> MutationPlan {
     let mutation = schema
         .mutation()
         .expect("validated: the schema has a mutation type");
     let mut steps = Vec::new();
+    let mut dynamic = directives_dynamic;
     for sel in root {
         let mut p = Planner {
             schema,
@@ -117,6 +130,7 @@ pub fn plan_mutation(
             "SELECT {result} AS result, {doc}->>'status' AS status, coalesce({doc}->>'entity_id', {doc}->'entity'->>'id', {doc}->>'id') AS entity_id FROM (SELECT to_jsonb({}({param}::jsonb)) AS doc OFFSET 0) d",
             function.qualified
         );
+        dynamic |= p.dynamic;
         steps.push(MutationStep {
             key: sel.key.clone(),
             field: sel.name.clone(),
@@ -125,5 +139,9 @@ pub fn plan_mutation(
             params: p.params,
         });
     }
-    steps
+    MutationPlan {
+        steps,
+        operation,
+        dynamic,
+    }
 }

@@ -39,7 +39,26 @@ delete from fraiseql.audit_log where chain = 'tenant-a';
 rollback to s;
 truncate fraiseql.audit_log;
 rollback to s;
-select fraiseql._audit_append('tenant-a', 'x', null, null, 'f', 'fn', 'h', null, 'h', 'success', null);
+select fraiseql._audit_append(1, 'tenant-a', 'x', null, null, 'f', 'fn', 'h', null, 'h', 'success', null);
+rollback to s;
+-- nor can a mutation function forge entries while fraiseql.execute runs it: it does not know the
+-- append's one-time token, and the hashing/signing helpers work only inside the append itself
+create or replace function addnote_forger(input jsonb) returns fraiseql.mutation_response language plpgsql as $$
+declare tried text := '';
+begin
+  begin perform fraiseql._audit_append(t, 'tenant-a', 'admin', null, null, 'f', 'fn', 'h', null, 'h', 'success', null)
+          from generate_series(1, 100) t; tried := tried || 'append: written; ';
+  exception when others then tried := tried || 'append: ' || sqlerrm || '; '; end;
+  begin perform fraiseql._audit_sign('\x00'); tried := tried || 'sign: signed; ';
+  exception when others then tried := tried || 'sign: ' || sqlerrm || '; '; end;
+  begin perform fraiseql._audit_link('\x00', 1); tried := tried || 'link: hashed';
+  exception when others then tried := tried || 'link: ' || sqlerrm; end;
+  return fraiseql.mutation_err('failed:forge', tried);
+end $$;
+alter function fn_create_user(jsonb) rename to fn_create_user_real;
+alter function addnote_forger(jsonb) rename to fn_create_user;
+select fraiseql.execute('mutation { createUser(input: {identifier: "f", name: "F"}) { ... on CreateUserError { message } } }');
+select chain, seq, outcome from fraiseql.audit_log order by logged_at desc, seq desc limit 1;
 rollback to s;
 -- tampering (a superuser bypassing the triggers) is detected and named
 set local session_replication_role = replica;
