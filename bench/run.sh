@@ -51,9 +51,11 @@ done < bench/shapes.tsv
 # Mutations: fraiseql.execute (audit chain on, signed) against the same SQL function called directly.
 psql_ -d "$DB" >/dev/null <<'SQL'
 DROP TABLE IF EXISTS tb_bench_note CASCADE;
+-- Users made by an earlier run's createUser benchmark (the generated ones are user1…user1000).
+DELETE FROM tb_user WHERE identifier LIKE 'b%-%';
 CREATE TABLE tb_bench_note (pk bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text, n int NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
 CREATE OR REPLACE VIEW v_bench_note AS SELECT pk AS id, jsonb_build_object('id', pk, 'n', n, 'tenant', tenant, 'created_at', created_at) AS data FROM tb_bench_note;
--- A typical mutation function: validate, insert, return the entity from its view.
+-- A minimal mutation function: check, insert, return the entity from its view.
 CREATE OR REPLACE FUNCTION fn_bench_note(input jsonb) RETURNS fraiseql.mutation_response LANGUAGE plpgsql AS $$
 DECLARE new_id bigint;
 BEGIN
@@ -76,30 +78,32 @@ DO $$ BEGIN
 END $$;
 SQL
 MCLIENTS=${BENCH_MUTATION_CLIENTS:-8}
-for chains in per-tenant global; do
-  if [ "$chains" = per-tenant ]; then tenant="'tenant-' || :client_id"; else tenant="NULL"; fi
-  cat > "$OUT/mutation_$chains.fraiseql.sql" <<PGB
-\set n random(1, 1000)
-BEGIN;
-SELECT set_config('app.tenant_id', coalesce($tenant, ''), true);
-SELECT fraiseql.execute('mutation (\$n: Int!) { addNote(input: {n: \$n}) { __typename ... on AddNoteSuccess { note { id } } } }', jsonb_build_object('n', :n::int));
-COMMIT;
-PGB
-  cat > "$OUT/mutation_$chains.floor.sql" <<PGB
-\set n random(1, 1000)
-BEGIN;
-SELECT set_config('app.tenant_id', coalesce($tenant, ''), true);
-SELECT fn_bench_note(jsonb_build_object('n', :n::int));
-COMMIT;
-PGB
-  CLIENTS_SAVED=$CLIENTS; CLIENTS=$MCLIENTS
+# One pgbench script per side: BEGIN; the tenant; the mutation; COMMIT. $1 name, $2 tenant expression,
+# $3 random-value line, $4 fraiseql.execute call, $5 the direct function call, $6 schema, $7 label.
+mutation_pair() {
+  local name=$1 tenant=$2 set=$3 fq=$4 floor=$5 schema=$6 label=$7 side
+  for side in fraiseql floor; do
+    local call=$fq; [ "$side" = floor ] && call=$floor
+    printf '%s\nBEGIN;\nSELECT set_config('"'"'app.tenant_id'"'"', coalesce(%s, '"'"''"'"'), true);\n%s;\nCOMMIT;\n' \
+      "$set" "$tenant" "$call" > "$OUT/$name.$side.sql"
+  done
+  local CLIENTS=$MCLIENTS a b ratio
   # The schema is chosen per connection (PGOPTIONS), as an application would configure it.
-  read -r a b < <(PGOPTIONS="-c fraiseql.schema=bench_notes" tps_pair "$OUT/mutation_$chains.fraiseql.sql" "$OUT/mutation_$chains.floor.sql")
-  CLIENTS=$CLIENTS_SAVED
+  read -r a b < <(PGOPTIONS="-c fraiseql.schema=$schema" tps_pair "$OUT/$name.fraiseql.sql" "$OUT/$name.floor.sql")
   ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
-  echo "| mutation, audit on, $chains chain(s), $MCLIENTS clients | $a | $b | **$ratio** | — | $(printf '%.0f' "$a") entries/s |" >> "$OUT/results.md"
-  echo "bench: mutation ($chains chains): fraiseql $a tps, direct function $b tps, ratio $ratio, $a audit entries/s"
-done
+  echo "| $label, $MCLIENTS clients | $a | $b | **$ratio** | — | $(printf '%.0f' "$a") entries/s |" >> "$OUT/results.md"
+  echo "bench: $label: fraiseql $a tps, direct function $b tps, ratio $ratio, $a audit entries/s"
+}
+note_fq='SELECT fraiseql.execute($q$mutation ($n: Int!) { addNote(input: {n: $n}) { __typename ... on AddNoteSuccess { note { id } } } }$q$, jsonb_build_object($q$n$q$, :n::int))'
+note_floor='SELECT fn_bench_note(jsonb_build_object($q$n$q$, :n::int))'
+mutation_pair mutation_per-tenant "'tenant-' || :client_id" '\set n random(1, 1000)' "$note_fq" "$note_floor" bench_notes \
+  "mutation addNote (minimal: one insert), audit on, per-tenant chains"
+mutation_pair mutation_global "NULL" '\set n random(1, 1000)' "$note_fq" "$note_floor" bench_notes \
+  "mutation addNote, audit on, one global chain"
+user_input="jsonb_build_object('identifier', 'b' || :n || '-' || :client_id, 'name', 'Bench User', 'email', 'b' || :n || '@example.com')"
+user_fq="SELECT fraiseql.execute(\$q\$mutation (\$i: CreateUserInput!) { createUser(input: \$i) { __typename ... on CreateUserSuccess { user { id identifier name } } ... on CreateUserError { code message } } }\$q\$, jsonb_build_object('i', $user_input))"
+mutation_pair mutation_create_user "'tenant-' || :client_id" '\set n random(1, 1000000000)' "$user_fq" "SELECT fn_create_user($user_input)" default \
+  "mutation createUser (blog: validate, uniqueness check, insert, entity from v_user), audit on, per-tenant chains"
 ok=$(psql_ -d "$DB" -Atc "SELECT bool_and(ok) FROM fraiseql.verify_audit_chain()")
 echo "bench: audit chains verify after the run: $ok"
 

@@ -335,7 +335,9 @@ fn key_by_id(id: &str) -> Option<Vec<u8>> {
 /// The entry `_audit_append` is writing: everything but its place in the chain (seq, prev_hash),
 /// which its statement reads from the locked chain head; and the key that signs it.
 struct Pending {
-    entry: Entry,
+    /// The entry's canonical encoding around its seq (see `chain::canonical_parts`).
+    prefix: String,
+    suffix: String,
     key: Option<Key>,
 }
 
@@ -448,7 +450,13 @@ fn _audit_append(
         entry.entity_id.clone().into(),
         key_id.into(),
     ];
-    let appended = with_pending(Pending { entry, key }, || {
+    let (prefix, suffix) = chain::canonical_parts(&entry);
+    let pending = Pending {
+        prefix,
+        suffix,
+        key,
+    };
+    let appended = with_pending(pending, || {
         let run = || {
             prepared("append_entry", APPEND_SQL, &types, |stmt| {
                 Spi::connect_mut(|client| client.update(stmt, None, &args).map(|t| t.len()))
@@ -483,8 +491,7 @@ fn _audit_append(
 #[pg_extern(volatile, parallel_unsafe)]
 fn _audit_link(prev: &[u8], seq: i64) -> Vec<u8> {
     pending("_audit_link", |p| {
-        p.entry.seq = seq;
-        chain::entry_hash(prev, &p.entry).to_vec()
+        chain::link_hash(prev, &p.prefix, seq, &p.suffix).to_vec()
     })
 }
 

@@ -1,10 +1,8 @@
 //! The audit chain's arithmetic: the canonical encoding of an entry, `entry_hash =
 //! SHA-256(prev_hash ‖ canonical)`, `signature = HMAC-SHA256(key, entry_hash)`, and verification
 //! that names the first broken entry and why. Pure: storage and keys belong to the extension.
-use std::collections::BTreeMap;
-
 use hmac::{Hmac, Mac};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
 /// `prev_hash` of the first entry of every chain.
@@ -29,24 +27,44 @@ pub struct Entry {
     pub entity_id: Option<String>,
 }
 
+/// A JSON string literal, escaped as serde_json (and Python's `json.dumps`) write it.
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serialises")
+}
+
+fn json_opt(s: &Option<String>) -> String {
+    s.as_deref().map_or_else(|| "null".to_string(), json_str)
+}
+
+/// The canonical encoding split around the value of `seq`, which the appender learns only under
+/// the chain-head lock: `canonical(e) == prefix + seq + suffix`.
+pub fn canonical_parts(e: &Entry) -> (String, String) {
+    let prefix = format!(
+        "{{\"chain\":{},\"entity_id\":{},\"field\":{},\"function\":{},\"logged_at_us\":{},\"operation\":{},\"outcome\":{},\"query_sha256\":{},\"role\":{},\"seq\":",
+        json_str(&e.chain),
+        json_opt(&e.entity_id),
+        json_str(&e.field),
+        json_str(&e.function),
+        e.logged_at_us,
+        json_opt(&e.operation),
+        json_str(&e.outcome),
+        json_str(&e.query_sha256),
+        json_str(&e.role),
+    );
+    let suffix = format!(
+        ",\"subject\":{},\"tenant\":{},\"variables_sha256\":{}}}",
+        json_opt(&e.subject),
+        json_opt(&e.tenant),
+        json_str(&e.variables_sha256),
+    );
+    (prefix, suffix)
+}
+
 /// The canonical encoding (docs/audit.md): a JSON object with exactly these keys, sorted, no
 /// whitespace, UTF-8 — what `json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` gives.
 pub fn canonical(e: &Entry) -> String {
-    let mut m: BTreeMap<&str, Json> = BTreeMap::new();
-    m.insert("chain", json!(e.chain));
-    m.insert("entity_id", json!(e.entity_id));
-    m.insert("field", json!(e.field));
-    m.insert("function", json!(e.function));
-    m.insert("logged_at_us", json!(e.logged_at_us));
-    m.insert("operation", json!(e.operation));
-    m.insert("outcome", json!(e.outcome));
-    m.insert("query_sha256", json!(e.query_sha256));
-    m.insert("role", json!(e.role));
-    m.insert("seq", json!(e.seq));
-    m.insert("subject", json!(e.subject));
-    m.insert("tenant", json!(e.tenant));
-    m.insert("variables_sha256", json!(e.variables_sha256));
-    serde_json::to_string(&m).expect("a map of JSON values serialises")
+    let (prefix, suffix) = canonical_parts(e);
+    format!("{prefix}{}{suffix}", e.seq)
 }
 
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -67,9 +85,17 @@ pub fn json_sha256(value: &Json) -> String {
 }
 
 pub fn entry_hash(prev_hash: &[u8], e: &Entry) -> [u8; 32] {
+    let (prefix, suffix) = canonical_parts(e);
+    link_hash(prev_hash, &prefix, e.seq, &suffix)
+}
+
+/// `entry_hash` from the parts of [`canonical_parts`].
+pub fn link_hash(prev_hash: &[u8], prefix: &str, seq: i64, suffix: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev_hash);
-    h.update(canonical(e).as_bytes());
+    h.update(prefix.as_bytes());
+    h.update(seq.to_string().as_bytes());
+    h.update(suffix.as_bytes());
     h.finalize().into()
 }
 
@@ -282,6 +308,8 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+    use std::collections::BTreeMap;
 
     fn entry(seq: i64) -> Entry {
         Entry {
@@ -328,6 +356,26 @@ mod tests {
 
     #[test]
     fn canonical_is_sorted_and_compact() {
+        let mut e = entry(1);
+        e.subject = Some("quote \" and ünïcode \u{1}".into());
+        let sorted: BTreeMap<&str, Json> = [
+            ("chain", json!(e.chain)),
+            ("entity_id", json!(e.entity_id)),
+            ("field", json!(e.field)),
+            ("function", json!(e.function)),
+            ("logged_at_us", json!(e.logged_at_us)),
+            ("operation", json!(e.operation)),
+            ("outcome", json!(e.outcome)),
+            ("query_sha256", json!(e.query_sha256)),
+            ("role", json!(e.role)),
+            ("seq", json!(e.seq)),
+            ("subject", json!(e.subject)),
+            ("tenant", json!(e.tenant)),
+            ("variables_sha256", json!(e.variables_sha256)),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(canonical(&e), serde_json::to_string(&sorted).unwrap());
         let c = canonical(&entry(1));
         assert!(
             c.starts_with("{\"chain\":\"t1\",\"entity_id\":null,\"field\":\"createUser\""),
