@@ -96,14 +96,19 @@ mutation_pair() {
 }
 note_fq='SELECT fraiseql.execute($q$mutation ($n: Int!) { addNote(input: {n: $n}) { __typename ... on AddNoteSuccess { note { id } } } }$q$, jsonb_build_object($q$n$q$, :n::int))'
 note_floor='SELECT fn_bench_note(jsonb_build_object($q$n$q$, :n::int))'
-mutation_pair mutation_per-tenant "'tenant-' || :client_id" '\set n random(1, 1000)' "$note_fq" "$note_floor" bench_notes \
-  "mutation addNote (minimal: one insert), audit on, per-tenant chains"
-mutation_pair mutation_global "NULL" '\set n random(1, 1000)' "$note_fq" "$note_floor" bench_notes \
-  "mutation addNote, audit on, one global chain"
 user_input="jsonb_build_object('identifier', 'b' || :n || '-' || :client_id, 'name', 'Bench User', 'email', 'b' || :n || '@example.com')"
 user_fq="SELECT fraiseql.execute(\$q\$mutation (\$i: CreateUserInput!) { createUser(input: \$i) { __typename ... on CreateUserSuccess { user { id identifier name } } ... on CreateUserError { code message } } }\$q\$, jsonb_build_object('i', $user_input))"
-mutation_pair mutation_create_user "'tenant-' || :client_id" '\set n random(1, 1000000000)' "$user_fq" "SELECT fn_create_user($user_input)" default \
-  "mutation createUser (blog: validate, uniqueness check, insert, entity from v_user), audit on, per-tenant chains"
+# Writes are measured twice: with PostgreSQL's durable defaults (fsync on: each commit flushes WAL, as in
+# production), and with fsync off, where only CPU counts (the worst case for the audit chain's share).
+for fsync in on off; do
+  scripts/cluster.sh stop "$DIR"; FSYNC=$fsync scripts/cluster.sh start "$DIR" "$PORT"
+  mutation_pair "mutation_per-tenant_fsync_$fsync" "'tenant-' || :client_id" '\set n random(1, 1000)' "$note_fq" "$note_floor" bench_notes \
+    "fsync $fsync: mutation addNote (minimal: one insert), audit on, per-tenant chains"
+  mutation_pair "mutation_global_fsync_$fsync" "NULL" '\set n random(1, 1000)' "$note_fq" "$note_floor" bench_notes \
+    "fsync $fsync: mutation addNote, audit on, one global chain"
+  mutation_pair "mutation_create_user_fsync_$fsync" "'tenant-' || :client_id" '\set n random(1, 1000000000)' "$user_fq" "SELECT fn_create_user($user_input)" default \
+    "fsync $fsync: mutation createUser (blog: validate, uniqueness check, insert, entity from v_user), audit on, per-tenant chains"
+done
 ok=$(psql_ -d "$DB" -Atc "SELECT bool_and(ok) FROM fraiseql.verify_audit_chain()")
 echo "bench: audit chains verify after the run: $ok"
 

@@ -506,7 +506,9 @@ fn _audit_sign(hash: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Refuses UPDATE, DELETE and TRUNCATE on the audit tables, except the head's own update during an
-/// append. (A superuser can still disable triggers: that is what verification is for.)
+/// append. A statement-level trigger: a row-level one would lock each head row before the update (one
+/// more WAL record per append) only to decide what the statement already tells. (A superuser can
+/// still disable triggers: that is what verification is for.)
 #[pg_trigger]
 fn _audit_guard<'a>(
     trigger: &'a PgTrigger<'a>,
@@ -515,7 +517,7 @@ fn _audit_guard<'a>(
     let update = trigger.event().fired_by_update();
     let appending = PENDING.with(|p| p.borrow().is_some());
     if table == "audit_head" && update && appending {
-        return Ok(trigger.new());
+        return Ok(None);
     }
     error!("fraiseql.{table} is append-only: entries are only added by fraiseql.execute, never updated or deleted");
 }
@@ -701,10 +703,8 @@ fn audit_checkpoint(chain: default!(Option<&str>, "NULL")) -> JsonB {
 
 extension_sql!(
     r#"
-CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON fraiseql.audit_log FOR EACH ROW EXECUTE FUNCTION fraiseql._audit_guard();
-CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON fraiseql.audit_log FOR EACH STATEMENT EXECUTE FUNCTION fraiseql._audit_guard();
-CREATE TRIGGER audit_head_guard BEFORE UPDATE OR DELETE ON fraiseql.audit_head FOR EACH ROW EXECUTE FUNCTION fraiseql._audit_guard();
-CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON fraiseql.audit_head FOR EACH STATEMENT EXECUTE FUNCTION fraiseql._audit_guard();
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON fraiseql.audit_log FOR EACH STATEMENT EXECUTE FUNCTION fraiseql._audit_guard();
+CREATE TRIGGER audit_head_guard BEFORE UPDATE OR DELETE OR TRUNCATE ON fraiseql.audit_head FOR EACH STATEMENT EXECUTE FUNCTION fraiseql._audit_guard();
 REVOKE ALL ON FUNCTION fraiseql.audit_set_key(text, bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.audit_retire_key(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.verify_audit_chain(text, bigint, bigint) FROM PUBLIC;
