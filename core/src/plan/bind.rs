@@ -123,6 +123,10 @@ pub fn bind_params(
             } else {
                 j
             };
+            let j = match &p.stored {
+                Some(names) => names.apply(j),
+                None => j,
+            };
             let v = convert(&j, p.ty);
             match (p.check, &v) {
                 (Check::NotNull, ParamValue::Null) => {

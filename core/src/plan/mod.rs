@@ -90,6 +90,8 @@ pub struct Param {
     pub root_key: String,
     /// What the value is, for error messages: `argument "limit"`, `filter "name.eq"`.
     pub what: String,
+    /// For a mutation input: the enum values inside it to send under their stored names.
+    pub stored: Option<mutation::StoredNames>,
 }
 
 /// A compiled operation: deterministic SQL text and the parameters it expects.
@@ -178,6 +180,7 @@ impl<'s> Planner<'s> {
             check,
             root_key: self.root_key.clone(),
             what: what.into(),
+            stored: None,
         });
         format!("${}", self.params.len())
     }

@@ -6,7 +6,9 @@ use super::{Check, ParamSource, ParamType, Planner, Src};
 use crate::collect::Selected;
 use crate::document::Value;
 use crate::names::quote_literal;
-use crate::schema::{Kind, Schema};
+use crate::schema::{Kind, Schema, TypeRef};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
 
 /// Statuses that select a result union's success member; anything else (`noop:*`, `failed:*`,
 /// `not_found:*`, `conflict:*`, `validation:*`, …) selects the error member.
@@ -50,6 +52,84 @@ pub struct MutationPlan {
     /// True when planning read variable values: the plan must then not be reused (see `Plan`).
     pub dynamic: bool,
 }
+
+/// Where a mutation input holds values of enums stored under other names (`@stored(value:)`), by
+/// snake_case key: the function gets the stored names, as its documents and columns hold them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StoredNames(pub BTreeMap<String, StoredField>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredField {
+    /// An enum field: GraphQL name → stored name.
+    Enum(BTreeMap<String, String>),
+    /// An input object field with such enums inside.
+    Object(StoredNames),
+}
+
+impl StoredNames {
+    /// The fields of input type or argument list `fields`, to `depth` levels of nested inputs.
+    fn of(schema: &Schema, fields: &[(&str, &TypeRef)], depth: usize) -> StoredNames {
+        let mut names = BTreeMap::new();
+        for &(name, ty) in fields {
+            let key = crate::names::snake_case(name);
+            if let Some(e) = schema
+                .enums
+                .get(ty.named())
+                .filter(|e| !e.stored.is_empty())
+            {
+                names.insert(key, StoredField::Enum(e.stored.clone()));
+            } else if let Some(input) = schema.inputs.get(ty.named()).filter(|_| depth > 0) {
+                let fields: Vec<_> = input
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.as_str(), &f.ty))
+                    .collect();
+                let inner = StoredNames::of(schema, &fields, depth - 1);
+                if !inner.0.is_empty() {
+                    names.insert(key, StoredField::Object(inner));
+                }
+            }
+        }
+        StoredNames(names)
+    }
+
+    /// `input` (snake_case keys) with its enum values renamed to their stored names.
+    pub fn apply(&self, input: Json) -> Json {
+        match input {
+            Json::Object(m) => Json::Object(
+                m.into_iter()
+                    .map(|(k, v)| {
+                        let v = match self.0.get(&k) {
+                            Some(field) => field.apply(v),
+                            None => v,
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            Json::Array(items) => Json::Array(items.into_iter().map(|i| self.apply(i)).collect()),
+            other => other,
+        }
+    }
+}
+
+impl StoredField {
+    fn apply(&self, value: Json) -> Json {
+        match (self, value) {
+            (_, Json::Array(items)) => {
+                Json::Array(items.into_iter().map(|i| self.apply(i)).collect())
+            }
+            (StoredField::Enum(map), Json::String(s)) => {
+                Json::String(map.get(&s).cloned().unwrap_or(s))
+            }
+            (StoredField::Object(names), v) => names.apply(v),
+            (_, v) => v,
+        }
+    }
+}
+
+/// How deep input objects are searched for stored enums (input types may be recursive).
+const STORED_DEPTH: usize = 8;
 
 /// Plans every root field of a mutation operation.
 pub fn plan_mutation(
@@ -99,6 +179,22 @@ pub fn plan_mutation(
             Check::SnakeCaseKeys,
             "argument \"input\"",
         );
+        let stored = match def.arg("input") {
+            Some(arg) => StoredNames::of(schema, &[("input", &arg.ty)], STORED_DEPTH)
+                .0
+                .remove("input")
+                .and_then(|f| match f {
+                    StoredField::Object(names) => Some(names),
+                    StoredField::Enum(_) => None,
+                }),
+            None => {
+                let args: Vec<_> = def.args.iter().map(|a| (a.name.as_str(), &a.ty)).collect();
+                Some(StoredNames::of(schema, &args, STORED_DEPTH))
+            }
+        };
+        if let Some(param) = p.params.last_mut() {
+            param.stored = stored.filter(|n| !n.0.is_empty());
+        }
         let doc = "d.doc";
         let result = match schema.kind(def.ty.named()) {
             Some(Kind::Union(u)) => {
@@ -143,5 +239,65 @@ pub fn plan_mutation(
         steps,
         operation,
         dynamic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Catalog, Function};
+
+    #[test]
+    fn inputs_send_enums_under_their_stored_names() {
+        let mut schema = Schema::parse(
+            r#"enum Visibility { PUBLIC @stored(value: "pub") PRIVATE }
+               input Tagging { label: String! visibility: Visibility }
+               input PostInput { title: String! visibility: Visibility! tags: [Tagging!] }
+               type Post @view(name: "v_post") { title: String! }
+               type Query { posts: [Post!]! }
+               type Mutation {
+                 createPost(input: PostInput!): JSON @function(name: "fn_post")
+                 hide(id: ID!, visibility: Visibility): JSON @function(name: "fn_hide")
+               }"#,
+        )
+        .unwrap();
+        let mut catalog = Catalog::of_views(&["v_post"]);
+        for f in ["fn_post", "fn_hide"] {
+            let function = Function {
+                qualified: format!("\"public\".\"{f}\""),
+                returns: "jsonb".into(),
+            };
+            catalog.functions.insert(f.into(), Some(function));
+        }
+        schema.bind(&catalog).unwrap();
+        let query = r#"mutation ($v: Visibility!) {
+            createPost(input: {title: "t", visibility: $v, tags: [{label: "a", visibility: PUBLIC}, {label: "b", visibility: PRIVATE}]})
+            hide(id: "1", visibility: PUBLIC) }"#;
+        let doc = crate::prepare_document(&schema, query).unwrap();
+        let vars = serde_json::json!({"v": "PUBLIC"});
+        let (planned, vars) = crate::plan_request(&schema, &doc, None, Some(&vars)).unwrap();
+        let crate::Planned::Mutation(plan) = planned else {
+            panic!("a mutation")
+        };
+        let limits = crate::Limits::default();
+        let inputs: Vec<Json> = plan
+            .steps
+            .iter()
+            .map(
+                |s| match &super::super::bind_params(&s.params, &vars, &limits).0[0] {
+                    crate::ParamValue::Text(t) => serde_json::from_str(t).unwrap(),
+                    other => panic!("{other:?}"),
+                },
+            )
+            .collect();
+        assert_eq!(
+            inputs[0],
+            serde_json::json!({"title": "t", "visibility": "pub",
+                "tags": [{"label": "a", "visibility": "pub"}, {"label": "b", "visibility": "PRIVATE"}]})
+        );
+        assert_eq!(
+            inputs[1],
+            serde_json::json!({"id": "1", "visibility": "pub"})
+        );
     }
 }
