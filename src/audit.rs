@@ -66,6 +66,11 @@ fn forget_keys() {
     ACTIVE_KEY.with(|k| k.borrow_mut().take());
 }
 
+/// Parameter types of the append statements.
+const T: pg_sys::Oid = pg_sys::TEXTOID;
+const INT8: pg_sys::Oid = pg_sys::INT8OID;
+const JSONB: pg_sys::Oid = pg_sys::JSONBOID;
+
 /// Unix epoch minus Postgres epoch (2000-01-01), in microseconds.
 const PG_EPOCH_US: i64 = 946_684_800_000_000;
 
@@ -183,21 +188,7 @@ pub fn append(req: &Request, field: &str, function: &str, outcome: &str, entity_
     } else {
         None
     };
-    let text = pg_sys::TEXTOID;
-    let types = [
-        pg_sys::INT8OID,
-        text,
-        text,
-        text,
-        text,
-        text,
-        text,
-        text,
-        pg_sys::JSONBOID,
-        text,
-        text,
-        text,
-    ];
+    let types = [INT8, T, T, T, T, T, T, T, JSONB, T, T, T];
     armed(|token| {
         prepared(
             "append",
@@ -417,23 +408,7 @@ fn _audit_append(
     };
     let key = active_key();
     let key_id = key.as_ref().map(|(id, _)| id.clone());
-    let text = pg_sys::TEXTOID;
-    let types = [
-        text,
-        pg_sys::INT8OID,
-        text,
-        text,
-        text,
-        text,
-        text,
-        text,
-        text,
-        pg_sys::JSONBOID,
-        text,
-        text,
-        text,
-        text,
-    ];
+    let types = [T, INT8, T, T, T, T, T, T, T, JSONB, T, T, T, T];
     let args = [
         entry.chain.as_str().into(),
         entry.logged_at_us.into(),
@@ -468,7 +443,7 @@ fn _audit_append(
             prepared(
                 "new_head",
                 "INSERT INTO fraiseql.audit_head (chain, seq, hash, prev) VALUES ($1, 0, $2, $2) ON CONFLICT (chain) DO NOTHING",
-                &[text, pg_sys::BYTEAOID],
+                &[T, pg_sys::BYTEAOID],
                 |stmt| {
                     Spi::connect_mut(|client| {
                         client
