@@ -249,25 +249,21 @@ fn run_mutation(m: PreparedMutation) -> serde_json::Value {
             data.insert(step.key.clone(), value);
             continue;
         };
-        let sql = audit::audited_sql(&step.sql, values.len() + 1);
-        let outcome = executor::isolated(|| {
-            audit::armed(|token| {
-                let mut all = values.clone();
-                all.extend(audit::audited_values(
-                    token,
+        let outcome = executor::isolated(|| executor::run_step(&step.sql, &step.params, &values));
+        match outcome {
+            Ok((value, status, entity_id)) => {
+                let status = status.unwrap_or_else(|| "success".to_string());
+                audit::record(
                     &m.audit,
                     &step.field,
                     &function,
-                ));
-                executor::run_step(&sql, &step.params, &all)
-            })
-        });
-        match outcome {
-            Ok((value, _status, _entity_id)) => {
+                    &status,
+                    entity_id.as_deref(),
+                );
                 data.insert(step.key.clone(), value);
             }
             Err(e) => {
-                audit::append(
+                audit::record(
                     &m.audit,
                     &step.field,
                     &function,

@@ -11,12 +11,13 @@ use pgrx::spi::OwnedPreparedStatement;
 use pgrx::JsonB;
 
 thread_local! {
-    /// The one-time token of the append `fraiseql.execute` is about to make (0: none). The token is
-    /// a statement parameter, so a mutation function running in the same statement cannot know it.
-    static TOKEN: Cell<i64> = const { Cell::new(0) };
-    /// The entry being appended, while `_audit_append` runs its statement (read by `_audit_link`,
-    /// `_audit_sign` and the table guard; no user code runs in that statement).
+    /// Entries of the current transaction, written when it commits (see [`on_xact`]).
+    static QUEUE: RefCell<Vec<Queued>> = const { RefCell::new(Vec::new()) };
+    /// The entry being appended, while its statement runs (read by `_audit_link`, `_audit_sign` and
+    /// the table guard; no user code runs in that statement).
     static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
+    /// The owner of the audit tables, as whom entries are written.
+    static OWNER: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
     static STATEMENTS: RefCell<HashMap<&'static str, std::rc::Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
     /// The signing key, read once per backend; dropped by `forget_keys` (relcache invalidation of
     /// fraiseql.audit_key, sent by audit_set_key / audit_retire_key) and when the key file changes.
@@ -51,9 +52,15 @@ unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid:
     }
 }
 
-/// Registers the key-cache invalidation; called once per backend from `_PG_init`.
+/// Registers the key-cache invalidation and the transaction callbacks that write queued entries;
+/// called once per backend from `_PG_init`.
 pub fn init() {
     crate::relcache::register(on_relcache_invalidation);
+    // SAFETY: static functions Postgres keeps for the backend's lifetime.
+    unsafe {
+        pg_sys::RegisterXactCallback(Some(on_xact), std::ptr::null_mut());
+        pg_sys::RegisterSubXactCallback(Some(on_subxact), std::ptr::null_mut());
+    }
 }
 
 fn key_table_oid() -> pg_sys::Oid {
@@ -121,108 +128,127 @@ impl Request {
     }
 }
 
-/// Runs `f` with one append armed: `f` gets the token that `_audit_append` must be called with
-/// (once); the token is void afterwards — also when `f` fails.
-pub fn armed<T>(f: impl FnOnce(i64) -> T) -> T {
-    struct Disarm;
-    impl Drop for Disarm {
+/// An entry queued until its transaction commits, with the subtransaction that made it.
+struct Queued {
+    subid: pg_sys::SubTransactionId,
+    entry: Entry,
+    variables: Option<serde_json::Value>,
+}
+
+/// Queues the entry of one executed mutation field. It is written when the transaction commits
+/// (just before: `XACT_EVENT_PRE_COMMIT`), so a chain's head is locked only for the commit itself,
+/// not across the client's round trips; a rolled-back transaction or savepoint drops it.
+pub fn record(req: &Request, field: &str, function: &str, outcome: &str, entity_id: Option<&str>) {
+    owner(); // looked up now, not at commit
+             // SAFETY: GetCurrentTimestamp and GetCurrentSubTransactionId have no preconditions.
+    let (now_pg, subid) = unsafe {
+        (
+            pg_sys::GetCurrentTimestamp(),
+            pg_sys::GetCurrentSubTransactionId(),
+        )
+    };
+    let entry = Entry {
+        chain: req.tenant.clone().unwrap_or_else(|| "global".to_string()),
+        seq: 0,
+        logged_at_us: now_pg + PG_EPOCH_US,
+        role: req.role.clone(),
+        subject: req.subject.clone(),
+        tenant: req.tenant.clone(),
+        operation: req.operation.clone(),
+        field: field.to_string(),
+        function: function.to_string(),
+        query_sha256: req.query_sha256.clone(),
+        variables_sha256: fraiseql_core::audit::json_sha256(&req.variables),
+        outcome: outcome.to_string(),
+        entity_id: entity_id.map(str::to_string),
+    };
+    let variables = crate::gucs::audit_variables_full().then(|| req.variables.clone());
+    QUEUE.with(|q| {
+        q.borrow_mut().push(Queued {
+            subid,
+            entry,
+            variables,
+        })
+    });
+}
+
+/// Writes the queued entries before the transaction commits (or is prepared); forgets them when it
+/// aborts. An error while writing aborts the transaction: no commit without its entries.
+#[pg_guard]
+unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+    use pg_sys::XactEvent::*;
+    match event {
+        XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE => {
+            let queued = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+            if queued.is_empty() {
+                return;
+            }
+            // Portals are closed by now: the statements need a snapshot of their own.
+            // SAFETY: pushed and popped around the writes; an error aborts the transaction, which
+            // clears the active snapshot stack.
+            unsafe { pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot()) };
+            for q in queued {
+                write(q);
+            }
+            // SAFETY: pops the snapshot pushed above.
+            unsafe { pg_sys::PopActiveSnapshot() };
+        }
+        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => QUEUE.with(|q| q.borrow_mut().clear()),
+        _ => {}
+    }
+}
+
+/// A rolled-back subtransaction (a savepoint, a failed mutation step) drops the entries queued in
+/// it and in the subtransactions inside it — exactly those with its id or a later one.
+#[pg_guard]
+unsafe extern "C-unwind" fn on_subxact(
+    event: pg_sys::SubXactEvent::Type,
+    my_subid: pg_sys::SubTransactionId,
+    _parent: pg_sys::SubTransactionId,
+    _arg: *mut std::ffi::c_void,
+) {
+    if event == pg_sys::SubXactEvent::SUBXACT_EVENT_ABORT_SUB {
+        QUEUE.with(|q| q.borrow_mut().retain(|e| e.subid < my_subid));
+    }
+}
+
+/// The owner of `fraiseql.audit_log` (looked up once per backend).
+fn owner() -> pg_sys::Oid {
+    let cached = OWNER.with(Cell::get);
+    if cached != pg_sys::InvalidOid {
+        return cached;
+    }
+    let oid = Spi::get_one::<pg_sys::Oid>(
+        "SELECT relowner FROM pg_catalog.pg_class WHERE oid = 'fraiseql.audit_log'::pg_catalog.regclass",
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| error!("fraiseql: the audit tables are missing"));
+    OWNER.with(|o| o.set(oid));
+    oid
+}
+
+/// Runs `f` as the owner of the audit tables (as a SECURITY DEFINER function would, without its
+/// search_path: the statements `f` runs qualify every name and operator).
+fn as_owner<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(pg_sys::Oid, i32);
+    impl Drop for Restore {
         fn drop(&mut self) {
-            TOKEN.with(|t| t.set(0));
+            // SAFETY: restores the user and security context saved below.
+            unsafe { pg_sys::SetUserIdAndSecContext(self.0, self.1) };
         }
     }
-    let mut bytes = [0u8; 8];
-    // SAFETY: the buffer is 8 writable bytes.
-    if !unsafe { pg_sys::pg_strong_random(bytes.as_mut_ptr().cast(), bytes.len()) } {
-        error!("fraiseql: no strong random source for the audit append token");
+    let owner = owner();
+    let (mut user, mut context) = (pg_sys::InvalidOid, 0);
+    // SAFETY: plain reads and writes of the backend's current user id and security context.
+    unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
+        let restricted =
+            (pg_sys::SECURITY_LOCAL_USERID_CHANGE | pg_sys::SECURITY_RESTRICTED_OPERATION) as i32;
+        pg_sys::SetUserIdAndSecContext(owner, context | restricted);
     }
-    let token = i64::from_le_bytes(bytes) | 1; // never 0
-    TOKEN.with(|t| t.set(token));
-    let _disarm = Disarm;
-    f(token)
-}
-
-/// A mutation step's statement with its audit append folded in: the entry is written by the same
-/// statement, right after the function returned (one executor run less per mutation). The request's
-/// audit fields follow the step's own parameters, from `$first` on (see [`audited_values`]).
-pub fn audited_sql(step_sql: &str, first: usize) -> String {
-    let p = |i: usize| format!("${}", first + i);
-    format!(
-        "SELECT s.result, s.status, s.entity_id, fraiseql._audit_append({}::bigint, {}, {}, {}, {}, {}, {}, {}, {}::jsonb, {}, coalesce(s.status, 'success'), s.entity_id) FROM ({step_sql}) s",
-        p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9)
-    )
-}
-
-/// The values of [`audited_sql`]'s audit parameters (all sent as text).
-pub fn audited_values(
-    token: i64,
-    req: &Request,
-    field: &str,
-    function: &str,
-) -> Vec<fraiseql_core::ParamValue> {
-    use fraiseql_core::ParamValue as V;
-    let opt = |s: &Option<String>| s.clone().map_or(V::Null, V::Text);
-    let variables = if crate::gucs::audit_variables_full() {
-        V::Text(req.variables.to_string())
-    } else {
-        V::Null
-    };
-    vec![
-        V::Text(token.to_string()),
-        opt(&req.tenant),
-        V::Text(req.role.clone()),
-        opt(&req.subject),
-        opt(&req.operation),
-        V::Text(field.to_string()),
-        V::Text(function.to_string()),
-        V::Text(req.query_sha256.clone()),
-        variables,
-        V::Text(fraiseql_core::audit::json_sha256(&req.variables)),
-    ]
-}
-
-/// Appends one entry (in the caller's transaction) through the SECURITY DEFINER function: used for
-/// a mutation whose function raised (its step statement, and the append in it, were rolled back).
-pub fn append(req: &Request, field: &str, function: &str, outcome: &str, entity_id: Option<&str>) {
-    let variables = if crate::gucs::audit_variables_full() {
-        Some(JsonB(req.variables.clone()))
-    } else {
-        None
-    };
-    let types = [INT8, T, T, T, T, T, T, T, JSONB, T, T, T];
-    armed(|token| {
-        prepared(
-            "append",
-            "SELECT fraiseql._audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            &types,
-            |stmt| {
-                Spi::connect_mut(|client| {
-                    client
-                        .update(
-                            stmt,
-                            None,
-                            &[
-                                token.into(),
-                                req.tenant.clone().into(),
-                                req.role.as_str().into(),
-                                req.subject.clone().into(),
-                                req.operation.clone().into(),
-                                field.into(),
-                                function.into(),
-                                req.query_sha256.as_str().into(),
-                                variables.into(),
-                                fraiseql_core::audit::json_sha256(&req.variables)
-                                    .as_str()
-                                    .into(),
-                                outcome.into(),
-                                entity_id.map(str::to_string).into(),
-                            ],
-                        )
-                        .map(|_| ())
-                })
-            },
-        )
-    })
-    .unwrap_or_else(|e| error!("fraiseql: appending to the audit chain failed: {e}"));
+    let _restore = Restore(user, context);
+    f()
 }
 
 fn prepared<R>(
@@ -323,7 +349,7 @@ fn key_by_id(id: &str) -> Option<Vec<u8>> {
     .flatten()
 }
 
-/// The entry `_audit_append` is writing: everything but its place in the chain (seq, prev_hash),
+/// The entry being written: everything but its place in the chain (seq, prev_hash),
 /// which its statement reads from the locked chain head; and the key that signs it.
 struct Pending {
     /// The entry's canonical encoding around its seq (see `chain::canonical_parts`).
@@ -354,112 +380,82 @@ fn pending<T>(what: &str, f: impl FnOnce(&mut Pending) -> T) -> T {
 
 /// One statement appends: the UPDATE moves the chain head (its row lock queues concurrent appenders
 /// of the chain until commit, so the chain cannot fork; after a wait it re-reads the newest head),
-/// hashing the pending entry onto the previous hash; the INSERT writes the entry with that link.
+/// hashing the pending entry onto the previous hash; the INSERT writes the entry with that link. It
+/// runs as the tables' owner under the caller's search_path, so every operator is qualified.
 const APPEND_SQL: &str = "WITH h AS (
-    UPDATE fraiseql.audit_head SET seq = seq + 1, prev = hash, hash = fraiseql._audit_link(hash, seq + 1)
-     WHERE chain = $1 RETURNING seq, prev, hash)
+    UPDATE fraiseql.audit_head
+       SET seq = seq OPERATOR(pg_catalog.+) 1, prev = hash,
+           hash = fraiseql._audit_link(hash, seq OPERATOR(pg_catalog.+) 1)
+     WHERE chain OPERATOR(pg_catalog.=) $1 RETURNING seq, prev, hash)
   INSERT INTO fraiseql.audit_log (chain, seq, logged_at, role, subject, tenant, operation, field, function,
                                   query_sha256, variables, variables_sha256, outcome, entity_id, prev_hash, entry_hash, signature, key_id)
-  SELECT $1, h.seq, 'epoch'::timestamptz + $2 * interval '1 microsecond', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-         h.prev, h.hash, fraiseql._audit_sign(h.hash), $14
+  SELECT $1, h.seq,
+         'epoch'::pg_catalog.timestamptz OPERATOR(pg_catalog.+) ($2 OPERATOR(pg_catalog.*) '1 microsecond'::pg_catalog.interval),
+         $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, h.prev, h.hash, fraiseql._audit_sign(h.hash), $14
     FROM h";
 
-/// Appends an entry: links it to the chain head, hashes, signs and writes it, in one statement.
-/// Only `fraiseql.execute` can call it: `token` is the one-time token of the append it armed.
-#[allow(clippy::too_many_arguments)]
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
-#[search_path(pg_catalog, pg_temp)]
-fn _audit_append(
-    token: i64,
-    tenant: Option<&str>,
-    role: &str,
-    subject: Option<&str>,
-    operation: Option<&str>,
-    field: &str,
-    function: &str,
-    query_sha256: &str,
-    variables: Option<JsonB>,
-    variables_sha256: &str,
-    outcome: &str,
-    entity_id: Option<&str>,
-) {
-    // A wrong guess leaves the real append armed; the right token works once.
-    if token == 0 || TOKEN.with(|t| t.get()) != token {
-        error!("fraiseql._audit_append is internal: entries are appended only by fraiseql.execute");
-    }
-    TOKEN.with(|t| t.set(0));
-    let chain_name = tenant.unwrap_or("global").to_string();
-    // SAFETY: GetCurrentTimestamp has no preconditions.
-    let now_pg = unsafe { pg_sys::GetCurrentTimestamp() };
-    let entry = Entry {
-        chain: chain_name.clone(),
-        seq: 0,
-        logged_at_us: now_pg + PG_EPOCH_US,
-        role: role.to_string(),
-        subject: subject.map(str::to_string),
-        tenant: tenant.map(str::to_string),
-        operation: operation.map(str::to_string),
-        field: field.to_string(),
-        function: function.to_string(),
-        query_sha256: query_sha256.to_string(),
-        variables_sha256: variables_sha256.to_string(),
-        outcome: outcome.to_string(),
-        entity_id: entity_id.map(str::to_string),
-    };
-    let key = active_key();
-    let key_id = key.as_ref().map(|(id, _)| id.clone());
-    let types = [T, INT8, T, T, T, T, T, T, T, JSONB, T, T, T, T];
-    let args = [
-        entry.chain.as_str().into(),
-        entry.logged_at_us.into(),
-        entry.role.as_str().into(),
-        entry.subject.clone().into(),
-        entry.tenant.clone().into(),
-        entry.operation.clone().into(),
-        entry.field.as_str().into(),
-        entry.function.as_str().into(),
-        entry.query_sha256.as_str().into(),
-        variables.into(),
-        entry.variables_sha256.as_str().into(),
-        entry.outcome.as_str().into(),
-        entry.entity_id.clone().into(),
-        key_id.into(),
-    ];
-    let (prefix, suffix) = chain::canonical_parts(&entry);
-    let pending = Pending {
-        prefix,
-        suffix,
-        key,
-    };
-    let appended = with_pending(pending, || {
-        let run = || {
-            prepared("append_entry", APPEND_SQL, &types, |stmt| {
-                Spi::connect_mut(|client| client.update(stmt, None, &args).map(|t| t.len()))
-            })
+/// Appends a queued entry: links it to the chain head, hashes, signs and writes it, in one
+/// statement run as the tables' owner.
+fn write(q: Queued) {
+    as_owner(|| {
+        let entry = q.entry;
+        let key = active_key();
+        let key_id = key.as_ref().map(|(id, _)| id.clone());
+        let types = [T, INT8, T, T, T, T, T, T, T, JSONB, T, T, T, T];
+        let args = [
+            entry.chain.as_str().into(),
+            entry.logged_at_us.into(),
+            entry.role.as_str().into(),
+            entry.subject.clone().into(),
+            entry.tenant.clone().into(),
+            entry.operation.clone().into(),
+            entry.field.as_str().into(),
+            entry.function.as_str().into(),
+            entry.query_sha256.as_str().into(),
+            q.variables.map(JsonB).into(),
+            entry.variables_sha256.as_str().into(),
+            entry.outcome.as_str().into(),
+            entry.entity_id.clone().into(),
+            key_id.into(),
+        ];
+        let (prefix, suffix) = chain::canonical_parts(&entry);
+        let pending = Pending {
+            prefix,
+            suffix,
+            key,
         };
-        let mut rows = run()?;
-        if rows == 0 {
-            // The chain's first entry: create its head at the genesis hash, then append.
-            prepared(
-                "new_head",
-                "INSERT INTO fraiseql.audit_head (chain, seq, hash, prev) VALUES ($1, 0, $2, $2) ON CONFLICT (chain) DO NOTHING",
-                &[T, pg_sys::BYTEAOID],
-                |stmt| {
-                    Spi::connect_mut(|client| {
-                        client
-                            .update(stmt, None, &[chain_name.as_str().into(), chain::GENESIS.to_vec().into()])
-                            .map(|_| ())
-                    })
-                },
-            )?;
-            rows = run()?;
+        let appended = with_pending(pending, || {
+            let run = || {
+                prepared("append_entry", APPEND_SQL, &types, |stmt| {
+                    Spi::connect_mut(|client| client.update(stmt, None, &args).map(|t| t.len()))
+                })
+            };
+            let mut rows = run()?;
+            if rows == 0 {
+                // The chain's first entry: create its head at the genesis hash, then append.
+                prepared(
+                    "new_head",
+                    "INSERT INTO fraiseql.audit_head (chain, seq, hash, prev) VALUES ($1, 0, $2, $2) ON CONFLICT (chain) DO NOTHING",
+                    &[T, pg_sys::BYTEAOID],
+                    |stmt| {
+                        Spi::connect_mut(|client| {
+                            let genesis = chain::GENESIS.to_vec();
+                            client.update(stmt, None, &[entry.chain.as_str().into(), genesis.into()]).map(|_| ())
+                        })
+                    },
+                )?;
+                rows = run()?;
+            }
+            Ok::<_, pgrx::spi::SpiError>(rows)
+        })
+        .unwrap_or_else(|e| error!("fraiseql: writing the audit entry: {e}"));
+        if appended != 1 {
+            error!(
+                "fraiseql: the audit entry was not written (chain head {} missing)",
+                entry.chain
+            );
         }
-        Ok::<_, pgrx::spi::SpiError>(rows)
     })
-    .unwrap_or_else(|e| error!("fraiseql: writing the audit entry: {e}"));
-    if appended != 1 {
-        error!("fraiseql: the audit entry was not written (chain head {chain_name} missing)");
-    }
 }
 
 /// The hash of the pending entry at position `seq`, linked to `prev` (called by the append statement).

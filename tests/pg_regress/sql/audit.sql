@@ -1,23 +1,32 @@
--- The audit chain: one entry per executed mutation, chained per tenant, hashed and signed; append-only;
--- verification names the first broken entry and why; keys rotate; without a key the chain is hashed only.
+-- The audit chain: one entry per executed mutation, written when its transaction commits, chained per
+-- tenant, hashed and signed; append-only; verification names the first broken entry and why; keys
+-- rotate; without a key the chain is hashed only.
 \pset format unaligned
 \pset tuples_only on
-begin;
 create function pg_temp.create_user(ident text) returns jsonb language sql as $$
   select fraiseql.execute('mutation Make($i: CreateUserInput!) { createUser(input: $i) { __typename } }',
                           jsonb_build_object('i', jsonb_build_object('identifier', ident, 'name', initcap(ident)))) $$;
 -- no key installed: signing is off, the chain is still hashed
 select fraiseql.health()->'audit' as audit_before_key;
-select set_config('app.tenant_id', 'tenant-a', true) is not null;
+set app.tenant_id = 'tenant-a';
 select pg_temp.create_user('u0')->'data';
 -- a superuser installs a key: entries are signed from now on
 select fraiseql.audit_set_key('k1', decode(repeat('a1', 32), 'hex'));
 select fraiseql.health()->'audit' as audit_after_key;
 select pg_temp.create_user('u1')->'data', pg_temp.create_user('u2')->'data';
-select set_config('app.tenant_id', 'tenant-b', true) is not null;
+set app.tenant_id = 'tenant-b';
 select pg_temp.create_user('u3')->'data';
 -- a rejected mutation is recorded with its status; a raising one as exception:<sqlstate>
 select pg_temp.create_user('u3')->'data'->'createUser'->>'__typename' as duplicate;
+-- entries are written at commit: not visible inside the transaction yet; a savepoint rolled back
+-- takes its mutation's entry with it
+begin;
+select pg_temp.create_user('u5')->'data';
+savepoint p;
+select pg_temp.create_user('u6')->'data';
+rollback to p;
+select count(*) as tenant_b_entries_before_commit from fraiseql.audit_log where chain = 'tenant-b';
+commit;
 select chain, seq, role, tenant, operation, field, function, outcome, entity_id is not null as has_entity,
        length(query_sha256), variables->'i'->>'identifier' as ident, signature is not null as signed, key_id,
        seq = 1 and prev_hash = '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea or seq > 1 as linked
@@ -27,11 +36,17 @@ select (c->>'seq')::int as head_seq, length(c->>'head_hash') as hash_hex_len, c-
   from fraiseql.audit_checkpoint('tenant-a') c;
 -- rotation: a new key signs, the old one still verifies its entries
 select fraiseql.audit_set_key('k2', decode(repeat('b2', 32), 'hex'));
-select set_config('app.tenant_id', 'tenant-a', true) is not null;
+set app.tenant_id = 'tenant-a';
 select pg_temp.create_user('u4')->'data';
 select seq, key_id from fraiseql.audit_log where chain = 'tenant-a' order by seq;
 select * from fraiseql.verify_audit_chain('tenant-a');
--- append-only, even for the owner: UPDATE, DELETE, TRUNCATE and direct appends are refused
+-- a transaction that rolls back leaves no entry
+begin;
+select pg_temp.create_user('u7')->'data';
+rollback;
+select count(*) as entries_after_rollback from fraiseql.audit_log;
+-- append-only, even for the owner: UPDATE, DELETE and TRUNCATE are refused
+begin;
 savepoint s;
 update fraiseql.audit_log set outcome = 'x' where chain = 'tenant-a' and seq = 2;
 rollback to s;
@@ -39,16 +54,13 @@ delete from fraiseql.audit_log where chain = 'tenant-a';
 rollback to s;
 truncate fraiseql.audit_log;
 rollback to s;
-select fraiseql._audit_append(1, 'tenant-a', 'x', null, null, 'f', 'fn', 'h', null, 'h', 'success', null);
+update fraiseql.audit_head set seq = 0;
 rollback to s;
--- nor can a mutation function forge entries while fraiseql.execute runs it: it does not know the
--- append's one-time token, and the hashing/signing helpers work only inside the append itself
+-- a mutation function cannot use the hashing and signing helpers: they work only inside the append
+-- statement, which runs after the transaction's own statements are done
 create or replace function addnote_forger(input jsonb) returns fraiseql.mutation_response language plpgsql as $$
 declare tried text := '';
 begin
-  begin perform fraiseql._audit_append(t, 'tenant-a', 'admin', null, null, 'f', 'fn', 'h', null, 'h', 'success', null)
-          from generate_series(1, 100) t; tried := tried || 'append: written; ';
-  exception when others then tried := tried || 'append: ' || sqlerrm || '; '; end;
   begin perform fraiseql._audit_sign('\x00'); tried := tried || 'sign: signed; ';
   exception when others then tried := tried || 'sign: ' || sqlerrm || '; '; end;
   begin perform fraiseql._audit_link('\x00', 1); tried := tried || 'link: hashed';
@@ -58,7 +70,6 @@ end $$;
 alter function fn_create_user(jsonb) rename to fn_create_user_real;
 alter function addnote_forger(jsonb) rename to fn_create_user;
 select fraiseql.execute('mutation { createUser(input: {identifier: "f", name: "F"}) { ... on CreateUserError { message } } }');
-select chain, seq, outcome from fraiseql.audit_log order by logged_at desc, seq desc limit 1;
 rollback to s;
 -- tampering (a superuser bypassing the triggers) is detected and named
 set local session_replication_role = replica;
@@ -96,7 +107,7 @@ select chain, ok, first_bad_seq, problem, detail from fraiseql.verify_audit_chai
 rollback to s;
 -- a range can be verified on its own
 select chain, ok, checked from fraiseql.verify_audit_chain('tenant-a', 2, 3);
--- ordinary roles can neither read the log nor the keys, nor install keys
+-- ordinary roles can neither read nor write the log, nor read or install keys, nor sign
 create role auditee nologin;
 savepoint r;
 set local role auditee;
@@ -111,7 +122,19 @@ rollback to r;
 set local role auditee;
 select * from fraiseql.verify_audit_chain();
 rollback to r;
+set local role auditee;
+insert into fraiseql.audit_log (chain, seq, logged_at, role, field, function, query_sha256, variables_sha256, outcome, prev_hash, entry_hash)
+  values ('tenant-a', 99, now(), 'x', 'f', 'fn', 'h', 'h', 'success', '\x00', '\x00');
+rollback to r;
+set local role auditee;
+select fraiseql._audit_sign('\x00');
+rollback to r;
 rollback;
--- the transaction rolled back: its mutations left no entry and no chain head
-select count(*) as entries_after_rollback from fraiseql.audit_log;
-select count(*) as heads_after_rollback from fraiseql.audit_head;
+-- leave the database as the next tests expect it (a superuser bypassing the guards)
+set session_replication_role = replica;
+delete from fraiseql.audit_log;
+delete from fraiseql.audit_head;
+delete from fraiseql.audit_key;
+delete from tb_user where identifier in ('u0', 'u1', 'u2', 'u3', 'u4', 'u5');
+reset session_replication_role;
+reset app.tenant_id;
