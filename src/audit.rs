@@ -179,10 +179,13 @@ unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut s
     use pg_sys::XactEvent::*;
     match event {
         XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE => {
-            let queued = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+            let mut queued = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
             if queued.is_empty() {
                 return;
             }
+            // Chains are locked in name order (a stable sort keeps each chain's own order), so two
+            // transactions that both touch chains A and B cannot deadlock on their heads.
+            queued.sort_by(|a, b| a.entry.chain.cmp(&b.entry.chain));
             // Portals are closed by now: the statements need a snapshot of their own.
             // SAFETY: pushed and popped around the writes; an error aborts the transaction, which
             // clears the active snapshot stack.
