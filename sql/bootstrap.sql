@@ -39,8 +39,8 @@ RETURNS fraiseql.mutation_response LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- The audit chain. Append-only: no grants to anyone; rows are written only by
--- fraiseql._audit_append (SECURITY DEFINER, pinned search_path), which only fraiseql.execute can
--- arm; a trigger refuses UPDATE, DELETE and TRUNCATE.
+-- fraiseql._audit_write (SECURITY DEFINER, pinned search_path), which only the commit hook of a
+-- transaction that ran fraiseql.execute hands entries to; a trigger refuses UPDATE, DELETE and TRUNCATE.
 CREATE TABLE fraiseql.audit_head (
     chain text PRIMARY KEY,
     seq   bigint NOT NULL,           -- the last entry's seq (0: none yet)

@@ -16,8 +16,10 @@ thread_local! {
     /// The entry being appended, while its statement runs (read by `_audit_link`, `_audit_sign` and
     /// the table guard; no user code runs in that statement).
     static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
-    /// The owner of the audit tables, as whom entries are written.
-    static OWNER: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
+    /// The entry the commit hook hands to `_audit_write` (set only around that call).
+    static WRITING: RefCell<Option<Queued>> = const { RefCell::new(None) };
+    /// The oid of `fraiseql._audit_write()`.
+    static WRITE_FN: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
     static STATEMENTS: RefCell<HashMap<&'static str, std::rc::Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
     /// The signing key, read once per backend; dropped by `forget_keys` (relcache invalidation of
     /// fraiseql.audit_key, sent by audit_set_key / audit_retire_key) and when the key file changes.
@@ -139,8 +141,8 @@ struct Queued {
 /// (just before: `XACT_EVENT_PRE_COMMIT`), so a chain's head is locked only for the commit itself,
 /// not across the client's round trips; a rolled-back transaction or savepoint drops it.
 pub fn record(req: &Request, field: &str, function: &str, outcome: &str, entity_id: Option<&str>) {
-    owner(); // looked up now, not at commit
-             // SAFETY: GetCurrentTimestamp and GetCurrentSubTransactionId have no preconditions.
+    write_fn(); // looked up now, not at commit
+                // SAFETY: GetCurrentTimestamp and GetCurrentSubTransactionId have no preconditions.
     let (now_pg, subid) = unsafe {
         (
             pg_sys::GetCurrentTimestamp(),
@@ -190,8 +192,13 @@ unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut s
             // SAFETY: pushed and popped around the writes; an error aborts the transaction, which
             // clears the active snapshot stack.
             unsafe { pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot()) };
+            let write = write_fn();
             for q in queued {
-                write(q);
+                WRITING.with(|w| *w.borrow_mut() = Some(q));
+                // SAFETY: a function of no arguments returning void; it takes the entry from WRITING.
+                // Called directly (no SQL), so nothing but this hook can hand it an entry.
+                pg_sys::OidFunctionCall0Coll(write, pg_sys::InvalidOid);
+                WRITING.with(|w| w.borrow_mut().take());
             }
             // SAFETY: pops the snapshot pushed above.
             unsafe { pg_sys::PopActiveSnapshot() };
@@ -215,43 +222,20 @@ unsafe extern "C-unwind" fn on_subxact(
     }
 }
 
-/// The owner of `fraiseql.audit_log` (looked up once per backend).
-fn owner() -> pg_sys::Oid {
-    let cached = OWNER.with(Cell::get);
+/// The oid of `fraiseql._audit_write()` (looked up once per backend).
+fn write_fn() -> pg_sys::Oid {
+    let cached = WRITE_FN.with(Cell::get);
     if cached != pg_sys::InvalidOid {
         return cached;
     }
     let oid = Spi::get_one::<pg_sys::Oid>(
-        "SELECT relowner FROM pg_catalog.pg_class WHERE oid = 'fraiseql.audit_log'::pg_catalog.regclass",
+        "SELECT 'fraiseql._audit_write()'::pg_catalog.regprocedure::pg_catalog.oid",
     )
     .ok()
     .flatten()
-    .unwrap_or_else(|| error!("fraiseql: the audit tables are missing"));
-    OWNER.with(|o| o.set(oid));
+    .unwrap_or_else(|| error!("fraiseql: fraiseql._audit_write() is missing"));
+    WRITE_FN.with(|o| o.set(oid));
     oid
-}
-
-/// Runs `f` as the owner of the audit tables (as a SECURITY DEFINER function would, without its
-/// search_path: the statements `f` runs qualify every name and operator).
-fn as_owner<T>(f: impl FnOnce() -> T) -> T {
-    struct Restore(pg_sys::Oid, i32);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            // SAFETY: restores the user and security context saved below.
-            unsafe { pg_sys::SetUserIdAndSecContext(self.0, self.1) };
-        }
-    }
-    let owner = owner();
-    let (mut user, mut context) = (pg_sys::InvalidOid, 0);
-    // SAFETY: plain reads and writes of the backend's current user id and security context.
-    unsafe {
-        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
-        let restricted =
-            (pg_sys::SECURITY_LOCAL_USERID_CHANGE | pg_sys::SECURITY_RESTRICTED_OPERATION) as i32;
-        pg_sys::SetUserIdAndSecContext(owner, context | restricted);
-    }
-    let _restore = Restore(user, context);
-    f()
 }
 
 fn prepared<R>(
@@ -383,8 +367,8 @@ fn pending<T>(what: &str, f: impl FnOnce(&mut Pending) -> T) -> T {
 
 /// One statement appends: the UPDATE moves the chain head (its row lock queues concurrent appenders
 /// of the chain until commit, so the chain cannot fork; after a wait it re-reads the newest head),
-/// hashing the pending entry onto the previous hash; the INSERT writes the entry with that link. It
-/// runs as the tables' owner under the caller's search_path, so every operator is qualified.
+/// hashing the pending entry onto the previous hash; the INSERT writes the entry with that link.
+/// Names and operators are qualified even though `_audit_write` pins its search_path.
 const APPEND_SQL: &str = "WITH h AS (
     UPDATE fraiseql.audit_head
        SET seq = seq OPERATOR(pg_catalog.+) 1, prev = hash,
@@ -397,10 +381,16 @@ const APPEND_SQL: &str = "WITH h AS (
          $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, h.prev, h.hash, fraiseql._audit_sign(h.hash), $14
     FROM h";
 
-/// Appends a queued entry: links it to the chain head, hashes, signs and writes it, in one
-/// statement run as the tables' owner.
-fn write(q: Queued) {
-    as_owner(|| {
+/// Appends the entry the commit hook hands over: links it to the chain head, hashes, signs and
+/// writes it, in one statement. `SECURITY DEFINER` with a pinned search_path: it writes as the owner
+/// of the audit tables. Called by SQL, it has no entry to write and refuses.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn _audit_write() {
+    let Some(q) = WRITING.with(|w| w.borrow_mut().take()) else {
+        error!("fraiseql._audit_write is internal: entries are written when a transaction that ran fraiseql.execute commits");
+    };
+    {
         let entry = q.entry;
         let key = active_key();
         let key_id = key.as_ref().map(|(id, _)| id.clone());
@@ -458,7 +448,7 @@ fn write(q: Queued) {
                 entry.chain
             );
         }
-    })
+    }
 }
 
 /// The hash of the pending entry at position `seq`, linked to `prev` (called by the append statement).
@@ -685,6 +675,7 @@ REVOKE ALL ON FUNCTION fraiseql.verify_audit_chain(text, bigint, bigint) FROM PU
 REVOKE ALL ON FUNCTION fraiseql.audit_checkpoint(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql._audit_link(bytea, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql._audit_sign(bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql._audit_write() FROM PUBLIC;
 "#,
     name = "audit_triggers",
     requires = [
@@ -694,6 +685,7 @@ REVOKE ALL ON FUNCTION fraiseql._audit_sign(bytea) FROM PUBLIC;
         verify_audit_chain,
         audit_checkpoint,
         _audit_link,
-        _audit_sign
+        _audit_sign,
+        _audit_write
     ],
 );

@@ -56,6 +56,9 @@ truncate fraiseql.audit_log;
 rollback to s;
 update fraiseql.audit_head set seq = 0;
 rollback to s;
+-- the writer is called by the commit hook with the entry to write; called from SQL it has none
+select fraiseql._audit_write();
+rollback to s;
 -- a mutation function cannot use the hashing and signing helpers: they work only inside the append
 -- statement, which runs after the transaction's own statements are done
 create or replace function addnote_forger(input jsonb) returns fraiseql.mutation_response language plpgsql as $$
