@@ -62,7 +62,19 @@ pub fn init() {
     unsafe {
         pg_sys::RegisterXactCallback(Some(on_xact), std::ptr::null_mut());
         pg_sys::RegisterSubXactCallback(Some(on_subxact), std::ptr::null_mut());
+        pg_sys::CacheRegisterSyscacheCallback(
+            pg_sys::SysCacheIdentifier::PROCOID as i32,
+            Some(on_function_invalidation),
+            pg_sys::Datum::from(0usize),
+        );
     }
+}
+
+/// Any change to pg_proc (the extension dropped and created again, …) drops the cached oid of
+/// `_audit_write`; it is looked up again at the next mutation.
+#[pg_guard]
+unsafe extern "C-unwind" fn on_function_invalidation(_arg: pg_sys::Datum, _cache: i32, _hash: u32) {
+    WRITE_FN.with(|o| o.set(pg_sys::InvalidOid));
 }
 
 fn key_table_oid() -> pg_sys::Oid {
@@ -141,8 +153,9 @@ struct Queued {
 /// (just before: `XACT_EVENT_PRE_COMMIT`), so a chain's head is locked only for the commit itself,
 /// not across the client's round trips; a rolled-back transaction or savepoint drops it.
 pub fn record(req: &Request, field: &str, function: &str, outcome: &str, entity_id: Option<&str>) {
-    write_fn(); // looked up now, not at commit
-                // SAFETY: GetCurrentTimestamp and GetCurrentSubTransactionId have no preconditions.
+    // Looked up now, not at commit.
+    write_fn();
+    // SAFETY: GetCurrentTimestamp and GetCurrentSubTransactionId have no preconditions.
     let (now_pg, subid) = unsafe {
         (
             pg_sys::GetCurrentTimestamp(),
@@ -203,7 +216,10 @@ unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut s
             // SAFETY: pops the snapshot pushed above.
             unsafe { pg_sys::PopActiveSnapshot() };
         }
-        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => QUEUE.with(|q| q.borrow_mut().clear()),
+        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => {
+            QUEUE.with(|q| q.borrow_mut().clear());
+            WRITING.with(|w| w.borrow_mut().take());
+        }
         _ => {}
     }
 }

@@ -20,9 +20,14 @@ pub fn cached_oid(cell: &'static LocalKey<Cell<pg_sys::Oid>>, table: &str) -> pg
 }
 
 /// Whether a relcache invalidation for `relid` concerns the table whose oid `cell` holds
-/// (`InvalidOid` means "everything").
+/// (`InvalidOid` means "everything"). If so, the oid is forgotten too and looked up again at next
+/// use: the table may have been dropped and created again (`DROP EXTENSION`, `CREATE EXTENSION`).
 pub fn concerns(relid: pg_sys::Oid, cell: &'static LocalKey<Cell<pg_sys::Oid>>) -> bool {
-    relid == pg_sys::InvalidOid || relid == cell.with(Cell::get)
+    let hit = relid == pg_sys::InvalidOid || relid == cell.with(Cell::get);
+    if hit {
+        cell.with(|c| c.set(pg_sys::InvalidOid));
+    }
+    hit
 }
 
 /// Registers `callback` for relcache invalidations; called once per backend from `_PG_init`.

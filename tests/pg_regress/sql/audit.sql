@@ -141,3 +141,12 @@ delete from fraiseql.audit_key;
 delete from tb_user where identifier in ('u0', 'u1', 'u2', 'u3', 'u4', 'u5');
 reset session_replication_role;
 reset app.tenant_id;
+-- the extension dropped and created again in this session: its tables have new oids, which the
+-- backend's caches look up again
+begin;
+drop extension fraiseql cascade;
+create extension fraiseql;
+select fraiseql.load_schema('type User @view(name: "v_user") { id: ID! name: String! } type Query { users: [User!]! }', 'again') > 0 as loaded;
+set local fraiseql.schema = 'again';
+select fraiseql.execute('{ users(limit: 1) { name } }')->'data';
+rollback;
