@@ -49,33 +49,13 @@ while IFS=$'\t' read -r name gql vars floor; do
 done < bench/shapes.tsv
 
 # Mutations: fraiseql.execute (audit chain on, signed) against the same SQL function called directly.
+psql_ -d "$DB" -f tests/fixtures/notes.sql >/dev/null
 psql_ -d "$DB" >/dev/null <<'SQL'
-DROP TABLE IF EXISTS tb_bench_note CASCADE;
 -- Users made by an earlier run's createUser benchmark (the generated ones are user1…user1000). They own
 -- no posts or comments: skip the foreign-key checks (one scan of tb_post and tb_comment per row).
 SET session_replication_role = replica;
 DELETE FROM tb_user WHERE identifier LIKE 'b%-%';
 RESET session_replication_role;
-CREATE TABLE tb_bench_note (pk bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text, n int NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-CREATE OR REPLACE VIEW v_bench_note AS SELECT pk AS id, jsonb_build_object('id', pk, 'n', n, 'tenant', tenant, 'created_at', created_at) AS data FROM tb_bench_note;
--- A minimal mutation function: check, insert, return the entity from its view.
-CREATE OR REPLACE FUNCTION fn_bench_note(input jsonb) RETURNS fraiseql.mutation_response LANGUAGE plpgsql AS $$
-DECLARE new_id bigint;
-BEGIN
-  IF (input->>'n')::int IS NULL THEN RETURN fraiseql.mutation_err('validation:n', 'n is required'); END IF;
-  INSERT INTO tb_bench_note (tenant, n) VALUES (current_setting('app.tenant_id', true), (input->>'n')::int) RETURNING pk INTO new_id;
-  RETURN fraiseql.mutation_ok((SELECT data FROM v_bench_note WHERE id = new_id), 'added', 'created');
-END $$;
-SELECT fraiseql.load_schema($$
-  type Note { id: ID! n: Int! tenant: String }
-  type AddNoteSuccess { status: String! note: Note! }
-  type AddNoteError { code: String! message: String! }
-  union AddNoteResult = AddNoteSuccess | AddNoteError
-  input AddNoteInput { n: Int! }
-  type U @view(name: "v_user") { id: ID! }
-  type Query { us: [U!]! }
-  type Mutation { addNote(input: AddNoteInput!): AddNoteResult! @function(name: "fn_bench_note") }
-$$, 'bench_notes');
 DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM fraiseql.audit_key) THEN PERFORM fraiseql.audit_set_key('bench', decode(repeat('be', 32), 'hex')); END IF;
 END $$;
@@ -98,16 +78,16 @@ mutation_pair() {
   echo "bench: $label: fraiseql $a tps, direct function $b tps, ratio $ratio, $a audit entries/s"
 }
 note_fq='SELECT fraiseql.execute($q$mutation ($n: Int!) { addNote(input: {n: $n}) { __typename ... on AddNoteSuccess { note { id } } } }$q$, jsonb_build_object($q$n$q$, :n::int))'
-note_floor='SELECT fn_bench_note(jsonb_build_object($q$n$q$, :n::int))'
+note_floor='SELECT fn_add_note(jsonb_build_object($q$n$q$, :n::int))'
 user_input="jsonb_build_object('identifier', 'b' || :n || '-' || :client_id, 'name', 'Bench User', 'email', 'b' || :n || '@example.com')"
 user_fq="SELECT fraiseql.execute(\$q\$mutation (\$i: CreateUserInput!) { createUser(input: \$i) { __typename ... on CreateUserSuccess { user { id identifier name } } ... on CreateUserError { code message } } }\$q\$, jsonb_build_object('i', $user_input))"
 # Writes are measured twice: with PostgreSQL's durable defaults (fsync on: each commit flushes WAL, as in
 # production), and with fsync off, where only CPU counts (the worst case for the audit chain's share).
 for fsync in on off; do
   scripts/cluster.sh stop "$DIR"; FSYNC=$fsync scripts/cluster.sh start "$DIR" "$PORT"
-  mutation_pair "mutation_per-tenant_fsync_$fsync" "'tenant-' || :client_id" '\set n random(1, 1000)' "$note_fq" "$note_floor" bench_notes \
+  mutation_pair "mutation_per-tenant_fsync_$fsync" "'tenant-' || :client_id" '\set n random(1, 1000)' "$note_fq" "$note_floor" notes \
     "fsync $fsync: mutation addNote (minimal: one insert), audit on, per-tenant chains"
-  mutation_pair "mutation_global_fsync_$fsync" "NULL" '\set n random(1, 1000)' "$note_fq" "$note_floor" bench_notes \
+  mutation_pair "mutation_global_fsync_$fsync" "NULL" '\set n random(1, 1000)' "$note_fq" "$note_floor" notes \
     "fsync $fsync: mutation addNote, audit on, one global chain"
   mutation_pair "mutation_create_user_fsync_$fsync" "'tenant-' || :client_id" '\set n random(1, 1000000000)' "$user_fq" "SELECT fn_create_user($user_input)" default \
     "fsync $fsync: mutation createUser (blog: validate, uniqueness check, insert, entity from v_user), audit on, per-tenant chains"

@@ -6,23 +6,8 @@ set -euo pipefail
 PORT=${1:?port}; DB=${2:-fraiseql_regress}
 CLIENTS=${CONCURRENCY_CLIENTS:-8}; TX=${CONCURRENCY_TX:-300}
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h /tmp -p "$PORT" -U postgres -d "$DB" "$@"; }
+psql_ -f tests/fixtures/notes.sql >/dev/null
 psql_ >/dev/null <<'SQL'
-DROP TABLE IF EXISTS tb_note CASCADE;
-CREATE TABLE tb_note (pk_note bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text NOT NULL, n int NOT NULL);
-CREATE OR REPLACE FUNCTION fn_add_note(input jsonb) RETURNS fraiseql.mutation_response LANGUAGE sql AS $$
-  INSERT INTO tb_note (tenant, n) VALUES (current_setting('app.tenant_id'), (input->>'n')::int)
-  RETURNING fraiseql.mutation_ok(jsonb_build_object('id', pk_note, 'n', n), 'added', 'created');
-$$;
-SELECT fraiseql.load_schema($$
-  type Note { id: ID! n: Int! }
-  type AddNoteSuccess { status: String! note: Note! }
-  type AddNoteError { code: String! message: String! }
-  union AddNoteResult = AddNoteSuccess | AddNoteError
-  input AddNoteInput { n: Int! }
-  type NoteRow @view(name: "v_user") { id: ID! }
-  type Query { rows: [NoteRow!]! }
-  type Mutation { addNote(input: AddNoteInput!): AddNoteResult! @function(name: "fn_add_note") }
-$$, 'notes') > 0;
 DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM fraiseql.audit_key WHERE key_id = 'concurrency') THEN
     PERFORM fraiseql.audit_set_key('concurrency', decode(repeat('c0ffee', 11), 'hex'));
