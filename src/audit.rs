@@ -100,6 +100,7 @@ pub struct Request {
     pub query_sha256: String,
     pub operation: Option<String>,
     pub variables: serde_json::Value,
+    pub variables_sha256: String,
     pub role: String,
     pub subject: Option<String>,
     pub tenant: Option<String>,
@@ -134,6 +135,7 @@ impl Request {
         Request {
             query_sha256: chain::hex(&chain::sha256(query.as_bytes())),
             operation: operation.map(str::to_string),
+            variables_sha256: chain::json_sha256(&variables),
             variables,
             role,
             subject,
@@ -173,7 +175,7 @@ pub fn record(req: &Request, field: &str, function: &str, outcome: &str, entity_
         field: field.to_string(),
         function: function.to_string(),
         query_sha256: req.query_sha256.clone(),
-        variables_sha256: fraiseql_core::audit::json_sha256(&req.variables),
+        variables_sha256: req.variables_sha256.clone(),
         outcome: outcome.to_string(),
         entity_id: entity_id.map(str::to_string),
     };
@@ -374,8 +376,8 @@ fn with_pending<T>(pending: Pending, f: impl FnOnce() -> T) -> T {
     f()
 }
 
-fn pending<T>(what: &str, f: impl FnOnce(&mut Pending) -> T) -> T {
-    PENDING.with(|p| match p.borrow_mut().as_mut() {
+fn pending<T>(what: &str, f: impl FnOnce(&Pending) -> T) -> T {
+    PENDING.with(|p| match p.borrow().as_ref() {
         Some(pending) => f(pending),
         None => error!("fraiseql.{what} is internal to appending an audit entry"),
     })
@@ -406,64 +408,62 @@ fn _audit_write() {
     let Some(q) = WRITING.with(|w| w.borrow_mut().take()) else {
         error!("fraiseql._audit_write is internal: entries are written when a transaction that ran fraiseql.execute commits");
     };
-    {
-        let entry = q.entry;
-        let key = active_key();
-        let key_id = key.as_ref().map(|(id, _)| id.clone());
-        let types = [T, INT8, T, T, T, T, T, T, T, JSONB, T, T, T, T];
-        let args = [
-            entry.chain.as_str().into(),
-            entry.logged_at_us.into(),
-            entry.role.as_str().into(),
-            entry.subject.clone().into(),
-            entry.tenant.clone().into(),
-            entry.operation.clone().into(),
-            entry.field.as_str().into(),
-            entry.function.as_str().into(),
-            entry.query_sha256.as_str().into(),
-            q.variables.map(JsonB).into(),
-            entry.variables_sha256.as_str().into(),
-            entry.outcome.as_str().into(),
-            entry.entity_id.clone().into(),
-            key_id.into(),
-        ];
-        let (prefix, suffix) = chain::canonical_parts(&entry);
-        let pending = Pending {
-            prefix,
-            suffix,
-            key,
+    let entry = q.entry;
+    let key = active_key();
+    let key_id = key.as_ref().map(|(id, _)| id.clone());
+    let types = [T, INT8, T, T, T, T, T, T, T, JSONB, T, T, T, T];
+    let args = [
+        entry.chain.as_str().into(),
+        entry.logged_at_us.into(),
+        entry.role.as_str().into(),
+        entry.subject.clone().into(),
+        entry.tenant.clone().into(),
+        entry.operation.clone().into(),
+        entry.field.as_str().into(),
+        entry.function.as_str().into(),
+        entry.query_sha256.as_str().into(),
+        q.variables.map(JsonB).into(),
+        entry.variables_sha256.as_str().into(),
+        entry.outcome.as_str().into(),
+        entry.entity_id.clone().into(),
+        key_id.into(),
+    ];
+    let (prefix, suffix) = chain::canonical_parts(&entry);
+    let pending = Pending {
+        prefix,
+        suffix,
+        key,
+    };
+    let appended = with_pending(pending, || {
+        let run = || {
+            prepared("append_entry", APPEND_SQL, &types, |stmt| {
+                Spi::connect_mut(|client| client.update(stmt, None, &args).map(|t| t.len()))
+            })
         };
-        let appended = with_pending(pending, || {
-            let run = || {
-                prepared("append_entry", APPEND_SQL, &types, |stmt| {
-                    Spi::connect_mut(|client| client.update(stmt, None, &args).map(|t| t.len()))
-                })
-            };
-            let mut rows = run()?;
-            if rows == 0 {
-                // The chain's first entry: create its head at the genesis hash, then append.
-                prepared(
-                    "new_head",
-                    "INSERT INTO fraiseql.audit_head (chain, seq, hash, prev) VALUES ($1, 0, $2, $2) ON CONFLICT (chain) DO NOTHING",
-                    &[T, pg_sys::BYTEAOID],
-                    |stmt| {
-                        Spi::connect_mut(|client| {
-                            let genesis = chain::GENESIS.to_vec();
-                            client.update(stmt, None, &[entry.chain.as_str().into(), genesis.into()]).map(|_| ())
-                        })
-                    },
-                )?;
-                rows = run()?;
-            }
-            Ok::<_, pgrx::spi::SpiError>(rows)
-        })
-        .unwrap_or_else(|e| error!("fraiseql: writing the audit entry: {e}"));
-        if appended != 1 {
-            error!(
-                "fraiseql: the audit entry was not written (chain head {} missing)",
-                entry.chain
-            );
+        let mut rows = run()?;
+        if rows == 0 {
+            // The chain's first entry: create its head at the genesis hash, then append.
+            prepared(
+                "new_head",
+                "INSERT INTO fraiseql.audit_head (chain, seq, hash, prev) VALUES ($1, 0, $2, $2) ON CONFLICT (chain) DO NOTHING",
+                &[T, pg_sys::BYTEAOID],
+                |stmt| {
+                    Spi::connect_mut(|client| {
+                        let genesis = chain::GENESIS.to_vec();
+                        client.update(stmt, None, &[entry.chain.as_str().into(), genesis.into()]).map(|_| ())
+                    })
+                },
+            )?;
+            rows = run()?;
         }
+        Ok::<_, pgrx::spi::SpiError>(rows)
+    })
+    .unwrap_or_else(|e| error!("fraiseql: writing the audit entry: {e}"));
+    if appended != 1 {
+        error!(
+            "fraiseql: the audit entry was not written (chain head {} missing)",
+            entry.chain
+        );
     }
 }
 

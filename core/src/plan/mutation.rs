@@ -78,19 +78,30 @@ impl StoredNames {
                 .filter(|e| !e.stored.is_empty())
             {
                 names.insert(key, StoredField::Enum(e.stored.clone()));
-            } else if let Some(input) = schema.inputs.get(ty.named()).filter(|_| depth > 0) {
-                let fields: Vec<_> = input
-                    .fields
-                    .iter()
-                    .map(|f| (f.name.as_str(), &f.ty))
-                    .collect();
-                let inner = StoredNames::of(schema, &fields, depth - 1);
+            } else if depth > 0 {
+                let inner = StoredNames::of_input(schema, ty.named(), depth - 1);
                 if !inner.0.is_empty() {
                     names.insert(key, StoredField::Object(inner));
                 }
             }
         }
         StoredNames(names)
+    }
+
+    /// The fields of input type `name` (none when it is not an input type).
+    fn of_input(schema: &Schema, name: &str, depth: usize) -> StoredNames {
+        let fields: Vec<_> = schema
+            .inputs
+            .get(name)
+            .map(|input| {
+                input
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.as_str(), &f.ty))
+                    .collect()
+            })
+            .unwrap_or_default();
+        StoredNames::of(schema, &fields, depth)
     }
 
     /// `input` (snake_case keys) with its enum values renamed to their stored names.
@@ -180,20 +191,14 @@ pub fn plan_mutation(
             "argument \"input\"",
         );
         let stored = match def.arg("input") {
-            Some(arg) => StoredNames::of(schema, &[("input", &arg.ty)], STORED_DEPTH)
-                .0
-                .remove("input")
-                .and_then(|f| match f {
-                    StoredField::Object(names) => Some(names),
-                    StoredField::Enum(_) => None,
-                }),
+            Some(arg) => StoredNames::of_input(schema, arg.ty.named(), STORED_DEPTH),
             None => {
                 let args: Vec<_> = def.args.iter().map(|a| (a.name.as_str(), &a.ty)).collect();
-                Some(StoredNames::of(schema, &args, STORED_DEPTH))
+                StoredNames::of(schema, &args, STORED_DEPTH)
             }
         };
         if let Some(param) = p.params.last_mut() {
-            param.stored = stored.filter(|n| !n.0.is_empty());
+            param.stored = Some(stored).filter(|n| !n.0.is_empty());
         }
         let doc = "d.doc";
         let result = match schema.kind(def.ty.named()) {
