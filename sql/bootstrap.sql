@@ -38,9 +38,9 @@ RETURNS fraiseql.mutation_response LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT ROW(status, message, NULL::text, NULL::text, NULL::jsonb, NULL::text[], errors, metadata)::fraiseql.mutation_response
 $$;
 
--- The audit chain. Append-only: no grants to anyone; rows are written only by
--- fraiseql._audit_write (SECURITY DEFINER, pinned search_path), which only the commit hook of a
--- transaction that ran fraiseql.execute hands entries to; a trigger refuses UPDATE, DELETE and TRUNCATE.
+-- The audit chain. Append-only: no grants to anyone; rows are written only by the commit hook of a
+-- transaction that ran fraiseql.execute, through the heap and index access methods (src/audit_append.rs:
+-- no SQL, so no search_path and no privilege involved); a trigger refuses UPDATE, DELETE and TRUNCATE.
 CREATE TABLE fraiseql.audit_head (
     chain text PRIMARY KEY,
     seq   bigint NOT NULL,           -- the last entry's seq (0: none yet)

@@ -1,6 +1,7 @@
-//! The audit chain's storage: appending an entry for each executed mutation (serialised per chain by
-//! a row lock on the chain head), the signing keys (a superuser function or a server-side key file),
-//! verification and checkpoints. Hashing and verification logic live in `fraiseql_core::audit`.
+//! The audit chain in the database: queueing an entry for each executed mutation and handing the
+//! queue to `audit_append` when the transaction commits, the signing keys (a superuser function or a
+//! server-side key file), verification and checkpoints. Hashing and verification logic live in
+//! `fraiseql_core::audit`.
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::CStr;
@@ -13,18 +14,13 @@ use pgrx::JsonB;
 thread_local! {
     /// Entries of the current transaction, written when it commits (see [`on_xact`]).
     static QUEUE: RefCell<Vec<Queued>> = const { RefCell::new(Vec::new()) };
-    /// The entry being appended, while its statement runs (read by `_audit_link`, `_audit_sign` and
-    /// the table guard; no user code runs in that statement).
-    static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
-    /// The entry the commit hook hands to `_audit_write` (set only around that call).
-    static WRITING: RefCell<Option<Queued>> = const { RefCell::new(None) };
-    /// The oid of `fraiseql._audit_write()`.
-    static WRITE_FN: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
     static STATEMENTS: RefCell<HashMap<&'static str, std::rc::Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
     /// The signing key, read once per backend; dropped by `forget_keys` (relcache invalidation of
     /// fraiseql.audit_key, sent by audit_set_key / audit_retire_key) and when the key file changes.
     static ACTIVE_KEY: RefCell<Option<(KeySource, Option<Key>)>> = const { RefCell::new(None) };
     static KEY_TABLE_OID: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
+    static LOG_TABLE_OID: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
+    static HEAD_TABLE_OID: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
 }
 
 /// A signing key: its id and secret.
@@ -52,6 +48,9 @@ unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid:
     if crate::relcache::concerns(relid, &KEY_TABLE_OID) {
         ACTIVE_KEY.with(|k| k.borrow_mut().take());
     }
+    // Forgotten oids are looked up again at the next append (the extension may have been re-created).
+    crate::relcache::concerns(relid, &LOG_TABLE_OID);
+    crate::relcache::concerns(relid, &HEAD_TABLE_OID);
 }
 
 /// Registers the key-cache invalidation and the transaction callbacks that write queued entries;
@@ -62,19 +61,17 @@ pub fn init() {
     unsafe {
         pg_sys::RegisterXactCallback(Some(on_xact), std::ptr::null_mut());
         pg_sys::RegisterSubXactCallback(Some(on_subxact), std::ptr::null_mut());
-        pg_sys::CacheRegisterSyscacheCallback(
-            pg_sys::SysCacheIdentifier::PROCOID as i32,
-            Some(on_function_invalidation),
-            pg_sys::Datum::from(0usize),
-        );
     }
 }
 
-/// Any change to pg_proc (the extension dropped and created again, …) drops the cached oid of
-/// `_audit_write`; it is looked up again at the next mutation.
-#[pg_guard]
-unsafe extern "C-unwind" fn on_function_invalidation(_arg: pg_sys::Datum, _cache: i32, _hash: u32) {
-    WRITE_FN.with(|o| o.set(pg_sys::InvalidOid));
+/// The audit tables' oids (looked up once per backend, again after their relcache invalidation).
+fn tables() -> crate::audit_append::Tables {
+    let log = crate::relcache::cached_oid(&LOG_TABLE_OID, "fraiseql.audit_log");
+    let head = crate::relcache::cached_oid(&HEAD_TABLE_OID, "fraiseql.audit_head");
+    if log == pg_sys::InvalidOid || head == pg_sys::InvalidOid {
+        error!("fraiseql: the audit tables fraiseql.audit_log and fraiseql.audit_head are missing (was the extension dropped in this transaction?)");
+    }
+    crate::audit_append::Tables { log, head }
 }
 
 fn key_table_oid() -> pg_sys::Oid {
@@ -87,13 +84,8 @@ fn forget_keys() {
     ACTIVE_KEY.with(|k| k.borrow_mut().take());
 }
 
-/// Parameter types of the append statements.
-const T: pg_sys::Oid = pg_sys::TEXTOID;
-const INT8: pg_sys::Oid = pg_sys::INT8OID;
-const JSONB: pg_sys::Oid = pg_sys::JSONBOID;
-
 /// Unix epoch minus Postgres epoch (2000-01-01), in microseconds.
-const PG_EPOCH_US: i64 = 946_684_800_000_000;
+pub const PG_EPOCH_US: i64 = 946_684_800_000_000;
 
 /// What `execute` knows about the request, for every entry it appends.
 pub struct Request {
@@ -156,7 +148,7 @@ struct Queued {
 /// not across the client's round trips; a rolled-back transaction or savepoint drops it.
 pub fn record(req: &Request, field: &str, function: &str, outcome: &str, entity_id: Option<&str>) {
     // Looked up now, not at commit.
-    write_fn();
+    tables();
     // SAFETY: GetCurrentTimestamp and GetCurrentSubTransactionId have no preconditions.
     let (now_pg, subid) = unsafe {
         (
@@ -200,27 +192,36 @@ unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut s
             if queued.is_empty() {
                 return;
             }
-            // Chains are locked in name order (a stable sort keeps each chain's own order), so two
-            // transactions that both touch chains A and B cannot deadlock on their heads.
-            queued.sort_by(|a, b| a.entry.chain.cmp(&b.entry.chain));
-            // Portals are closed by now: the statements need a snapshot of their own.
+            // Chains are locked in the order of their lock keys (a stable sort keeps each chain's
+            // own order), so two transactions that touch the same chains cannot deadlock on them.
+            queued.sort_by_cached_key(|q| {
+                (
+                    crate::audit_append::lock_key(&q.entry.chain),
+                    q.entry.chain.clone(),
+                )
+            });
+            // Portals are closed by now: looking up the tables and the key, TOAST and index checks
+            // want an active snapshot.
             // SAFETY: pushed and popped around the writes; an error aborts the transaction, which
             // clears the active snapshot stack.
             unsafe { pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot()) };
-            let write = write_fn();
-            for q in queued {
-                WRITING.with(|w| *w.borrow_mut() = Some(q));
-                // SAFETY: a function of no arguments returning void; it takes the entry from WRITING.
-                // Called directly (no SQL), so nothing but this hook can hand it an entry.
-                pg_sys::OidFunctionCall0Coll(write, pg_sys::InvalidOid);
-                WRITING.with(|w| w.borrow_mut().take());
+            let tables = tables();
+            let key = active_key();
+            for group in queued.chunk_by(|a, b| a.entry.chain == b.entry.chain) {
+                let entries: Vec<_> = group
+                    .iter()
+                    .map(|q| crate::audit_append::Append {
+                        entry: &q.entry,
+                        variables: q.variables.as_ref(),
+                    })
+                    .collect();
+                crate::audit_append::append(&tables, &group[0].entry.chain, &entries, key.as_ref());
             }
             // SAFETY: pops the snapshot pushed above.
             unsafe { pg_sys::PopActiveSnapshot() };
         }
         XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => {
             QUEUE.with(|q| q.borrow_mut().clear());
-            WRITING.with(|w| w.borrow_mut().take());
         }
         _ => {}
     }
@@ -238,22 +239,6 @@ unsafe extern "C-unwind" fn on_subxact(
     if event == pg_sys::SubXactEvent::SUBXACT_EVENT_ABORT_SUB {
         QUEUE.with(|q| q.borrow_mut().retain(|e| e.subid < my_subid));
     }
-}
-
-/// The oid of `fraiseql._audit_write()` (looked up once per backend).
-fn write_fn() -> pg_sys::Oid {
-    let cached = WRITE_FN.with(Cell::get);
-    if cached != pg_sys::InvalidOid {
-        return cached;
-    }
-    let oid = Spi::get_one::<pg_sys::Oid>(
-        "SELECT 'fraiseql._audit_write()'::pg_catalog.regprocedure::pg_catalog.oid",
-    )
-    .ok()
-    .flatten()
-    .unwrap_or_else(|| error!("fraiseql: fraiseql._audit_write() is missing"));
-    WRITE_FN.with(|o| o.set(oid));
-    oid
 }
 
 fn prepared<R>(
@@ -354,151 +339,14 @@ fn key_by_id(id: &str) -> Option<Vec<u8>> {
     .flatten()
 }
 
-/// The entry being written: everything but its place in the chain (seq, prev_hash),
-/// which its statement reads from the locked chain head; and the key that signs it.
-struct Pending {
-    /// The entry's canonical encoding around its seq (see `chain::canonical_parts`).
-    prefix: String,
-    suffix: String,
-    key: Option<Key>,
-}
-
-/// Runs `f` with `pending` readable by `_audit_link` and `_audit_sign`, clearing it afterwards.
-fn with_pending<T>(pending: Pending, f: impl FnOnce() -> T) -> T {
-    struct Clear;
-    impl Drop for Clear {
-        fn drop(&mut self) {
-            PENDING.with(|p| p.borrow_mut().take());
-        }
-    }
-    PENDING.with(|p| *p.borrow_mut() = Some(pending));
-    let _clear = Clear;
-    f()
-}
-
-fn pending<T>(what: &str, f: impl FnOnce(&Pending) -> T) -> T {
-    PENDING.with(|p| match p.borrow().as_ref() {
-        Some(pending) => f(pending),
-        None => error!("fraiseql.{what} is internal to appending an audit entry"),
-    })
-}
-
-/// One statement appends: the UPDATE moves the chain head (its row lock queues concurrent appenders
-/// of the chain until commit, so the chain cannot fork; after a wait it re-reads the newest head),
-/// hashing the pending entry onto the previous hash; the INSERT writes the entry with that link.
-/// Names and operators are qualified even though `_audit_write` pins its search_path.
-const APPEND_SQL: &str = "WITH h AS (
-    UPDATE fraiseql.audit_head
-       SET seq = seq OPERATOR(pg_catalog.+) 1, prev = hash,
-           hash = fraiseql._audit_link(hash, seq OPERATOR(pg_catalog.+) 1)
-     WHERE chain OPERATOR(pg_catalog.=) $1 RETURNING seq, prev, hash)
-  INSERT INTO fraiseql.audit_log (chain, seq, logged_at, role, subject, tenant, operation, field, function,
-                                  query_sha256, variables, variables_sha256, outcome, entity_id, prev_hash, entry_hash, signature, key_id)
-  SELECT $1, h.seq,
-         'epoch'::pg_catalog.timestamptz OPERATOR(pg_catalog.+) ($2 OPERATOR(pg_catalog.*) '1 microsecond'::pg_catalog.interval),
-         $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, h.prev, h.hash, fraiseql._audit_sign(h.hash), $14
-    FROM h";
-
-/// Appends the entry the commit hook hands over: links it to the chain head, hashes, signs and
-/// writes it, in one statement. `SECURITY DEFINER` with a pinned search_path: it writes as the owner
-/// of the audit tables. Called by SQL, it has no entry to write and refuses.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
-#[search_path(pg_catalog, pg_temp)]
-fn _audit_write() {
-    let Some(q) = WRITING.with(|w| w.borrow_mut().take()) else {
-        error!("fraiseql._audit_write is internal: entries are written when a transaction that ran fraiseql.execute commits");
-    };
-    let entry = q.entry;
-    let key = active_key();
-    let key_id = key.as_ref().map(|(id, _)| id.clone());
-    let types = [T, INT8, T, T, T, T, T, T, T, JSONB, T, T, T, T];
-    let args = [
-        entry.chain.as_str().into(),
-        entry.logged_at_us.into(),
-        entry.role.as_str().into(),
-        entry.subject.clone().into(),
-        entry.tenant.clone().into(),
-        entry.operation.clone().into(),
-        entry.field.as_str().into(),
-        entry.function.as_str().into(),
-        entry.query_sha256.as_str().into(),
-        q.variables.map(JsonB).into(),
-        entry.variables_sha256.as_str().into(),
-        entry.outcome.as_str().into(),
-        entry.entity_id.clone().into(),
-        key_id.into(),
-    ];
-    let (prefix, suffix) = chain::canonical_parts(&entry);
-    let pending = Pending {
-        prefix,
-        suffix,
-        key,
-    };
-    let appended = with_pending(pending, || {
-        let run = || {
-            prepared("append_entry", APPEND_SQL, &types, |stmt| {
-                Spi::connect_mut(|client| client.update(stmt, None, &args).map(|t| t.len()))
-            })
-        };
-        let mut rows = run()?;
-        if rows == 0 {
-            // The chain's first entry: create its head at the genesis hash, then append.
-            prepared(
-                "new_head",
-                "INSERT INTO fraiseql.audit_head (chain, seq, hash, prev) VALUES ($1, 0, $2, $2) ON CONFLICT (chain) DO NOTHING",
-                &[T, pg_sys::BYTEAOID],
-                |stmt| {
-                    Spi::connect_mut(|client| {
-                        let genesis = chain::GENESIS.to_vec();
-                        client.update(stmt, None, &[entry.chain.as_str().into(), genesis.into()]).map(|_| ())
-                    })
-                },
-            )?;
-            rows = run()?;
-        }
-        Ok::<_, pgrx::spi::SpiError>(rows)
-    })
-    .unwrap_or_else(|e| error!("fraiseql: writing the audit entry: {e}"));
-    if appended != 1 {
-        error!(
-            "fraiseql: the audit entry was not written (chain head {} missing)",
-            entry.chain
-        );
-    }
-}
-
-/// The hash of the pending entry at position `seq`, linked to `prev` (called by the append statement).
-#[pg_extern(volatile, parallel_unsafe)]
-fn _audit_link(prev: &[u8], seq: i64) -> Vec<u8> {
-    pending("_audit_link", |p| {
-        chain::link_hash(prev, &p.prefix, seq, &p.suffix).to_vec()
-    })
-}
-
-/// The pending entry's signature over its hash (NULL when signing is off).
-#[pg_extern(volatile, parallel_unsafe)]
-fn _audit_sign(hash: &[u8]) -> Option<Vec<u8>> {
-    pending("_audit_sign", |p| {
-        p.key
-            .as_ref()
-            .map(|(_, key)| chain::sign(key, hash).to_vec())
-    })
-}
-
-/// Refuses UPDATE, DELETE and TRUNCATE on the audit tables, except the head's own update during an
-/// append. A statement-level trigger: a row-level one would lock each head row before the update (one
-/// more WAL record per append) only to decide what the statement already tells. (A superuser can
-/// still disable triggers: that is what verification is for.)
+/// Refuses UPDATE, DELETE and TRUNCATE on the audit tables, for everyone: appends bypass SQL (see
+/// `audit_append`), so no statement ever needs to change them. Statement-level: it decides from the
+/// statement alone. (A superuser can still disable triggers: that is what verification is for.)
 #[pg_trigger]
 fn _audit_guard<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgHeapTupleError> {
     let table = trigger.table_name().unwrap_or_default();
-    let update = trigger.event().fired_by_update();
-    let appending = PENDING.with(|p| p.borrow().is_some());
-    if table == "audit_head" && update && appending {
-        return Ok(None);
-    }
     error!("fraiseql.{table} is append-only: entries are only added by fraiseql.execute, never updated or deleted");
 }
 
@@ -689,9 +537,6 @@ REVOKE ALL ON FUNCTION fraiseql.audit_set_key(text, bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.audit_retire_key(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.verify_audit_chain(text, bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.audit_checkpoint(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION fraiseql._audit_link(bytea, bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION fraiseql._audit_sign(bytea) FROM PUBLIC;
-REVOKE ALL ON FUNCTION fraiseql._audit_write() FROM PUBLIC;
 "#,
     name = "audit_triggers",
     requires = [
@@ -699,9 +544,6 @@ REVOKE ALL ON FUNCTION fraiseql._audit_write() FROM PUBLIC;
         audit_set_key,
         audit_retire_key,
         verify_audit_chain,
-        audit_checkpoint,
-        _audit_link,
-        _audit_sign,
-        _audit_write
+        audit_checkpoint
     ],
 );

@@ -4,6 +4,7 @@ use pgrx::prelude::*;
 
 mod api;
 mod audit;
+mod audit_append;
 mod cache;
 mod catalog;
 mod claims;

@@ -37,7 +37,7 @@ fn json_opt(s: &Option<String>) -> String {
 }
 
 /// The canonical encoding split around the value of `seq`, which the appender learns only under
-/// the chain-head lock: `canonical(e) == prefix + seq + suffix`.
+/// the chain's lock: `canonical(e) == prefix + seq + suffix`.
 pub fn canonical_parts(e: &Entry) -> (String, String) {
     let prefix = format!(
         "{{\"chain\":{},\"entity_id\":{},\"field\":{},\"function\":{},\"logged_at_us\":{},\"operation\":{},\"outcome\":{},\"query_sha256\":{},\"role\":{},\"seq\":",
@@ -72,7 +72,13 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
 }
 
 /// SHA-256 of a JSON value in canonical form (sorted keys, compact) — for request variables.
