@@ -1,5 +1,5 @@
 //! Appending a transaction's audit entries at commit, through the heap and index access methods: per
-//! chain, a lock serialising its appenders, the head read with a fresh snapshot, each entry linked,
+//! chain, a lock serialising its appenders, the head read as committed now, each entry linked,
 //! hashed, signed and inserted, the head moved. No SQL runs: no planner or executor start-up, no name
 //! resolved through a search_path, no privilege of the calling role involved, no trigger fired.
 use fraiseql_core::audit::{self as chain, Entry};
@@ -55,17 +55,19 @@ pub fn append(
             0,
             pg_sys::ExclusiveLock as pg_sys::LOCKMODE,
         );
-        // Taken after the lock: sees the head as the previous holder committed it, whatever the
-        // transaction's isolation level (its own snapshot may predate that commit).
-        let snapshot = pg_sys::RegisterSnapshot(pg_sys::GetLatestSnapshot());
-        let head = open(tables.head, &HEAD_COLUMNS, "fraiseql.audit_head");
-        let log = open(tables.log, &LOG_COLUMNS, "fraiseql.audit_log");
-        let found = read_head(head, chain_name, snapshot);
+        // Read as committed now, not as of the transaction's snapshot (which may predate the previous
+        // holder's commit, whatever the isolation level). SnapshotSelf is exact here: under the lock no
+        // other transaction writing the head is in progress, so exactly one version is committed and
+        // not yet replaced. Not being an MVCC snapshot, it takes no SERIALIZABLE predicate locks, so
+        // serializable appenders of one chain do not conflict through its head.
+        let snapshot = std::ptr::addr_of_mut!(pg_sys::SnapshotSelfData);
+        let head = Table::open(tables.head, &HEAD_COLUMNS, "fraiseql.audit_head");
+        let log = Table::open(tables.log, &LOG_COLUMNS, "fraiseql.audit_log");
+        let found = read_head(head.rel, chain_name, snapshot);
         let (mut seq, mut hash, mut prev) = match &found {
             Some((_, seq, hash, prev)) => (*seq, hash.clone(), prev.clone()),
             None => (0, chain::GENESIS.to_vec(), chain::GENESIS.to_vec()),
         };
-        let indexes = pg_sys::CatalogOpenIndexes(log);
         for a in entries {
             seq += 1;
             prev = hash;
@@ -73,7 +75,7 @@ pub fn append(
             hash = chain::link_hash(&prev, &prefix, seq, &suffix).to_vec();
             let signature = key.map(|(_, k)| chain::sign(k, &hash).to_vec());
             let e = a.entry;
-            let mut values = [
+            log.insert(&mut [
                 e.chain.as_str().into_datum(),
                 seq.into_datum(),
                 Some(pg_sys::Datum::from(
@@ -94,58 +96,88 @@ pub fn append(
                 hash.as_slice().into_datum(),
                 signature.as_deref().into_datum(),
                 key.map(|(id, _)| id.as_str()).into_datum(),
-            ];
-            let tuple = form_tuple(log, &mut values);
-            pg_sys::CatalogTupleInsertWithInfo(log, tuple, indexes);
+            ]);
         }
-        pg_sys::CatalogCloseIndexes(indexes);
         let mut values = [
             chain_name.into_datum(),
             seq.into_datum(),
             hash.as_slice().into_datum(),
             prev.as_slice().into_datum(),
         ];
-        let tuple = form_tuple(head, &mut values);
         match found {
             // Only seq and hashes change, not the indexed chain name: a HOT update, no index entry.
-            Some((mut tid, ..)) => pg_sys::CatalogTupleUpdate(head, &mut tid, tuple),
-            None => pg_sys::CatalogTupleInsert(head, tuple),
+            Some((tid, ..)) => head.update(tid, &mut values),
+            None => head.insert(&mut values),
         }
-        pg_sys::table_close(log, pg_sys::NoLock as pg_sys::LOCKMODE);
-        pg_sys::table_close(head, pg_sys::NoLock as pg_sys::LOCKMODE);
-        pg_sys::UnregisterSnapshot(snapshot);
+        log.close();
+        head.close();
     }
 }
 
-/// Opens an audit table for appending, checking it still has the columns this module writes by
-/// position and no index this module cannot maintain (expressions, predicates).
-unsafe fn open(oid: pg_sys::Oid, columns: &[pg_sys::Oid], name: &str) -> pg_sys::Relation {
-    // SAFETY: the caller holds a transaction; the descriptor lives as long as the open relation.
-    unsafe {
-        let rel = pg_sys::table_open(oid, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
-        let desc = (*rel).rd_att;
-        let attrs = (*desc).attrs.as_slice((*desc).natts as usize);
-        let shape_ok = attrs.len() == columns.len()
-            && attrs
+/// An audit table opened for appending, with its indexes.
+struct Table {
+    rel: pg_sys::Relation,
+    indexes: pg_sys::CatalogIndexState,
+}
+
+impl Table {
+    /// Opens the table, checking it still has the columns this module writes by position and no index
+    /// this module cannot maintain (on expressions, or with a predicate).
+    unsafe fn open(oid: pg_sys::Oid, columns: &[pg_sys::Oid], name: &str) -> Table {
+        // SAFETY: the caller holds a transaction; the descriptor and index state live until `close`.
+        unsafe {
+            let rel = pg_sys::table_open(oid, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
+            let desc = (*rel).rd_att;
+            let attrs = (*desc).attrs.as_slice((*desc).natts as usize);
+            let shape_ok = attrs.len() == columns.len()
+                && attrs
+                    .iter()
+                    .zip(columns)
+                    .all(|(a, t)| !a.attisdropped && a.atttypid == *t);
+            if !shape_ok {
+                error!("fraiseql: {name} does not have the columns this version of fraiseql writes; re-create the extension's tables (ALTER EXTENSION fraiseql UPDATE)");
+            }
+            let indexes = pg_sys::CatalogOpenIndexes(rel);
+            let infos = std::slice::from_raw_parts(
+                (*indexes).ri_IndexRelationInfo,
+                (*indexes).ri_NumIndices as usize,
+            );
+            if infos
                 .iter()
-                .zip(columns)
-                .all(|(a, t)| !a.attisdropped && a.atttypid == *t);
-        if !shape_ok {
-            error!("fraiseql: {name} does not have the columns this version of fraiseql writes; re-create the extension's tables (ALTER EXTENSION fraiseql UPDATE)");
+                .any(|i| !(**i).ii_Expressions.is_null() || !(**i).ii_Predicate.is_null())
+            {
+                error!("fraiseql: {name} has an index on an expression or with a WHERE clause, which audit appends cannot maintain; index plain columns instead");
+            }
+            Table { rel, indexes }
         }
-        let indexes = pg_sys::CatalogOpenIndexes(rel);
-        let infos = std::slice::from_raw_parts(
-            (*indexes).ri_IndexRelationInfo,
-            (*indexes).ri_NumIndices as usize,
-        );
-        if infos
-            .iter()
-            .any(|i| !(**i).ii_Expressions.is_null() || !(**i).ii_Predicate.is_null())
-        {
-            error!("fraiseql: {name} has an index on an expression or with a WHERE clause, which audit appends cannot maintain; index plain columns instead");
+    }
+
+    unsafe fn insert(&self, values: &mut [Option<pg_sys::Datum>]) {
+        // SAFETY: the table is open; `form_tuple` matches its descriptor (checked by `open`).
+        unsafe {
+            let tuple = form_tuple(self.rel, values);
+            pg_sys::CatalogTupleInsertWithInfo(self.rel, tuple, self.indexes);
         }
-        pg_sys::CatalogCloseIndexes(indexes);
-        rel
+    }
+
+    unsafe fn update(
+        &self,
+        mut tid: pg_sys::ItemPointerData,
+        values: &mut [Option<pg_sys::Datum>],
+    ) {
+        // SAFETY: as `insert`; `tid` is a live tuple of this table, read under the chain's lock.
+        unsafe {
+            let tuple = form_tuple(self.rel, values);
+            pg_sys::CatalogTupleUpdateWithInfo(self.rel, &mut tid, tuple, self.indexes);
+        }
+    }
+
+    unsafe fn close(self) {
+        // SAFETY: opened by `open`; the lock is kept until the transaction ends.
+        unsafe {
+            pg_sys::CatalogCloseIndexes(self.indexes);
+            pg_sys::table_close(self.rel, pg_sys::NoLock as pg_sys::LOCKMODE);
+        }
     }
 }
 

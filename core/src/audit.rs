@@ -27,37 +27,71 @@ pub struct Entry {
     pub entity_id: Option<String>,
 }
 
-/// A JSON string literal, escaped as serde_json (and Python's `json.dumps`) write it.
-fn json_str(s: &str) -> String {
-    serde_json::to_string(s).expect("a string serialises")
+/// Appends `s` as a JSON string literal, escaped as serde_json (and Python's `json.dumps`) write it:
+/// `"` and `\`, the short escapes `\b \f \n \r \t`, other control characters as `\u00xx`,
+/// everything else (non-ASCII included) as is.
+fn push_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                const DIGITS: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(DIGITS[(c as usize) >> 4] as char);
+                out.push(DIGITS[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
-fn json_opt(s: &Option<String>) -> String {
-    s.as_deref().map_or_else(|| "null".to_string(), json_str)
+fn push_opt(out: &mut String, s: &Option<String>) {
+    match s {
+        Some(s) => push_str(out, s),
+        None => out.push_str("null"),
+    }
 }
 
 /// The canonical encoding split around the value of `seq`, which the appender learns only under
 /// the chain's lock: `canonical(e) == prefix + seq + suffix`.
 pub fn canonical_parts(e: &Entry) -> (String, String) {
-    let prefix = format!(
-        "{{\"chain\":{},\"entity_id\":{},\"field\":{},\"function\":{},\"logged_at_us\":{},\"operation\":{},\"outcome\":{},\"query_sha256\":{},\"role\":{},\"seq\":",
-        json_str(&e.chain),
-        json_opt(&e.entity_id),
-        json_str(&e.field),
-        json_str(&e.function),
-        e.logged_at_us,
-        json_opt(&e.operation),
-        json_str(&e.outcome),
-        json_str(&e.query_sha256),
-        json_str(&e.role),
-    );
-    let suffix = format!(
-        ",\"subject\":{},\"tenant\":{},\"variables_sha256\":{}}}",
-        json_opt(&e.subject),
-        json_opt(&e.tenant),
-        json_str(&e.variables_sha256),
-    );
-    (prefix, suffix)
+    let mut p = String::with_capacity(320);
+    p.push_str("{\"chain\":");
+    push_str(&mut p, &e.chain);
+    p.push_str(",\"entity_id\":");
+    push_opt(&mut p, &e.entity_id);
+    p.push_str(",\"field\":");
+    push_str(&mut p, &e.field);
+    p.push_str(",\"function\":");
+    push_str(&mut p, &e.function);
+    p.push_str(",\"logged_at_us\":");
+    p.push_str(&e.logged_at_us.to_string());
+    p.push_str(",\"operation\":");
+    push_opt(&mut p, &e.operation);
+    p.push_str(",\"outcome\":");
+    push_str(&mut p, &e.outcome);
+    p.push_str(",\"query_sha256\":");
+    push_str(&mut p, &e.query_sha256);
+    p.push_str(",\"role\":");
+    push_str(&mut p, &e.role);
+    p.push_str(",\"seq\":");
+    let mut x = String::with_capacity(160);
+    x.push_str(",\"subject\":");
+    push_opt(&mut x, &e.subject);
+    x.push_str(",\"tenant\":");
+    push_opt(&mut x, &e.tenant);
+    x.push_str(",\"variables_sha256\":");
+    push_str(&mut x, &e.variables_sha256);
+    x.push('}');
+    (p, x)
 }
 
 /// The canonical encoding (docs/audit.md): a JSON object with exactly these keys, sorted, no
@@ -364,6 +398,8 @@ mod tests {
     fn canonical_is_sorted_and_compact() {
         let mut e = entry(1);
         e.subject = Some("quote \" and ünïcode \u{1}".into());
+        e.role = "back\\slash \u{8}\u{c}\n\r\t \u{1f} \u{7f} 😀".into();
+        e.operation = Some("op\u{0}".into());
         let sorted: BTreeMap<&str, Json> = [
             ("chain", json!(e.chain)),
             ("entity_id", json!(e.entity_id)),
