@@ -67,6 +67,15 @@ SQL
 )
 echo "concurrency: $CLIENTS clients x $TX transactions: $result"
 case "$result" in *"=> OK") ;; *) exit 1 ;; esac
+# The appends maintain the audit tables' indexes themselves: every heap tuple must have its index
+# entry and each index its structure (amcheck raises an error otherwise).
+psql_ -At <<'SQL'
+CREATE EXTENSION IF NOT EXISTS amcheck;
+SELECT 'concurrency: amcheck: ' || string_agg(format('%s ok', i.indexrelid::regclass), ', ' ORDER BY i.indexrelid::regclass::text)
+  FROM pg_index i, LATERAL (SELECT bt_index_parent_check(i.indexrelid, true)::text AS r) c
+ WHERE i.indrelid IN ('fraiseql.audit_log'::regclass, 'fraiseql.audit_head'::regclass) AND c.r = '';
+DROP EXTENSION amcheck;
+SQL
 
 # The same chains verified outside Postgres by scripts/verify_audit.py (docs/audit.md), then a
 # tampered export must fail.

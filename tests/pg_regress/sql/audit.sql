@@ -116,12 +116,41 @@ insert into fraiseql.audit_log (chain, seq, logged_at, role, field, function, qu
   values ('tenant-a', 99, now(), 'x', 'f', 'fn', 'h', 'h', 'success', '\x00', '\x00');
 rollback to r;
 rollback;
+-- a large entry (variables of 128 kB: larger than a page, stored out of line by TOAST) is written and verifies
+set app.tenant_id = 'tenant-c';
+select fraiseql.execute('mutation Make($i: CreateUserInput!) { createUser(input: $i) { __typename } }',
+         jsonb_build_object('i', jsonb_build_object('identifier', 'u9', 'name',
+           (select string_agg(md5(i::text), '') from generate_series(1, 4000) i))))->'data';
+select seq, length(variables->'i'->>'name') as name_length, pg_column_size(variables) > 8192 as larger_than_a_page
+  from fraiseql.audit_log where chain = 'tenant-c';
+select chain, ok, checked from fraiseql.verify_audit_chain('tenant-c');
+-- appends maintain plain-column indexes a DBA adds; an index they cannot maintain (on an expression)
+-- makes the commit fail with the reason, and the mutation is rolled back with it: no commit without
+-- its entry
+create index audit_log_by_role on fraiseql.audit_log (role, logged_at);
+create index audit_log_by_lower_role on fraiseql.audit_log (lower(role));
+select pg_temp.create_user('u10')->'data';
+select count(*) as u10_users from tb_user where identifier = 'u10';
+drop index fraiseql.audit_log_by_lower_role;
+select pg_temp.create_user('u10')->'data';
+select count(*) as u10_users from tb_user where identifier = 'u10';
+select seq, field from fraiseql.audit_log where chain = 'tenant-c' order by seq;
+-- every heap tuple has its entry in every index (amcheck's structure and heapallindexed checks, which
+-- raise an error on any inconsistency)
+create extension if not exists amcheck;
+select i.indexrelid::regclass as index, bt_index_parent_check(i.indexrelid, true)::text = '' as checked
+  from pg_index i
+ where i.indrelid in ('fraiseql.audit_log'::regclass, 'fraiseql.audit_head'::regclass)
+ order by i.indexrelid::regclass::text;
+drop extension amcheck;
+drop index fraiseql.audit_log_by_role;
+select chain, ok, checked from fraiseql.verify_audit_chain('tenant-c');
 -- leave the database as the next tests expect it (a superuser bypassing the guards)
 set session_replication_role = replica;
 delete from fraiseql.audit_log;
 delete from fraiseql.audit_head;
 delete from fraiseql.audit_key;
-delete from tb_user where identifier in ('u0', 'u1', 'u2', 'u3', 'u4', 'u5');
+delete from tb_user where identifier in ('u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u9', 'u10');
 reset session_replication_role;
 reset app.tenant_id;
 -- the extension dropped and created again in this session: its tables have new oids, which the
