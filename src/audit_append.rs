@@ -4,7 +4,7 @@
 //! resolved through a search_path, no privilege of the calling role involved, no trigger fired.
 use fraiseql_core::audit::{self as chain, Entry};
 use pgrx::prelude::*;
-use pgrx::{FromDatum, IntoDatum, JsonB};
+use pgrx::{FromDatum, IntoDatum};
 
 /// One entry to append, and the variables stored with it (when `fraiseql.audit_variables` is `full`).
 pub struct Append<'a> {
@@ -88,7 +88,7 @@ pub fn append(
                 e.field.as_str().into_datum(),
                 e.function.as_str().into_datum(),
                 e.query_sha256.as_str().into_datum(),
-                a.variables.cloned().map(JsonB).into_datum(),
+                a.variables.map(crate::jsonb::datum_from_json),
                 e.variables_sha256.as_str().into_datum(),
                 e.outcome.as_str().into_datum(),
                 e.entity_id.as_deref().into_datum(),

@@ -79,3 +79,36 @@ fn quote_ident_matches_postgres() {
         assert_eq!(reparsed.as_deref(), Some(ident), "{ours} must name {ident}");
     }
 }
+
+/// The jsonb built from Rust values has exactly the bytes jsonb_in makes of the same JSON's text.
+#[pg_test]
+fn jsonb_built_directly_equals_jsonb_in() {
+    let values = [
+        json!({"b": [1, -2, 3.5, 1e300, 18446744073709551615u64, -9223372036854775808i64, 0.1],
+               "a": {"nested": {"deep": [true, false, null, [], {}]}, "": ""},
+               "s": "quote \" backslash \\ newline \n tab \t nul-free ünïcode 😀 \u{1}"}),
+        json!([]),
+        json!({}),
+        json!([[], [[1]], {"k": []}]),
+        json!("a top-level string"),
+        json!(42),
+        json!(-0.5),
+        json!(true),
+        json!(null),
+    ];
+    for value in values {
+        let built = crate::jsonb::datum_from_json(&value);
+        let parsed = JsonB(value.clone()).into_datum().unwrap();
+        // SAFETY: both are freshly built, untoasted jsonb varlenas.
+        let (a, b) = unsafe {
+            (
+                pgrx::varlena::varlena_to_byte_slice(built.cast_mut_ptr()),
+                pgrx::varlena::varlena_to_byte_slice(parsed.cast_mut_ptr()),
+            )
+        };
+        assert_eq!(a, b, "bytes differ for {value}");
+        // SAFETY: a valid jsonb datum.
+        let back = unsafe { JsonB::from_datum(built, false) }.unwrap().0;
+        assert_eq!(back, value);
+    }
+}
