@@ -135,7 +135,7 @@ impl Table {
                     .zip(columns)
                     .all(|(a, t)| !a.attisdropped && a.atttypid == *t);
             if !shape_ok {
-                error!("fraiseql: {name} does not have the columns this version of fraiseql writes; re-create the extension's tables (ALTER EXTENSION fraiseql UPDATE)");
+                error!("fraiseql: {name} does not have the columns this version of fraiseql writes (was the table altered?); restore its definition from the extension's install script");
             }
             let indexes = pg_sys::CatalogOpenIndexes(rel);
             let infos = std::slice::from_raw_parts(
