@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 DIR=$PWD/target/regress-data; PORT=${REGRESS_PORT:-54329}; OUT=$PWD/target/regress-out
 PG_REGRESS=$(/usr/bin/pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress
 trap 'scripts/cluster.sh stop "$DIR"' EXIT
-scripts/cluster.sh start "$DIR" "$PORT"
+PRELOAD=1 scripts/cluster.sh start "$DIR" "$PORT"
 rm -rf "$OUT"; mkdir -p "$OUT"
 tests=$(cat tests/pg_regress/schedule)
 "$PG_REGRESS" --host=/tmp --port="$PORT" --user=postgres --dbname=fraiseql_regress \
@@ -14,3 +14,4 @@ tests=$(cat tests/pg_regress/schedule)
     echo "golden-file differences:"; cat "$OUT/regression.diffs" 2>/dev/null | head -200; exit 1; }
 tests/concurrency.sh "$PORT" fraiseql_regress
 tests/introspection.sh "$PORT" fraiseql_regress
+tests/monitoring.sh "$PORT" fraiseql_regress

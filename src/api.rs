@@ -6,10 +6,11 @@ use pgrx::JsonB;
 
 use std::rc::Rc;
 
+use fraiseql_core::document::OpKind;
 use fraiseql_core::Plan;
 
 use crate::jsonb::RawJsonb;
-use crate::{audit, cache, catalog, claims, executor, gucs, store};
+use crate::{audit, cache, catalog, claims, executor, gucs, stats, store};
 
 /// Checks SDL against the database and stores it as the new active version of schema `name`.
 #[pg_extern(volatile, parallel_unsafe)]
@@ -115,17 +116,20 @@ fn prepare(
     variables: Option<&serde_json::Value>,
     operation: Option<&str>,
 ) -> Result<Prepared, serde_json::Value> {
-    match prepare_request(query, variables, operation, true)? {
+    match prepare_request(query, variables, operation, true, &mut None)? {
         Request::Query(p) => Ok(p),
         Request::Mutation(_) => unreachable!("read-only preparation never returns a mutation"),
     }
 }
 
+/// Prepares a request; `label` learns which operation it runs as soon as the document is known (for
+/// statistics, also when preparing fails later).
 fn prepare_request(
     query: Option<&str>,
     variables: Option<&serde_json::Value>,
     operation: Option<&str>,
     read_only: bool,
+    label: &mut Option<(OpKind, String)>,
 ) -> Result<Request, serde_json::Value> {
     let one = |e: GqlError| request_error_response(&[e]);
     let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
@@ -158,13 +162,19 @@ fn prepare_request(
         Some(found) => found,
         None => {
             let doc = Rc::new(
-                fraiseql_core::prepare_document(&schema, query)
-                    .map_err(|e| request_error_response(&e))?,
+                fraiseql_core::prepare_document(&schema, query).map_err(|e| {
+                    // An invalid document still names its operation when it parses.
+                    *label = fraiseql_core::document::parse(query)
+                        .ok()
+                        .and_then(|d| fraiseql_core::document::operation_label(&d, operation));
+                    request_error_response(&e)
+                })?,
             );
             cache::store_document(generation, query, doc.clone());
             (doc, None)
         }
     };
+    *label = fraiseql_core::document::operation_label(&doc, operation);
     let limits_now = gucs::query_limits();
     let measure = fraiseql_core::limits::measure(&doc, limits_now.max_fields + 1);
     if let Some(e) = fraiseql_core::limits::check(&measure, &limits_now) {
@@ -286,28 +296,53 @@ fn run_mutation(m: PreparedMutation) -> serde_json::Value {
     with_field_errors(serde_json::json!({ "data": data }), &errors)
 }
 
+/// Answers a request and counts it in the operation statistics (src/stats.rs).
 fn respond(
     query: Option<&str>,
     variables: Option<&serde_json::Value>,
     operation: Option<&str>,
     read_only: bool,
 ) -> RawJsonb {
-    let prepared = match prepare_request(query, variables, operation, read_only) {
+    let started = std::time::Instant::now();
+    let mut label = None;
+    let (response, failed) = answer(query, variables, operation, read_only, &mut label);
+    let (kind, name) = match label {
+        Some((OpKind::Query, name)) => (stats::Kind::Query, name),
+        Some((OpKind::Mutation, name)) => (stats::Kind::Mutation, name),
+        Some((OpKind::Subscription, name)) => (stats::Kind::Invalid, name),
+        None => (stats::Kind::Invalid, String::new()),
+    };
+    let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    stats::record(&gucs::schema_name(), kind, &name, failed, elapsed_us);
+    response
+}
+
+/// The response, and whether it carries errors.
+fn answer(
+    query: Option<&str>,
+    variables: Option<&serde_json::Value>,
+    operation: Option<&str>,
+    read_only: bool,
+    label: &mut Option<(OpKind, String)>,
+) -> (RawJsonb, bool) {
+    let prepared = match prepare_request(query, variables, operation, read_only, label) {
         Ok(Request::Query(p)) => p,
-        Ok(Request::Mutation(m)) => return RawJsonb::from_json(run_mutation(m)),
-        Err(response) => return RawJsonb::from_json(response),
+        Ok(Request::Mutation(m)) => {
+            let response = run_mutation(m);
+            let failed = response.get("errors").is_some();
+            return (RawJsonb::from_json(response), failed);
+        }
+        Err(response) => return (RawJsonb::from_json(response), true),
     };
     let response = match executor::run_isolated(&prepared.plan, &prepared.values) {
         Ok(r) => r,
-        Err(e) => return RawJsonb::from_json(database_error_response(&e)),
+        Err(e) => return (RawJsonb::from_json(database_error_response(&e)), true),
     };
     if prepared.field_errors.is_empty() {
-        response
+        (response, false)
     } else {
-        RawJsonb::from_json(with_field_errors(
-            response.to_json(),
-            &prepared.field_errors,
-        ))
+        let with_errors = with_field_errors(response.to_json(), &prepared.field_errors);
+        (RawJsonb::from_json(with_errors), true)
     }
 }
 

@@ -12,7 +12,9 @@ mod errors;
 mod executor;
 mod gucs;
 mod jsonb;
+mod metrics;
 mod relcache;
+mod stats;
 mod store;
 
 ::pgrx::pg_module_magic!(name, version);
@@ -24,6 +26,7 @@ pub extern "C-unwind" fn _PG_init() {
     gucs::init();
     store::init();
     audit::init();
+    stats::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

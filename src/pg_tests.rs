@@ -112,3 +112,19 @@ fn jsonb_built_directly_equals_jsonb_in() {
         assert_eq!(back, value);
     }
 }
+
+/// Without fraiseql in shared_preload_libraries (the test cluster), each backend counts its own requests.
+#[pg_test]
+fn statistics_are_per_backend_without_preload() {
+    setup_blog();
+    Spi::run("SELECT fraiseql.stat_reset()").unwrap();
+    execute("query One { users(limit: 1) { name } }", json!(null));
+    execute("query One { users(limit: 1) { nope } }", json!(null));
+    let row = Spi::get_three::<i64, i64, String>(
+        "SELECT calls, errors, scope FROM fraiseql.stat_operations WHERE operation = 'One'",
+    )
+    .unwrap();
+    assert_eq!(row, (Some(2), Some(1), Some("backend".to_string())));
+    let metrics = Spi::get_one::<String>("SELECT fraiseql.metrics()").unwrap().unwrap();
+    assert!(metrics.contains("fraiseql_stats_cluster_wide 0\n"), "{metrics}");
+}

@@ -304,9 +304,54 @@ pub fn select_operation<'d>(
     }
 }
 
+/// How statistics name the operation a request runs: its name, or for an anonymous operation its
+/// root fields (`anonymous(users,posts)`), so unnamed requests of different shapes are told apart.
+/// `None` when the operation cannot be chosen (the request fails).
+pub fn operation_label(doc: &Document, name: Option<&str>) -> Option<(OpKind, String)> {
+    let op = select_operation(doc, name).ok()?;
+    let label = match op.name {
+        Some(n) => n.to_string(),
+        None => {
+            let roots: Vec<String> = op
+                .selection_set
+                .items
+                .iter()
+                .map(|item| match item {
+                    q::Selection::Field(f) => f.name.clone(),
+                    q::Selection::FragmentSpread(s) => format!("...{}", s.fragment_name),
+                    q::Selection::InlineFragment(_) => "...".to_string(),
+                })
+                .collect();
+            format!("anonymous({})", roots.join(","))
+        }
+    };
+    Some((op.kind, label))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operations_are_labelled_by_name_or_root_fields() {
+        let doc = parse("query GetUser { user(id: 1) { id } } mutation { addNote(n: 1) { id } }")
+            .unwrap();
+        assert_eq!(
+            operation_label(&doc, Some("GetUser")),
+            Some((OpKind::Query, "GetUser".to_string()))
+        );
+        assert_eq!(operation_label(&doc, None), None);
+        let doc = parse("{ users { id } a: posts { id } ...F } fragment F on Query { x }").unwrap();
+        assert_eq!(
+            operation_label(&doc, None),
+            Some((OpKind::Query, "anonymous(users,posts,...F)".to_string()))
+        );
+        let doc = parse("mutation { addNote(n: 1) { id } }").unwrap();
+        assert_eq!(
+            operation_label(&doc, None),
+            Some((OpKind::Mutation, "anonymous(addNote)".to_string()))
+        );
+    }
 
     #[test]
     fn syntax_error_has_line_and_column() {

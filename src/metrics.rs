@@ -1,0 +1,163 @@
+//! `fraiseql.metrics()`: the operation statistics, the audit chain's signing status, the active schema
+//! and this backend's caches in Prometheus's text exposition format (for a scraper through PostgREST
+//! or any SQL client).
+use std::fmt::Write;
+
+use pgrx::prelude::*;
+
+use crate::{cache, gucs, stats, store};
+
+/// A label value escaped as the exposition format wants (`\`, `"` and newlines).
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// Prometheus text: per-operation counters (cluster-wide when fraiseql is preloaded), audit signing,
+/// the active schema, plan-cache hits and misses of this backend.
+#[pg_extern(volatile, parallel_unsafe)]
+fn metrics() -> String {
+    let (entries, dropped, _) = stats::snapshot();
+    let mut out = String::new();
+    let key = |e: &stats::Entry| {
+        format!(
+            "schema=\"{}\",kind=\"{}\",operation=\"{}\"",
+            label(&e.schema),
+            e.kind,
+            label(&e.operation)
+        )
+    };
+    family(
+        &mut out,
+        "fraiseql_operations_total",
+        "counter",
+        "GraphQL requests answered, per operation.",
+    );
+    for e in &entries {
+        let _ = writeln!(out, "fraiseql_operations_total{{{}}} {}", key(e), e.calls);
+    }
+    family(
+        &mut out,
+        "fraiseql_operation_errors_total",
+        "counter",
+        "Requests whose response carried errors, per operation.",
+    );
+    for e in &entries {
+        let _ = writeln!(
+            out,
+            "fraiseql_operation_errors_total{{{}}} {}",
+            key(e),
+            e.errors
+        );
+    }
+    family(
+        &mut out,
+        "fraiseql_operation_seconds_total",
+        "counter",
+        "Time spent answering, per operation.",
+    );
+    for e in &entries {
+        let _ = writeln!(
+            out,
+            "fraiseql_operation_seconds_total{{{}}} {}",
+            key(e),
+            e.total_ms / 1000.0
+        );
+    }
+    family(
+        &mut out,
+        "fraiseql_operation_seconds_max",
+        "gauge",
+        "Slowest request, per operation, since the statistics were reset.",
+    );
+    for e in &entries {
+        let _ = writeln!(
+            out,
+            "fraiseql_operation_seconds_max{{{}}} {}",
+            key(e),
+            e.max_ms / 1000.0
+        );
+    }
+    family(
+        &mut out,
+        "fraiseql_stats_dropped_total",
+        "counter",
+        "Requests not counted per operation because the statistics table was full.",
+    );
+    let _ = writeln!(out, "fraiseql_stats_dropped_total {dropped}");
+    family(&mut out, "fraiseql_stats_cluster_wide", "gauge", "1 when the statistics cover the cluster (fraiseql in shared_preload_libraries), 0 when they cover this backend only.");
+    let _ = writeln!(
+        out,
+        "fraiseql_stats_cluster_wide {}",
+        u8::from(stats::scope() == "cluster")
+    );
+    let signing = Spi::get_one::<String>("SELECT fraiseql._audit_signing_key_id()")
+        .ok()
+        .flatten()
+        .is_some();
+    family(
+        &mut out,
+        "fraiseql_audit_signing",
+        "gauge",
+        "1 when audit entries are signed (a key is installed), 0 when they are only hashed.",
+    );
+    let _ = writeln!(out, "fraiseql_audit_signing {}", u8::from(signing));
+    let name = gucs::schema_name();
+    family(
+        &mut out,
+        "fraiseql_schema_loaded",
+        "gauge",
+        "1 when the session's GraphQL schema (fraiseql.schema) is loaded.",
+    );
+    let _ = writeln!(
+        out,
+        "fraiseql_schema_loaded{{schema=\"{}\"}} {}",
+        label(&name),
+        u8::from(store::active(&name).is_ok())
+    );
+    let (documents, statements, hits, misses) = cache::stats();
+    family(
+        &mut out,
+        "fraiseql_backend_plan_cache_hits_total",
+        "counter",
+        "This backend's plan-cache hits.",
+    );
+    let _ = writeln!(out, "fraiseql_backend_plan_cache_hits_total {hits}");
+    family(
+        &mut out,
+        "fraiseql_backend_plan_cache_misses_total",
+        "counter",
+        "This backend's plan-cache misses.",
+    );
+    let _ = writeln!(out, "fraiseql_backend_plan_cache_misses_total {misses}");
+    family(
+        &mut out,
+        "fraiseql_backend_cached_documents",
+        "gauge",
+        "Parsed documents this backend keeps.",
+    );
+    let _ = writeln!(out, "fraiseql_backend_cached_documents {documents}");
+    family(
+        &mut out,
+        "fraiseql_backend_cached_statements",
+        "gauge",
+        "Prepared statements this backend keeps.",
+    );
+    let _ = writeln!(out, "fraiseql_backend_cached_statements {statements}");
+    out
+}
+
+extension_sql!(
+    r#"
+REVOKE ALL ON FUNCTION fraiseql.metrics() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION fraiseql.metrics() TO pg_monitor;
+"#,
+    name = "metrics_grants",
+    requires = [metrics],
+);
