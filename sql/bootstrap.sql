@@ -79,3 +79,18 @@ CREATE TABLE fraiseql.audit_key (
 REVOKE ALL ON fraiseql.audit_head, fraiseql.audit_log, fraiseql.audit_key FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('fraiseql.audit_head', '');
 SELECT pg_catalog.pg_extension_config_dump('fraiseql.audit_log', '');
+
+-- Persisted queries (the allow-list): documents an administrator registered with
+-- fraiseql.persist_query(). Clients may send only a document's SHA-256
+-- (extensions.persistedQuery.sha256Hash); with fraiseql.persisted_queries_only (or the restricted
+-- security profile) nothing else runs. Readable by all (clients send these documents anyway); written
+-- by superusers (or whom they grant). Dumped: it is configuration.
+CREATE TABLE fraiseql.persisted_query (
+    sha256     text        PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    query      text        NOT NULL,
+    name       text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON fraiseql.persisted_query FROM PUBLIC;
+GRANT SELECT ON fraiseql.persisted_query TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('fraiseql.persisted_query', '');

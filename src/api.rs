@@ -10,7 +10,7 @@ use fraiseql_core::document::OpKind;
 use fraiseql_core::Plan;
 
 use crate::jsonb::RawJsonb;
-use crate::{audit, cache, catalog, claims, executor, gucs, stats, store};
+use crate::{audit, cache, catalog, claims, errors, executor, gucs, stats, store};
 
 /// Checks SDL against the database and stores it as the new active version of schema `name`.
 #[pg_extern(volatile, parallel_unsafe)]
@@ -56,11 +56,11 @@ fn execute(
     operationName: default!(Option<&str>, "NULL"),
     extensions: default!(Option<JsonB>, "NULL"),
 ) -> RawJsonb {
-    let _ = extensions;
     respond(
         query,
         variables.as_ref().map(|v| &v.0),
         operationName,
+        extensions.as_ref().map(|e| &e.0),
         false,
     )
 }
@@ -75,20 +75,39 @@ fn query(
     operationName: default!(Option<&str>, "NULL"),
     extensions: default!(Option<JsonB>, "NULL"),
 ) -> RawJsonb {
-    let _ = extensions;
-    respond(query, variables.as_ref().map(|v| &v.0), operationName, true)
+    respond(
+        query,
+        variables.as_ref().map(|v| &v.0),
+        operationName,
+        extensions.as_ref().map(|e| &e.0),
+        true,
+    )
 }
 
-/// The statement failed as a whole: `data` is null and the error names the SQLSTATE.
-fn database_error_response(e: &executor::DbError) -> serde_json::Value {
+/// A database error as a GraphQL error: its message and SQLSTATE, or — when errors are masked
+/// (`fraiseql.mask_errors`, regulated and restricted profiles) — a reference to the server log, where
+/// the message is written instead (it can name tables, columns, constraints and values).
+fn database_error(e: &executor::DbError) -> GqlError {
     let code = if e.sqlstate == "42501" {
         code::FORBIDDEN
     } else {
         code::DATABASE
     };
-    let err = GqlError::new(code, e.message.clone())
-        .with_extension("sqlstate", serde_json::Value::String(e.sqlstate.clone()));
-    with_field_errors(serde_json::json!({ "data": null }), &[err])
+    if gucs::rules().mask_errors {
+        let reference = errors::log_reference(&e.sqlstate, &e.message);
+        return GqlError::new(
+            code,
+            format!("The request failed in the database; the server log has the details under reference {reference}."),
+        )
+        .with_extension("reference", serde_json::Value::String(reference));
+    }
+    GqlError::new(code, e.message.clone())
+        .with_extension("sqlstate", serde_json::Value::String(e.sqlstate.clone()))
+}
+
+/// The statement failed as a whole: `data` is null and the error says why.
+fn database_error_response(e: &executor::DbError) -> serde_json::Value {
+    with_field_errors(serde_json::json!({ "data": null }), &[database_error(e)])
 }
 
 /// A plan and its bound values for a request, using and filling the per-backend caches.
@@ -96,6 +115,31 @@ struct Prepared {
     plan: Rc<Plan>,
     values: Vec<fraiseql_core::ParamValue>,
     field_errors: Vec<GqlError>,
+    /// When queries are audited: what the entry records, and the root fields it names.
+    audit: Option<(audit::Request, String)>,
+}
+
+/// What an audited query's entry records. Entries are written when the transaction commits, so a
+/// query can be audited only in a read-write transaction on the primary.
+fn audited_query(
+    doc: &fraiseql_core::document::Document,
+    query: &str,
+    operation: Option<&str>,
+    vars: std::collections::BTreeMap<String, serde_json::Value>,
+    read_only: bool,
+) -> Result<(audit::Request, String), GqlError> {
+    // SAFETY: reading the transaction's read-only flag and the recovery state has no preconditions.
+    let read_only_tx = unsafe { pg_sys::XactReadOnly || pg_sys::RecoveryInProgress() };
+    if read_only || read_only_tx {
+        return Err(GqlError::new(
+            code::NOT_SUPPORTED,
+            "Queries are audited on this server (fraiseql.audit_queries, or security_profile regulated/restricted): run them with fraiseql.execute in a read-write transaction on the primary.",
+        ));
+    }
+    let op = fraiseql_core::document::select_operation(doc, operation)?;
+    let fields = fraiseql_core::document::root_fields(&op).join(",");
+    let vars_json = serde_json::Value::Object(vars.into_iter().collect());
+    Ok((audit::Request::new(query, op.name, vars_json), fields))
 }
 
 /// A mutation's steps, each step's bound values (or binding errors), and what the audit chain
@@ -116,7 +160,7 @@ fn prepare(
     variables: Option<&serde_json::Value>,
     operation: Option<&str>,
 ) -> Result<Prepared, serde_json::Value> {
-    match prepare_request(query, variables, operation, true, &mut None)? {
+    match prepare_request(query, variables, operation, None, true, &mut None)? {
         Request::Query(p) => Ok(p),
         Request::Mutation(_) => unreachable!("read-only preparation never returns a mutation"),
     }
@@ -128,16 +172,14 @@ fn prepare_request(
     query: Option<&str>,
     variables: Option<&serde_json::Value>,
     operation: Option<&str>,
+    extensions: Option<&serde_json::Value>,
     read_only: bool,
     label: &mut Option<(OpKind, String)>,
 ) -> Result<Request, serde_json::Value> {
     let one = |e: GqlError| request_error_response(&[e]);
-    let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
-        return Err(one(GqlError::new(
-            code::BAD_INPUT,
-            "No query document supplied: pass the GraphQL text as \"query\".",
-        )));
-    };
+    let rules = gucs::rules();
+    let query = crate::persisted::resolve(query, extensions, rules.persisted_only).map_err(one)?;
+    let query = query.as_str();
     if query.len() > gucs::max_query_size() {
         return Err(one(GqlError::new(
             code::VALIDATION,
@@ -175,16 +217,21 @@ fn prepare_request(
         }
     };
     *label = fraiseql_core::document::operation_label(&doc, operation);
-    let limits_now = gucs::query_limits();
-    let measure = fraiseql_core::limits::measure(&doc, limits_now.max_fields + 1);
-    if let Some(e) = fraiseql_core::limits::check(&measure, &limits_now) {
+    let measure = fraiseql_core::limits::measure(&doc, rules.limits.max_fields + 1);
+    if let Some(e) = fraiseql_core::limits::check(&measure, &rules.limits) {
         return Err(one(e));
     }
-    if !gucs::introspection() {
+    if !rules.introspection {
         if let Some(at) = fraiseql_core::introspection::used_in(&doc) {
+            let why = match gucs::profile() {
+                fraiseql_core::profile::Profile::Standard => {
+                    "fraiseql.introspection = off".to_string()
+                }
+                p => format!("fraiseql.security_profile = {}", p.name()),
+            };
             return Err(one(GqlError::new(
                 code::VALIDATION,
-                "Introspection is disabled on this server (fraiseql.introspection = off).",
+                format!("Introspection is disabled on this server ({why})."),
             )
             .at(at)));
         }
@@ -236,10 +283,16 @@ fn prepare_request(
     let (values, mut bind_errors) = fraiseql_core::plan::bind(&plan, &vars, &limits);
     let mut field_errors = plan.errors.clone();
     field_errors.append(&mut bind_errors);
+    let audit = if rules.audit_queries {
+        Some(audited_query(&doc, query, operation, vars, read_only).map_err(one)?)
+    } else {
+        None
+    };
     Ok(Request::Query(Prepared {
         plan,
         values,
         field_errors,
+        audit,
     }))
 }
 
@@ -280,14 +333,8 @@ fn run_mutation(m: PreparedMutation) -> serde_json::Value {
                     &format!("exception:{}", e.sqlstate),
                     None,
                 );
-                let code = if e.sqlstate == "42501" {
-                    code::FORBIDDEN
-                } else {
-                    code::DATABASE
-                };
-                let err = GqlError::new(code, e.message.clone())
-                    .with_path(vec![serde_json::Value::String(step.key.clone())])
-                    .with_extension("sqlstate", serde_json::Value::String(e.sqlstate.clone()));
+                let err =
+                    database_error(&e).with_path(vec![serde_json::Value::String(step.key.clone())]);
                 errors.push(err);
                 data.insert(step.key.clone(), serde_json::Value::Null);
             }
@@ -301,11 +348,14 @@ fn respond(
     query: Option<&str>,
     variables: Option<&serde_json::Value>,
     operation: Option<&str>,
+    extensions: Option<&serde_json::Value>,
     read_only: bool,
 ) -> RawJsonb {
     let started = std::time::Instant::now();
     let mut label = None;
-    let (response, failed) = answer(query, variables, operation, read_only, &mut label);
+    let (response, failed) = answer(
+        query, variables, operation, extensions, read_only, &mut label,
+    );
     let (kind, name) = match label {
         Some((OpKind::Query, name)) => (stats::Kind::Query, name),
         Some((OpKind::Mutation, name)) => (stats::Kind::Mutation, name),
@@ -322,10 +372,12 @@ fn answer(
     query: Option<&str>,
     variables: Option<&serde_json::Value>,
     operation: Option<&str>,
+    extensions: Option<&serde_json::Value>,
     read_only: bool,
     label: &mut Option<(OpKind, String)>,
 ) -> (RawJsonb, bool) {
-    let prepared = match prepare_request(query, variables, operation, read_only, label) {
+    let prepared = match prepare_request(query, variables, operation, extensions, read_only, label)
+    {
         Ok(Request::Query(p)) => p,
         Ok(Request::Mutation(m)) => {
             let response = run_mutation(m);
@@ -334,7 +386,16 @@ fn answer(
         }
         Err(response) => return (RawJsonb::from_json(response), true),
     };
-    let response = match executor::run_isolated(&prepared.plan, &prepared.values) {
+    let outcome = executor::run_isolated(&prepared.plan, &prepared.values);
+    if let Some((req, fields)) = &prepared.audit {
+        let status = match &outcome {
+            Ok(_) if prepared.field_errors.is_empty() => "read".to_string(),
+            Ok(_) => "read:field_errors".to_string(),
+            Err(e) => format!("exception:{}", e.sqlstate),
+        };
+        audit::record(req, fields, "", &status, None);
+    }
+    let response = match outcome {
         Ok(r) => r,
         Err(e) => return (RawJsonb::from_json(database_error_response(&e)), true),
     };
@@ -388,11 +449,22 @@ fn health() -> JsonB {
         .ok()
         .flatten();
     let (documents, statements, hits, misses) = cache::stats();
+    let rules = gucs::rules();
     JsonB(serde_json::json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "schema": schema,
         "audit": { "signing": if key.is_some() { "on" } else { "off" }, "key_id": key },
+        "security": {
+            "profile": gucs::profile().name(),
+            "introspection": rules.introspection,
+            "max_depth": rules.limits.max_depth,
+            "max_fields": rules.limits.max_fields,
+            "mask_errors": rules.mask_errors,
+            "audit_queries": rules.audit_queries,
+            "persisted_queries_only": rules.persisted_only,
+        },
+        "statistics": stats::scope(),
         "cache": { "documents": documents, "statements": statements, "hits": hits, "misses": misses },
     }))
 }

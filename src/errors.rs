@@ -28,3 +28,18 @@ pub fn schema_rejected(errors: &[SchemaError]) -> ! {
     report.report(PgLogLevel::ERROR);
     unreachable!("ERROR does not return")
 }
+
+/// Writes a masked database error to the server log (never to the client) under a fresh reference,
+/// and returns the reference for the client's error (`fraiseql.mask_errors`, security profiles).
+pub fn log_reference(sqlstate: &str, message: &str) -> String {
+    // SAFETY: no preconditions; MyProcPid is set for the backend's lifetime.
+    let (now, pid) = unsafe { (pgrx::pg_sys::GetCurrentTimestamp(), pgrx::pg_sys::MyProcPid) };
+    let reference = format!("fq-{now:x}-{pid:x}");
+    ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+        format!("fraiseql: masked error {reference}: {message} (SQLSTATE {sqlstate})"),
+        "fraiseql::errors",
+    )
+    .report(PgLogLevel::LOG);
+    reference
+}

@@ -2,8 +2,9 @@
 //! reserved, so a misspelt `SET fraiseql.max_limt = …` fails instead of silently doing nothing.
 use std::ffi::CStr;
 
+use fraiseql_core::profile::{Profile, Rules};
 use fraiseql_core::Limits;
-use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 
 /// Rows a list returns when the query gives no `limit`/`first`: enough for a page, small enough
 /// that a forgotten limit cannot dump a table.
@@ -40,7 +41,61 @@ static MAX_DEPTH: GucSetting<i32> = GucSetting::<i32>::new(20);
 /// Most field occurrences in one operation (fragments expanded), a bound on the statement's size.
 static MAX_FIELDS: GucSetting<i32> = GucSetting::<i32>::new(2000);
 
+/// `fraiseql.security_profile`: stricter defaults for regulated data (see `fraiseql_core::profile`).
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SecurityProfile {
+    #[name = c"standard"]
+    Standard,
+    #[name = c"regulated"]
+    Regulated,
+    #[name = c"restricted"]
+    Restricted,
+}
+
+/// Standard by default: the other settings as they are. Superuser-only, like every security setting.
+static SECURITY_PROFILE: GucSetting<SecurityProfile> =
+    GucSetting::<SecurityProfile>::new(SecurityProfile::Standard);
+/// Replace database and internal error messages in responses with a reference to the server log
+/// (they can name tables, columns and constraints).
+static MASK_ERRORS: GucSetting<bool> = GucSetting::<bool>::new(false);
+/// Append an audit entry for every query too, not only for mutations.
+static AUDIT_QUERIES: GucSetting<bool> = GucSetting::<bool>::new(false);
+/// Run only documents registered in `fraiseql.persisted_query` (an allow-list).
+static PERSISTED_QUERIES_ONLY: GucSetting<bool> = GucSetting::<bool>::new(false);
+
 pub fn init() {
+    GucRegistry::define_enum_guc(
+        c"fraiseql.security_profile",
+        c"standard, regulated (no introspection, tighter limits, masked errors, queries audited) or restricted (regulated, and only persisted queries).",
+        c"",
+        &SECURITY_PROFILE,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"fraiseql.mask_errors",
+        c"Replace database error messages in responses with a reference to the server log.",
+        c"",
+        &MASK_ERRORS,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"fraiseql.audit_queries",
+        c"Append an audit entry for every query, not only for mutations.",
+        c"",
+        &AUDIT_QUERIES,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"fraiseql.persisted_queries_only",
+        c"Run only documents registered in fraiseql.persisted_query.",
+        c"",
+        &PERSISTED_QUERIES_ONLY,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
     GucRegistry::define_int_guc(
         c"fraiseql.default_limit",
         c"Rows returned by a list without limit/first.",
@@ -191,17 +246,28 @@ pub fn audit_variables_full() -> bool {
         .is_none_or(|s| s != "hash")
 }
 
-pub fn introspection() -> bool {
-    INTROSPECTION.get()
+pub fn profile() -> Profile {
+    match SECURITY_PROFILE.get() {
+        SecurityProfile::Standard => Profile::Standard,
+        SecurityProfile::Regulated => Profile::Regulated,
+        SecurityProfile::Restricted => Profile::Restricted,
+    }
+}
+
+/// The rules a request is held to: the settings, tightened by the security profile.
+pub fn rules() -> Rules {
+    profile().apply(Rules {
+        introspection: INTROSPECTION.get(),
+        limits: fraiseql_core::limits::QueryLimits {
+            max_depth: usize::try_from(MAX_DEPTH.get()).unwrap_or(usize::MAX),
+            max_fields: usize::try_from(MAX_FIELDS.get()).unwrap_or(usize::MAX),
+        },
+        mask_errors: MASK_ERRORS.get(),
+        audit_queries: AUDIT_QUERIES.get(),
+        persisted_only: PERSISTED_QUERIES_ONLY.get(),
+    })
 }
 
 pub fn max_query_size() -> usize {
     usize::try_from(MAX_QUERY_SIZE.get()).unwrap_or(usize::MAX)
-}
-
-pub fn query_limits() -> fraiseql_core::limits::QueryLimits {
-    fraiseql_core::limits::QueryLimits {
-        max_depth: usize::try_from(MAX_DEPTH.get()).unwrap_or(usize::MAX),
-        max_fields: usize::try_from(MAX_FIELDS.get()).unwrap_or(usize::MAX),
-    }
 }

@@ -13,6 +13,7 @@ mod executor;
 mod gucs;
 mod jsonb;
 mod metrics;
+mod persisted;
 mod relcache;
 mod stats;
 mod store;
@@ -27,6 +28,7 @@ pub extern "C-unwind" fn _PG_init() {
     store::init();
     audit::init();
     stats::init();
+    persisted::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -108,6 +108,17 @@ fn metrics() -> String {
         "1 when audit entries are signed (a key is installed), 0 when they are only hashed.",
     );
     let _ = writeln!(out, "fraiseql_audit_signing {}", u8::from(signing));
+    family(
+        &mut out,
+        "fraiseql_security_profile",
+        "gauge",
+        "The security profile in force (fraiseql.security_profile), as a label.",
+    );
+    let _ = writeln!(
+        out,
+        "fraiseql_security_profile{{profile=\"{}\"}} 1",
+        gucs::profile().name()
+    );
     let name = gucs::schema_name();
     family(
         &mut out,

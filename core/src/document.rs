@@ -311,21 +311,22 @@ pub fn operation_label(doc: &Document, name: Option<&str>) -> Option<(OpKind, St
     let op = select_operation(doc, name).ok()?;
     let label = match op.name {
         Some(n) => n.to_string(),
-        None => {
-            let roots: Vec<String> = op
-                .selection_set
-                .items
-                .iter()
-                .map(|item| match item {
-                    q::Selection::Field(f) => f.name.clone(),
-                    q::Selection::FragmentSpread(s) => format!("...{}", s.fragment_name),
-                    q::Selection::InlineFragment(_) => "...".to_string(),
-                })
-                .collect();
-            format!("anonymous({})", roots.join(","))
-        }
+        None => format!("anonymous({})", root_fields(&op).join(",")),
     };
     Some((op.kind, label))
+}
+
+/// The operation's root selections as written: field names, `...Fragment` spreads, `...` inline fragments.
+pub fn root_fields(op: &Operation) -> Vec<String> {
+    op.selection_set
+        .items
+        .iter()
+        .map(|item| match item {
+            q::Selection::Field(f) => f.name.clone(),
+            q::Selection::FragmentSpread(s) => format!("...{}", s.fragment_name),
+            q::Selection::InlineFragment(_) => "...".to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

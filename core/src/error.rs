@@ -12,6 +12,10 @@ pub mod code {
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const DATABASE: &str = "DATABASE_ERROR";
+    /// A persisted-query hash the server does not know (the client should send the document too).
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// A document not in the allow-list while only persisted queries may run.
+    pub const PERSISTED_QUERY_NOT_ALLOWED: &str = "PERSISTED_QUERY_NOT_ALLOWED";
 }
 
 /// A position in a GraphQL document, 1-based as the spec's `locations`.

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod names;
 pub mod plan;
 pub mod print;
+pub mod profile;
 pub mod scaffold;
 pub mod scalars;
 pub mod schema;

@@ -81,13 +81,13 @@ pub fn check(m: &Measure, limits: &QueryLimits) -> Option<GqlError> {
         return Some(GqlError::new(
             code::VALIDATION,
             format!(
-                "The query is {} levels deep; the limit is {} (setting fraiseql.max_depth).",
+                "The query is {} levels deep; the limit is {} (setting fraiseql.max_depth, or less under fraiseql.security_profile).",
                 m.depth, limits.max_depth
             ),
         ));
     }
     if m.fields > limits.max_fields {
-        return Some(GqlError::new(code::VALIDATION, format!("The query selects more than {} fields (fragments expanded); the limit is {} (setting fraiseql.max_fields).", limits.max_fields, limits.max_fields)));
+        return Some(GqlError::new(code::VALIDATION, format!("The query selects more than {} fields (fragments expanded); the limit is {} (setting fraiseql.max_fields, or less under fraiseql.security_profile).", limits.max_fields, limits.max_fields)));
     }
     None
 }
