@@ -56,13 +56,8 @@ fn execute(
     operationName: default!(Option<&str>, "NULL"),
     extensions: default!(Option<JsonB>, "NULL"),
 ) -> RawJsonb {
-    respond(
-        query,
-        variables.as_ref().map(|v| &v.0),
-        operationName,
-        extensions.as_ref().map(|e| &e.0),
-        false,
-    )
+    let request = Incoming::from_args(query, &variables, operationName, &extensions);
+    respond(&request, false)
 }
 
 /// The same as `execute`, read-only and STABLE: usable on hot standbys and with PostgREST GET.
@@ -75,13 +70,8 @@ fn query(
     operationName: default!(Option<&str>, "NULL"),
     extensions: default!(Option<JsonB>, "NULL"),
 ) -> RawJsonb {
-    respond(
-        query,
-        variables.as_ref().map(|v| &v.0),
-        operationName,
-        extensions.as_ref().map(|e| &e.0),
-        true,
-    )
+    let request = Incoming::from_args(query, &variables, operationName, &extensions);
+    respond(&request, true)
 }
 
 /// A database error as a GraphQL error: its message and SQLSTATE, or — when errors are masked
@@ -155,12 +145,42 @@ enum Request {
     Mutation(PreparedMutation),
 }
 
+/// A GraphQL request as received: the keys of a GraphQL POST body.
+struct Incoming<'a> {
+    query: Option<&'a str>,
+    variables: Option<&'a serde_json::Value>,
+    operation: Option<&'a str>,
+    extensions: Option<&'a serde_json::Value>,
+}
+
+impl<'a> Incoming<'a> {
+    fn from_args(
+        query: Option<&'a str>,
+        variables: &'a Option<JsonB>,
+        operation: Option<&'a str>,
+        extensions: &'a Option<JsonB>,
+    ) -> Self {
+        Incoming {
+            query,
+            variables: variables.as_ref().map(|v| &v.0),
+            operation,
+            extensions: extensions.as_ref().map(|e| &e.0),
+        }
+    }
+}
+
 fn prepare(
     query: Option<&str>,
     variables: Option<&serde_json::Value>,
     operation: Option<&str>,
 ) -> Result<Prepared, serde_json::Value> {
-    match prepare_request(query, variables, operation, None, true, &mut None)? {
+    let request = Incoming {
+        query,
+        variables,
+        operation,
+        extensions: None,
+    };
+    match prepare_request(&request, true, &mut None)? {
         Request::Query(p) => Ok(p),
         Request::Mutation(_) => unreachable!("read-only preparation never returns a mutation"),
     }
@@ -169,16 +189,15 @@ fn prepare(
 /// Prepares a request; `label` learns which operation it runs as soon as the document is known (for
 /// statistics, also when preparing fails later).
 fn prepare_request(
-    query: Option<&str>,
-    variables: Option<&serde_json::Value>,
-    operation: Option<&str>,
-    extensions: Option<&serde_json::Value>,
+    request: &Incoming,
     read_only: bool,
     label: &mut Option<(OpKind, String)>,
 ) -> Result<Request, serde_json::Value> {
     let one = |e: GqlError| request_error_response(&[e]);
     let rules = gucs::rules();
-    let query = crate::persisted::resolve(query, extensions, rules.persisted_only).map_err(one)?;
+    let (variables, operation) = (request.variables, request.operation);
+    let query = crate::persisted::resolve(request.query, request.extensions, rules.persisted_only)
+        .map_err(one)?;
     let query = query.as_str();
     if query.len() > gucs::max_query_size() {
         return Err(one(GqlError::new(
@@ -344,18 +363,10 @@ fn run_mutation(m: PreparedMutation) -> serde_json::Value {
 }
 
 /// Answers a request and counts it in the operation statistics (src/stats.rs).
-fn respond(
-    query: Option<&str>,
-    variables: Option<&serde_json::Value>,
-    operation: Option<&str>,
-    extensions: Option<&serde_json::Value>,
-    read_only: bool,
-) -> RawJsonb {
+fn respond(request: &Incoming, read_only: bool) -> RawJsonb {
     let started = std::time::Instant::now();
     let mut label = None;
-    let (response, failed) = answer(
-        query, variables, operation, extensions, read_only, &mut label,
-    );
+    let (response, failed) = answer(request, read_only, &mut label);
     let (kind, name) = match label {
         Some((OpKind::Query, name)) => (stats::Kind::Query, name),
         Some((OpKind::Mutation, name)) => (stats::Kind::Mutation, name),
@@ -369,15 +380,11 @@ fn respond(
 
 /// The response, and whether it carries errors.
 fn answer(
-    query: Option<&str>,
-    variables: Option<&serde_json::Value>,
-    operation: Option<&str>,
-    extensions: Option<&serde_json::Value>,
+    request: &Incoming,
     read_only: bool,
     label: &mut Option<(OpKind, String)>,
 ) -> (RawJsonb, bool) {
-    let prepared = match prepare_request(query, variables, operation, extensions, read_only, label)
-    {
+    let prepared = match prepare_request(request, read_only, label) {
         Ok(Request::Query(p)) => p,
         Ok(Request::Mutation(m)) => {
             let response = run_mutation(m);

@@ -25,64 +25,46 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
 fn metrics() -> String {
     let (entries, dropped, _) = stats::snapshot();
     let mut out = String::new();
-    let key = |e: &stats::Entry| {
-        format!(
-            "schema=\"{}\",kind=\"{}\",operation=\"{}\"",
-            label(&e.schema),
-            e.kind,
-            label(&e.operation)
-        )
-    };
-    family(
-        &mut out,
-        "fraiseql_operations_total",
-        "counter",
-        "GraphQL requests answered, per operation.",
-    );
-    for e in &entries {
-        let _ = writeln!(out, "fraiseql_operations_total{{{}}} {}", key(e), e.calls);
-    }
-    family(
-        &mut out,
-        "fraiseql_operation_errors_total",
-        "counter",
-        "Requests whose response carried errors, per operation.",
-    );
-    for e in &entries {
-        let _ = writeln!(
-            out,
-            "fraiseql_operation_errors_total{{{}}} {}",
-            key(e),
-            e.errors
-        );
-    }
-    family(
-        &mut out,
-        "fraiseql_operation_seconds_total",
-        "counter",
-        "Time spent answering, per operation.",
-    );
-    for e in &entries {
-        let _ = writeln!(
-            out,
-            "fraiseql_operation_seconds_total{{{}}} {}",
-            key(e),
-            e.total_ms / 1000.0
-        );
-    }
-    family(
-        &mut out,
-        "fraiseql_operation_seconds_max",
-        "gauge",
-        "Slowest request, per operation, since the statistics were reset.",
-    );
-    for e in &entries {
-        let _ = writeln!(
-            out,
-            "fraiseql_operation_seconds_max{{{}}} {}",
-            key(e),
-            e.max_ms / 1000.0
-        );
+    // The four per-operation families: (name, type, help, value of an entry).
+    type Value = fn(&stats::Entry) -> String;
+    let families: [(&str, &str, &str, Value); 4] = [
+        (
+            "fraiseql_operations_total",
+            "counter",
+            "GraphQL requests answered, per operation.",
+            |e| e.calls.to_string(),
+        ),
+        (
+            "fraiseql_operation_errors_total",
+            "counter",
+            "Requests whose response carried errors, per operation.",
+            |e| e.errors.to_string(),
+        ),
+        (
+            "fraiseql_operation_seconds_total",
+            "counter",
+            "Time spent answering, per operation.",
+            |e| (e.total_ms / 1000.0).to_string(),
+        ),
+        (
+            "fraiseql_operation_seconds_max",
+            "gauge",
+            "Slowest request, per operation, since the statistics were reset.",
+            |e| (e.max_ms / 1000.0).to_string(),
+        ),
+    ];
+    for (name, kind, help, value) in families {
+        family(&mut out, name, kind, help);
+        for e in &entries {
+            let _ = writeln!(
+                out,
+                "{name}{{schema=\"{}\",kind=\"{}\",operation=\"{}\"}} {}",
+                label(&e.schema),
+                e.kind,
+                label(&e.operation),
+                value(e)
+            );
+        }
     }
     family(
         &mut out,

@@ -53,45 +53,61 @@ fn push_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-fn push_opt(out: &mut String, s: &Option<String>) {
-    match s {
-        Some(s) => push_str(out, s),
-        None => out.push_str("null"),
+/// A value of the canonical encoding.
+enum Value<'a> {
+    Str(&'a str),
+    Opt(&'a Option<String>),
+    Int(i64),
+}
+
+/// Appends `"key":value` for each pair, each preceded by `{` (the first of an object) or `,`.
+fn push_members(out: &mut String, members: &[(&str, Value)], open: bool) {
+    for (i, (key, value)) in members.iter().enumerate() {
+        out.push(if open && i == 0 { '{' } else { ',' });
+        push_str(out, key);
+        out.push(':');
+        match value {
+            Value::Str(s) => push_str(out, s),
+            Value::Opt(Some(s)) => push_str(out, s),
+            Value::Opt(None) => out.push_str("null"),
+            Value::Int(n) => out.push_str(&n.to_string()),
+        }
     }
 }
 
 /// The canonical encoding split around the value of `seq`, which the appender learns only under
-/// the chain's lock: `canonical(e) == prefix + seq + suffix`.
+/// the chain's lock: `canonical(e) == prefix + seq + suffix`. Keys in sorted order.
 pub fn canonical_parts(e: &Entry) -> (String, String) {
-    let mut p = String::with_capacity(320);
-    p.push_str("{\"chain\":");
-    push_str(&mut p, &e.chain);
-    p.push_str(",\"entity_id\":");
-    push_opt(&mut p, &e.entity_id);
-    p.push_str(",\"field\":");
-    push_str(&mut p, &e.field);
-    p.push_str(",\"function\":");
-    push_str(&mut p, &e.function);
-    p.push_str(",\"logged_at_us\":");
-    p.push_str(&e.logged_at_us.to_string());
-    p.push_str(",\"operation\":");
-    push_opt(&mut p, &e.operation);
-    p.push_str(",\"outcome\":");
-    push_str(&mut p, &e.outcome);
-    p.push_str(",\"query_sha256\":");
-    push_str(&mut p, &e.query_sha256);
-    p.push_str(",\"role\":");
-    push_str(&mut p, &e.role);
-    p.push_str(",\"seq\":");
-    let mut x = String::with_capacity(160);
-    x.push_str(",\"subject\":");
-    push_opt(&mut x, &e.subject);
-    x.push_str(",\"tenant\":");
-    push_opt(&mut x, &e.tenant);
-    x.push_str(",\"variables_sha256\":");
-    push_str(&mut x, &e.variables_sha256);
-    x.push('}');
-    (p, x)
+    use Value::*;
+    let mut prefix = String::with_capacity(320);
+    push_members(
+        &mut prefix,
+        &[
+            ("chain", Str(&e.chain)),
+            ("entity_id", Opt(&e.entity_id)),
+            ("field", Str(&e.field)),
+            ("function", Str(&e.function)),
+            ("logged_at_us", Int(e.logged_at_us)),
+            ("operation", Opt(&e.operation)),
+            ("outcome", Str(&e.outcome)),
+            ("query_sha256", Str(&e.query_sha256)),
+            ("role", Str(&e.role)),
+        ],
+        true,
+    );
+    prefix.push_str(",\"seq\":");
+    let mut suffix = String::with_capacity(160);
+    push_members(
+        &mut suffix,
+        &[
+            ("subject", Opt(&e.subject)),
+            ("tenant", Opt(&e.tenant)),
+            ("variables_sha256", Str(&e.variables_sha256)),
+        ],
+        false,
+    );
+    suffix.push('}');
+    (prefix, suffix)
 }
 
 /// The canonical encoding (docs/audit.md): a JSON object with exactly these keys, sorted, no
