@@ -14,4 +14,4 @@ tests=$(cat tests/pg_regress/schedule)
     echo "golden-file differences:"; cat "$OUT/regression.diffs" 2>/dev/null | head -200; exit 1; }
 tests/concurrency.sh "$PORT" fraiseql_regress
 tests/introspection.sh "$PORT" fraiseql_regress
-tests/monitoring.sh "$PORT" fraiseql_regress
+tests/monitoring.sh "$PORT" fraiseql_regress "$DIR/server.log"

@@ -375,6 +375,12 @@ fn respond(request: &Incoming, read_only: bool) -> RawJsonb {
     };
     let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     stats::record(&gucs::schema_name(), kind, &name, failed, elapsed_us);
+    crate::request_log::write(&crate::request_log::Finished {
+        kind: kind.as_str(),
+        operation: &name,
+        failed,
+        elapsed_us,
+    });
     response
 }
 

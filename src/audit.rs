@@ -98,16 +98,6 @@ pub struct Request {
     pub tenant: Option<String>,
 }
 
-fn setting(name: &CStr) -> Option<String> {
-    // SAFETY: GetConfigOption returns NULL or a NUL-terminated string owned by the GUC machinery.
-    unsafe {
-        let p = pg_sys::GetConfigOption(name.as_ptr(), true, false);
-        (!p.is_null())
-            .then(|| CStr::from_ptr(p).to_string_lossy().into_owned())
-            .filter(|s| !s.is_empty())
-    }
-}
-
 impl Request {
     pub fn new(query: &str, operation: Option<&str>, variables: serde_json::Value) -> Request {
         // SAFETY: GetUserId is always valid in a backend; the name is copied before returning.
@@ -117,13 +107,13 @@ impl Request {
                 .into_owned()
         };
         let claims: Option<serde_json::Value> =
-            setting(c"request.jwt.claims").and_then(|c| serde_json::from_str(&c).ok());
+            crate::gucs::setting(c"request.jwt.claims").and_then(|c| serde_json::from_str(&c).ok());
         let subject = claims.as_ref().and_then(|c| c.get("sub")).and_then(|s| {
             s.as_str()
                 .map(str::to_string)
                 .or_else(|| Some(s.to_string()))
         });
-        let tenant = setting(c"app.tenant_id");
+        let tenant = crate::gucs::setting(c"app.tenant_id");
         Request {
             query_sha256: chain::hex(&chain::sha256(query.as_bytes())),
             operation: operation.map(str::to_string),

@@ -1,7 +1,7 @@
 //! Maps JWT claims that PostgREST puts in `request.jwt.claims` to settings for the current
 //! transaction (`fraiseql.claims_map`, default `tenant_id=app.tenant_id,sub=app.user_id`), so RLS
 //! policies written against `current_setting('app.tenant_id')` work through `POST /rpc/execute`.
-use std::ffi::{CStr, CString};
+use std::ffi::CString;
 
 use pgrx::pg_sys;
 
@@ -20,18 +20,9 @@ pub fn apply() {
     if map.is_empty() {
         return;
     }
-    // SAFETY: GetConfigOption returns NULL or a NUL-terminated string owned by the GUC machinery,
-    // read before any other GUC call can change it.
-    let claims = unsafe {
-        let p = pg_sys::GetConfigOption(c"request.jwt.claims".as_ptr(), true, false);
-        if p.is_null() {
-            return;
-        }
-        CStr::from_ptr(p).to_string_lossy().into_owned()
-    };
-    if claims.trim().is_empty() {
+    let Some(claims) = crate::gucs::setting(c"request.jwt.claims") else {
         return;
-    }
+    };
     let Ok(serde_json::Value::Object(claims)) = serde_json::from_str::<serde_json::Value>(&claims)
     else {
         return;

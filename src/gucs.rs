@@ -52,6 +52,20 @@ pub enum SecurityProfile {
     Restricted,
 }
 
+/// `fraiseql.log_requests`: which requests write a JSON line to the server log.
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LogRequests {
+    #[name = c"off"]
+    Off,
+    #[name = c"errors"]
+    Errors,
+    #[name = c"all"]
+    All,
+}
+
+/// Off by default: a line per request is for debugging and for shipping to a log pipeline on purpose.
+static LOG_REQUESTS: GucSetting<LogRequests> = GucSetting::<LogRequests>::new(LogRequests::Off);
+
 /// Standard by default: the other settings as they are. Superuser-only, like every security setting.
 static SECURITY_PROFILE: GucSetting<SecurityProfile> =
     GucSetting::<SecurityProfile>::new(SecurityProfile::Standard);
@@ -69,6 +83,14 @@ pub fn init() {
         c"standard, regulated (no introspection, tighter limits, masked errors, queries audited) or restricted (regulated, and only persisted queries).",
         c"",
         &SECURITY_PROFILE,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_enum_guc(
+        c"fraiseql.log_requests",
+        c"off, errors or all: requests that write a JSON line (with PostgREST's x-request-id) to the server log.",
+        c"",
+        &LOG_REQUESTS,
         GucContext::Suset,
         GucFlags::default(),
     );
@@ -246,6 +268,10 @@ pub fn audit_variables_full() -> bool {
         .is_none_or(|s| s != "hash")
 }
 
+pub fn log_requests() -> LogRequests {
+    LOG_REQUESTS.get()
+}
+
 pub fn profile() -> Profile {
     match SECURITY_PROFILE.get() {
         SecurityProfile::Standard => Profile::Standard,
@@ -270,4 +296,16 @@ pub fn rules() -> Rules {
 
 pub fn max_query_size() -> usize {
     usize::try_from(MAX_QUERY_SIZE.get()).unwrap_or(usize::MAX)
+}
+
+/// Any setting by name (PostgREST's `request.*`, `app.tenant_id`, …): `None` when unset or empty.
+pub fn setting(name: &CStr) -> Option<String> {
+    // SAFETY: GetConfigOption returns NULL or a NUL-terminated string owned by the GUC machinery,
+    // copied before any other GUC call can change it.
+    unsafe {
+        let p = pgrx::pg_sys::GetConfigOption(name.as_ptr(), true, false);
+        (!p.is_null())
+            .then(|| CStr::from_ptr(p).to_string_lossy().into_owned())
+            .filter(|s| !s.trim().is_empty())
+    }
 }

@@ -15,6 +15,7 @@ mod jsonb;
 mod metrics;
 mod persisted;
 mod relcache;
+mod request_log;
 mod stats;
 mod store;
 
