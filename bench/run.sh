@@ -92,6 +92,17 @@ for fsync in on off; do
   mutation_pair "mutation_create_user_fsync_$fsync" "'tenant-' || :client_id" '\set n random(1, 1000000000)' "$user_fq" "SELECT fn_create_user($user_input)" default \
     "fsync $fsync: mutation createUser (blog: validate, uniqueness check, insert, entity from v_user), audit on, per-tenant chains"
 done
+# Cold start on a 100-type schema: a new connection's first query (loading the library, reading and
+# rebuilding the stored schema, parsing, planning) against the first run of the same hand-written SQL.
+psql_ -d "$DB" -f bench/wide.sql >/dev/null
+wide_fq="SELECT fraiseql.execute('{ wide42s(limit: 3) { id name amount } }')"
+wide_floor="SELECT jsonb_build_object('data', jsonb_build_object('wide42s', (SELECT jsonb_agg(jsonb_build_object('id', data->'id', 'name', data->'name', 'amount', data->'amount') ORDER BY id) FROM (SELECT id, data FROM v_wide_42 ORDER BY id LIMIT 3) t)))"
+same=$(echo "SET fraiseql.schema = 'wide'; SELECT ($wide_fq) = ($wide_floor);" | psql_ -d "$DB" -At)
+[ "$same" = t ] || { echo "bench: wide: fraiseql and the floor return different JSON" >&2; exit 1; }
+ca=$(PGOPTIONS="-c fraiseql.schema=wide" cold_ms "$wide_fq"); cb=$(cold_ms "$wide_floor")
+echo "| cold start, 100-type schema: first query on a new connection | — | — | — | yes | $ca / $cb |" >> "$OUT/results.md"
+echo "bench: cold start on a 100-type schema: first query on a new connection $ca ms (hand-written SQL $cb ms)"
+
 ok=$(psql_ -d "$DB" -Atc "SELECT bool_and(ok) FROM fraiseql.verify_audit_chain()")
 echo "bench: audit chains verify after the run: $ok"
 
