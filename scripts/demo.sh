@@ -18,11 +18,14 @@ for q in examples/blog/queries/*.graphql; do
 done
 echo; echo "── the audit chain, verified (fraiseql.verify_audit_chain())"
 psql_ -d "$DB" -c "SELECT chain, ok, checked, signed FROM fraiseql.verify_audit_chain()"
+echo "── per-operation statistics (fraiseql.stat_operations; the demo cluster preloads fraiseql, so they cover every connection)"
+psql_ -d "$DB" -c "SELECT kind, operation, calls, errors, round(mean_ms::numeric, 2) AS mean_ms, scope FROM fraiseql.stat_operations ORDER BY kind, operation"
 cat <<MSG
 
 The demo cluster is running (data in $DIR). Connect with:
   psql -h /tmp -p $PORT -U postgres $DB
 and try:
   SELECT jsonb_pretty(fraiseql.execute('{ posts { title author { name } } }'));
+  SELECT fraiseql.health();  SELECT fraiseql.metrics();
 Stop it with: make demo-stop
 MSG
