@@ -17,7 +17,7 @@ case "$cmd" in
     fi
     if as_pg "$PGBIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then exit 0; fi
     as_pg "$PGBIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w \
-      -o "-p $port -k /tmp -c listen_addresses=localhost -c fsync=${FSYNC:-off} -c max_connections=100 -c timezone=UTC${PRELOAD:+ -c shared_preload_libraries=fraiseql}" start >/dev/null
+      -o "-p $port -k /tmp -c listen_addresses=localhost -c fsync=${FSYNC:-off} -c max_connections=100 -c max_prepared_transactions=10 -c timezone=UTC${PRELOAD:+ -c shared_preload_libraries=fraiseql}" start >/dev/null
     ;;
   stop)
     if [ -f "$dir/PG_VERSION" ] && as_pg "$PGBIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then

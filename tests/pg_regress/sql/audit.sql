@@ -145,12 +145,26 @@ select i.indexrelid::regclass as index, bt_index_parent_check(i.indexrelid, true
 drop extension amcheck;
 drop index fraiseql.audit_log_by_role;
 select chain, ok, checked from fraiseql.verify_audit_chain('tenant-c');
+-- two-phase commit: entries are written at PREPARE TRANSACTION (the chain's lock passes to the prepared
+-- transaction); ROLLBACK PREPARED drops them and the chain goes on without a gap, COMMIT PREPARED keeps them
+begin;
+select fraiseql.execute('mutation { createUser(input: {identifier: "u11", name: "U11"}) { __typename } }')->'data';
+prepare transaction 'fraiseql_2pc_rolled_back';
+rollback prepared 'fraiseql_2pc_rolled_back';
+begin;
+select fraiseql.execute('mutation { createUser(input: {identifier: "u12", name: "U12"}) { __typename } }')->'data';
+prepare transaction 'fraiseql_2pc_committed';
+select count(*) as visible_before_commit_prepared from fraiseql.audit_log where chain = 'tenant-c';
+commit prepared 'fraiseql_2pc_committed';
+select seq, field, variables->'i' is null as literal_input from fraiseql.audit_log where chain = 'tenant-c' order by seq;
+select identifier from tb_user where identifier in ('u11', 'u12');
+select chain, ok, checked from fraiseql.verify_audit_chain('tenant-c');
 -- leave the database as the next tests expect it (a superuser bypassing the guards)
 set session_replication_role = replica;
 delete from fraiseql.audit_log;
 delete from fraiseql.audit_head;
 delete from fraiseql.audit_key;
-delete from tb_user where identifier in ('u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u9', 'u10');
+delete from tb_user where identifier in ('u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u9', 'u10', 'u12');
 reset session_replication_role;
 reset app.tenant_id;
 -- the extension dropped and created again in this session: its tables have new oids, which the
