@@ -138,10 +138,12 @@ impl Table {
                 error!("fraiseql: {name} does not have the columns this version of fraiseql writes (was the table altered?); restore its definition from the extension's install script");
             }
             let indexes = pg_sys::CatalogOpenIndexes(rel);
-            let infos = std::slice::from_raw_parts(
-                (*indexes).ri_IndexRelationInfo,
-                (*indexes).ri_NumIndices as usize,
-            );
+            let count = (*indexes).ri_NumIndices as usize;
+            let infos = if count == 0 || (*indexes).ri_IndexRelationInfo.is_null() {
+                &[][..]
+            } else {
+                std::slice::from_raw_parts((*indexes).ri_IndexRelationInfo, count)
+            };
             if infos
                 .iter()
                 .any(|i| !(**i).ii_Expressions.is_null() || !(**i).ii_Predicate.is_null())

@@ -159,12 +159,17 @@ commit prepared 'fraiseql_2pc_committed';
 select seq, field, variables->'i' is null as literal_input from fraiseql.audit_log where chain = 'tenant-c' order by seq;
 select identifier from tb_user where identifier in ('u11', 'u12');
 select chain, ok, checked from fraiseql.verify_audit_chain('tenant-c');
+-- without the head's primary key (dropped by hand) appends still find the head, by a table scan
+alter table fraiseql.audit_head drop constraint audit_head_pkey;
+select pg_temp.create_user('u13')->'data';
+alter table fraiseql.audit_head add primary key (chain);
+select chain, ok, checked from fraiseql.verify_audit_chain('tenant-c');
 -- leave the database as the next tests expect it (a superuser bypassing the guards)
 set session_replication_role = replica;
 delete from fraiseql.audit_log;
 delete from fraiseql.audit_head;
 delete from fraiseql.audit_key;
-delete from tb_user where identifier in ('u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u9', 'u10', 'u12');
+delete from tb_user where identifier in ('u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u9', 'u10', 'u12', 'u13');
 reset session_replication_role;
 reset app.tenant_id;
 -- the extension dropped and created again in this session: its tables have new oids, which the
