@@ -49,6 +49,14 @@ pub fn append(
     // SAFETY: called in a transaction (the pre-commit hook) with valid table oids; every relation and
     // scan opened here is closed here, and an error unwinds through Postgres, which releases them.
     unsafe {
+        // Everything that does not depend on the entries' place in the chain is done before taking its
+        // lock, which appenders of the chain wait for.
+        let head = Table::open(tables.head, &HEAD_COLUMNS, "fraiseql.audit_head");
+        let log = Table::open(tables.log, &LOG_COLUMNS, "fraiseql.audit_log");
+        let rows: Vec<_> = entries
+            .iter()
+            .map(|a| (chain::canonical_parts(a.entry), log_row(a, key)))
+            .collect();
         pg_sys::LockDatabaseObject(
             tables.head,
             pg_sys::Oid::from(lock_key(chain_name)),
@@ -61,42 +69,21 @@ pub fn append(
         // not yet replaced. Not being an MVCC snapshot, it takes no SERIALIZABLE predicate locks, so
         // serializable appenders of one chain do not conflict through its head.
         let snapshot = std::ptr::addr_of_mut!(pg_sys::SnapshotSelfData);
-        let head = Table::open(tables.head, &HEAD_COLUMNS, "fraiseql.audit_head");
-        let log = Table::open(tables.log, &LOG_COLUMNS, "fraiseql.audit_log");
         let found = read_head(head.rel, chain_name, snapshot);
         let (mut seq, mut hash, mut prev) = match &found {
             Some((_, seq, hash, prev)) => (*seq, hash.clone(), prev.clone()),
             None => (0, chain::GENESIS.to_vec(), chain::GENESIS.to_vec()),
         };
-        for a in entries {
+        for ((prefix, suffix), mut row) in rows {
             seq += 1;
             prev = hash;
-            let (prefix, suffix) = chain::canonical_parts(a.entry);
             hash = chain::link_hash(&prev, &prefix, seq, &suffix).to_vec();
-            let signature = key.map(|(_, k)| chain::sign(k, &hash).to_vec());
-            let e = a.entry;
-            log.insert(&mut [
-                e.chain.as_str().into_datum(),
-                seq.into_datum(),
-                Some(pg_sys::Datum::from(
-                    e.logged_at_us - crate::audit::PG_EPOCH_US,
-                )),
-                e.role.as_str().into_datum(),
-                e.subject.as_deref().into_datum(),
-                e.tenant.as_deref().into_datum(),
-                e.operation.as_deref().into_datum(),
-                e.field.as_str().into_datum(),
-                e.function.as_str().into_datum(),
-                e.query_sha256.as_str().into_datum(),
-                a.variables.map(crate::jsonb::datum_from_json),
-                e.variables_sha256.as_str().into_datum(),
-                e.outcome.as_str().into_datum(),
-                e.entity_id.as_deref().into_datum(),
-                prev.as_slice().into_datum(),
-                hash.as_slice().into_datum(),
-                signature.as_deref().into_datum(),
-                key.map(|(id, _)| id.as_str()).into_datum(),
-            ]);
+            row[log_column::SEQ] = seq.into_datum();
+            row[log_column::PREV_HASH] = prev.as_slice().into_datum();
+            row[log_column::ENTRY_HASH] = hash.as_slice().into_datum();
+            row[log_column::SIGNATURE] =
+                key.and_then(|(_, k)| chain::sign(k, &hash).as_slice().into_datum());
+            log.insert(&mut row);
         }
         let mut values = [
             chain_name.into_datum(),
@@ -112,6 +99,41 @@ pub fn append(
         log.close();
         head.close();
     }
+}
+
+/// Positions in `fraiseql.audit_log` of the columns only known under the chain's lock.
+mod log_column {
+    pub const SEQ: usize = 1;
+    pub const PREV_HASH: usize = 14;
+    pub const ENTRY_HASH: usize = 15;
+    pub const SIGNATURE: usize = 16;
+}
+
+/// An `audit_log` row for the entry, its place in the chain (seq, hashes, signature) still empty.
+fn log_row(a: &Append, key: Option<&(String, Vec<u8>)>) -> [Option<pg_sys::Datum>; 18] {
+    let e = a.entry;
+    [
+        e.chain.as_str().into_datum(),
+        None, // seq
+        Some(pg_sys::Datum::from(
+            e.logged_at_us - crate::audit::PG_EPOCH_US,
+        )),
+        e.role.as_str().into_datum(),
+        e.subject.as_deref().into_datum(),
+        e.tenant.as_deref().into_datum(),
+        e.operation.as_deref().into_datum(),
+        e.field.as_str().into_datum(),
+        e.function.as_str().into_datum(),
+        e.query_sha256.as_str().into_datum(),
+        a.variables.map(crate::jsonb::datum_from_json),
+        e.variables_sha256.as_str().into_datum(),
+        e.outcome.as_str().into_datum(),
+        e.entity_id.as_deref().into_datum(),
+        None, // prev_hash
+        None, // entry_hash
+        None, // signature
+        key.map(|(id, _)| id.as_str()).into_datum(),
+    ]
 }
 
 /// An audit table opened for appending, with its indexes.
