@@ -103,6 +103,19 @@ ca=$(PGOPTIONS="-c fraiseql.schema=wide" cold_ms "$wide_fq"); cb=$(cold_ms "$wid
 echo "| cold start, 100-type schema: first query on a new connection | — | — | — | yes | $ca / $cb |" >> "$OUT/results.md"
 echo "bench: cold start on a 100-type schema: first query on a new connection $ca ms (hand-written SQL $cb ms)"
 
+# A Python GraphQL server (Strawberry) answering the same queries from the same data (bench/python/):
+# installed into target/bench-venv from PyPI on first use; skipped when PyPI cannot be reached.
+VENV=$PWD/target/bench-venv
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import strawberry, psycopg' 2>/dev/null; then
+  python3 -m venv "$VENV" && "$VENV/bin/pip" install -q -r bench/python/requirements.txt >/dev/null 2>&1 || true
+fi
+if "$VENV/bin/python" -c 'import strawberry, psycopg' 2>/dev/null; then
+  "$VENV/bin/python" -W ignore bench/python/compare.py "host=/tmp port=$PORT user=postgres dbname=$DB" "$SECS" "$ROUNDS" \
+    | while IFS= read -r line; do echo "bench: vs Strawberry: $line"; echo "| vs Strawberry: $line | | | | yes | |" >> "$OUT/results.md"; done
+else
+  echo "bench: vs Strawberry: skipped (could not install strawberry-graphql and psycopg from PyPI)"
+fi
+
 ok=$(psql_ -d "$DB" -Atc "SELECT bool_and(ok) FROM fraiseql.verify_audit_chain()")
 echo "bench: audit chains verify after the run: $ok"
 
