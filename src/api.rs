@@ -483,7 +483,7 @@ fn health() -> JsonB {
 }
 
 /// This backend's cache sizes and plan-cache hits and misses.
-#[pg_extern(volatile, parallel_safe)]
+#[pg_extern(volatile, parallel_restricted)]
 fn cache_stats() -> JsonB {
     let (documents, statements, hits, misses) = cache::stats();
     JsonB(
@@ -492,7 +492,7 @@ fn cache_stats() -> JsonB {
 }
 
 /// Empties this backend's caches.
-#[pg_extern(volatile, parallel_safe)]
+#[pg_extern(volatile, parallel_unsafe)]
 fn reset_cache() {
     cache::reset();
 }

@@ -256,7 +256,7 @@ pub fn snapshot() -> (Vec<Entry>, i64, pgrx::datum::TimestampWithTimeZone) {
 
 /// The statistics as rows; `fraiseql.stat_operations` is a view over this.
 #[allow(clippy::type_complexity)] // the SQL result row, spelled out for pgrx
-#[pg_extern(volatile, parallel_safe)]
+#[pg_extern(volatile, parallel_restricted)]
 fn _stat_operations() -> TableIterator<
     'static,
     (
