@@ -116,6 +116,20 @@ else
   echo "bench: vs Strawberry: skipped (could not install strawberry-graphql and psycopg from PyPI)"
 fi
 
+# PostGraphile 4 (Node) answering the same questions from the same tables (bench/node/): installed into
+# target/bench-node from npm on first use; skipped when node/npm or the registry are missing.
+NODE_DIR=$PWD/target/bench-node
+if command -v npm >/dev/null && [ ! -d "$NODE_DIR/node_modules/postgraphile" ]; then
+  mkdir -p "$NODE_DIR" && cp bench/node/package.json "$NODE_DIR/" \
+    && (cd "$NODE_DIR" && npm install --silent --no-audit --no-fund >/dev/null 2>&1) || true
+fi
+if [ -d "$NODE_DIR/node_modules/postgraphile" ]; then
+  NODE_PATH="$NODE_DIR/node_modules" node bench/node/compare.js /tmp "$PORT" "$DB" "$SECS" "$ROUNDS" \
+    | while IFS= read -r line; do echo "bench: vs PostGraphile: $line"; echo "| vs PostGraphile: $line | | | | yes | |" >> "$OUT/results.md"; done
+else
+  echo "bench: vs PostGraphile: skipped (could not install postgraphile from npm)"
+fi
+
 ok=$(psql_ -d "$DB" -Atc "SELECT bool_and(ok) FROM fraiseql.verify_audit_chain()")
 echo "bench: audit chains verify after the run: $ok"
 
