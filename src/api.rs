@@ -458,9 +458,7 @@ fn health() -> JsonB {
         }
         Err(_) => serde_json::json!({ "name": name, "loaded": false }),
     };
-    let key = Spi::get_one::<String>("SELECT fraiseql._audit_signing_key_id()")
-        .ok()
-        .flatten();
+    let key = audit::signing_key_id();
     let (documents, statements, hits, misses) = cache::stats();
     let rules = gucs::rules();
     JsonB(serde_json::json!({

@@ -4,17 +4,14 @@
 //! `fraiseql_core::audit`.
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::ffi::CStr;
 
 use fraiseql_core::audit::{self as chain, Entry, Stored};
 use pgrx::prelude::*;
-use pgrx::spi::OwnedPreparedStatement;
 use pgrx::JsonB;
 
 thread_local! {
     /// Entries of the current transaction, written when it commits (see [`on_xact`]).
     static QUEUE: RefCell<Vec<Queued>> = const { RefCell::new(Vec::new()) };
-    static STATEMENTS: RefCell<HashMap<&'static str, std::rc::Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
     /// The signing key, read once per backend; dropped by `forget_keys` (relcache invalidation of
     /// fraiseql.audit_key, sent by audit_set_key / audit_retire_key) and when the key file changes.
     static ACTIVE_KEY: RefCell<Option<(KeySource, Option<Key>)>> = const { RefCell::new(None) };
@@ -100,12 +97,7 @@ pub struct Request {
 
 impl Request {
     pub fn new(query: &str, operation: Option<&str>, variables: serde_json::Value) -> Request {
-        // SAFETY: GetUserId is always valid in a backend; the name is copied before returning.
-        let role = unsafe {
-            CStr::from_ptr(pg_sys::GetUserNameFromId(pg_sys::GetUserId(), true))
-                .to_string_lossy()
-                .into_owned()
-        };
+        let role = crate::gucs::current_role();
         let claims: Option<serde_json::Value> =
             crate::gucs::setting(c"request.jwt.claims").and_then(|c| serde_json::from_str(&c).ok());
         let subject = claims.as_ref().and_then(|c| c.get("sub")).and_then(|s| {
@@ -231,33 +223,6 @@ unsafe extern "C-unwind" fn on_subxact(
     }
 }
 
-fn prepared<R>(
-    name: &'static str,
-    sql: &str,
-    types: &[pg_sys::Oid],
-    f: impl FnOnce(&OwnedPreparedStatement) -> R,
-) -> R {
-    let missing = STATEMENTS.with(|s| !s.borrow().contains_key(name));
-    if missing {
-        let stmt = Spi::connect(|client| {
-            client
-                .prepare_mut(
-                    sql,
-                    &types
-                        .iter()
-                        .map(|t| pgrx::PgOid::from(*t))
-                        .collect::<Vec<_>>(),
-                )
-                .map(|p| p.keep())
-        })
-        .unwrap_or_else(|e| error!("fraiseql: preparing {name}: {e}"));
-        STATEMENTS.with(|s| s.borrow_mut().insert(name, std::rc::Rc::new(stmt)));
-    }
-    // The borrow ends before `f` runs: `f` may append, which prepares its own statements.
-    let stmt = STATEMENTS.with(|s| s.borrow().get(name).cloned().expect("inserted above"));
-    f(&stmt)
-}
-
 /// Keys from `fraiseql.audit_key_file` (`key_id:hexsecret` per line, the last one signs), if set.
 fn file_keys() -> Option<Vec<(String, Vec<u8>)>> {
     let path = crate::gucs::audit_key_file()?;
@@ -302,16 +267,21 @@ fn read_active_key() -> Option<(String, Vec<u8>)> {
     if let Some(keys) = file_keys() {
         return keys.into_iter().last();
     }
-    prepared("active_key", "SELECT key_id, secret FROM fraiseql.audit_key WHERE retired_at IS NULL ORDER BY created_at DESC, key_id DESC LIMIT 1", &[], |stmt| {
-        Spi::connect(|client| {
-            let row = client.select(stmt, Some(1), &[])?.first();
-            if row.is_empty() {
-                return Ok::<_, pgrx::spi::SpiError>(None);
-            }
-            Ok(match (row.get::<String>(1)?, row.get::<Vec<u8>>(2)?) {
-                (Some(id), Some(secret)) => Some((id, secret)),
-                _ => None,
-            })
+    // Read once per backend (the key is cached until it changes): nothing to gain from preparing it.
+    Spi::connect(|client| {
+        let row = client
+            .select(
+                "SELECT key_id, secret FROM fraiseql.audit_key WHERE retired_at IS NULL ORDER BY created_at DESC, key_id DESC LIMIT 1",
+                Some(1),
+                &[],
+            )?
+            .first();
+        if row.is_empty() {
+            return Ok::<_, pgrx::spi::SpiError>(None);
+        }
+        Ok(match (row.get::<String>(1)?, row.get::<Vec<u8>>(2)?) {
+            (Some(id), Some(secret)) => Some((id, secret)),
+            _ => None,
         })
     })
     .unwrap_or_else(|e| error!("fraiseql: reading the audit key: {e}"))
@@ -380,6 +350,14 @@ fn audit_retire_key(key_id: &str) {
 #[search_path(pg_catalog, pg_temp)]
 fn _audit_signing_key_id() -> Option<String> {
     active_key().map(|(id, _)| id)
+}
+
+/// The signing key's id for any caller (`health`, `metrics`): through the function above, which reads
+/// the key table with its owner's rights.
+pub fn signing_key_id() -> Option<String> {
+    Spi::get_one::<String>("SELECT fraiseql._audit_signing_key_id()")
+        .ok()
+        .flatten()
 }
 
 fn load(chain_name: &str, from: i64, to: i64) -> Vec<Stored> {

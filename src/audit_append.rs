@@ -83,9 +83,9 @@ pub fn append(
             row[log_column::ENTRY_HASH] = hash.as_slice().into_datum();
             row[log_column::SIGNATURE] =
                 key.and_then(|(_, k)| chain::sign(k, &hash).as_slice().into_datum());
-            log.insert(&mut row);
+            log.insert(&row);
         }
-        let mut values = [
+        let values = [
             chain_name.into_datum(),
             seq.into_datum(),
             hash.as_slice().into_datum(),
@@ -93,8 +93,8 @@ pub fn append(
         ];
         match found {
             // Only seq and hashes change, not the indexed chain name: a HOT update, no index entry.
-            Some((tid, ..)) => head.update(tid, &mut values),
-            None => head.insert(&mut values),
+            Some((tid, ..)) => head.update(tid, &values),
+            None => head.insert(&values),
         }
         log.close();
         head.close();
@@ -176,7 +176,7 @@ impl Table {
         }
     }
 
-    unsafe fn insert(&self, values: &mut [Option<pg_sys::Datum>]) {
+    unsafe fn insert(&self, values: &[Option<pg_sys::Datum>]) {
         // SAFETY: the table is open; `form_tuple` matches its descriptor (checked by `open`).
         unsafe {
             let tuple = form_tuple(self.rel, values);
@@ -184,11 +184,7 @@ impl Table {
         }
     }
 
-    unsafe fn update(
-        &self,
-        mut tid: pg_sys::ItemPointerData,
-        values: &mut [Option<pg_sys::Datum>],
-    ) {
+    unsafe fn update(&self, mut tid: pg_sys::ItemPointerData, values: &[Option<pg_sys::Datum>]) {
         // SAFETY: as `insert`; `tid` is a live tuple of this table, read under the chain's lock.
         unsafe {
             let tuple = form_tuple(self.rel, values);
@@ -206,10 +202,7 @@ impl Table {
 }
 
 /// A heap tuple of `rel`'s row type from `values` (`None`: NULL).
-unsafe fn form_tuple(
-    rel: pg_sys::Relation,
-    values: &mut [Option<pg_sys::Datum>],
-) -> pg_sys::HeapTuple {
+unsafe fn form_tuple(rel: pg_sys::Relation, values: &[Option<pg_sys::Datum>]) -> pg_sys::HeapTuple {
     let mut nulls: Vec<bool> = values.iter().map(Option::is_none).collect();
     let mut datums: Vec<pg_sys::Datum> = values
         .iter()

@@ -1,5 +1,7 @@
 //! fraiseql's settings (`fraiseql.*`), each with the reason for its default. The prefix is
 //! reserved, so a misspelt `SET fraiseql.max_limt = …` fails instead of silently doing nothing.
+//! Also the session values a request reads: other settings (PostgREST's `request.*`,
+//! `app.tenant_id`) and the current role.
 use std::ffi::CStr;
 
 use fraiseql_core::profile::{Profile, Rules};
@@ -307,5 +309,18 @@ pub fn setting(name: &CStr) -> Option<String> {
         (!p.is_null())
             .then(|| CStr::from_ptr(p).to_string_lossy().into_owned())
             .filter(|s| !s.trim().is_empty())
+    }
+}
+
+/// The role the request runs as (`current_user`).
+pub fn current_role() -> String {
+    // SAFETY: GetUserId is always valid in a backend; the name is copied before returning.
+    unsafe {
+        CStr::from_ptr(pgrx::pg_sys::GetUserNameFromId(
+            pgrx::pg_sys::GetUserId(),
+            true,
+        ))
+        .to_string_lossy()
+        .into_owned()
     }
 }

@@ -79,10 +79,7 @@ fn metrics() -> String {
         "fraiseql_stats_cluster_wide {}",
         u8::from(stats::scope() == "cluster")
     );
-    let signing = Spi::get_one::<String>("SELECT fraiseql._audit_signing_key_id()")
-        .ok()
-        .flatten()
-        .is_some();
+    let signing = crate::audit::signing_key_id().is_some();
     family(
         &mut out,
         "fraiseql_audit_signing",

@@ -28,15 +28,7 @@ pub fn write(request: &Finished) {
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         });
-    // SAFETY: GetUserId is always valid in a backend; the name is copied at once.
-    let role = unsafe {
-        std::ffi::CStr::from_ptr(pgrx::pg_sys::GetUserNameFromId(
-            pgrx::pg_sys::GetUserId(),
-            true,
-        ))
-        .to_string_lossy()
-        .into_owned()
-    };
+    let role = gucs::current_role();
     let line = serde_json::json!({
         "request_id": request_id,
         "schema": gucs::schema_name(),
