@@ -19,11 +19,15 @@ test-pg: deps
 	mkdir -p $(PGRX_TEST_DATA) && chown postgres: $(PGRX_TEST_DATA)
 	cargo pgrx test pg15 --runas postgres --pgdata $(PGRX_TEST_DATA)
 
+## The extension, plus the SQL of earlier versions and the upgrade scripts (sql/fraiseql--*.sql).
+EXTENSION_DIR = $(shell $(PG_CONFIG) --sharedir)/extension
 install: deps
 	cargo pgrx install --pg-config $(PG_CONFIG)
+	install -m 644 sql/fraiseql--*.sql $(EXTENSION_DIR)/
 
 install-release: deps
 	cargo pgrx install --release --pg-config $(PG_CONFIG)
+	install -m 644 sql/fraiseql--*.sql $(EXTENSION_DIR)/
 
 test-regress: install
 	scripts/regress.sh

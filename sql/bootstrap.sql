@@ -12,7 +12,7 @@ COMMENT ON TABLE fraiseql.schema_version IS 'GraphQL schemas loaded by fraiseql.
 SELECT pg_catalog.pg_extension_config_dump('fraiseql.schema_version', '');
 SELECT pg_catalog.pg_extension_config_dump('fraiseql.schema_version_version_seq', '');
 GRANT USAGE ON SCHEMA fraiseql TO PUBLIC;
-GRANT SELECT ON fraiseql.schema_version TO PUBLIC;
+-- Not readable by PUBLIC: execute() reads the active schema with the extension's rights.
 
 -- Mutations: what a mutation function returns (or plain jsonb).
 CREATE TYPE fraiseql.mutation_response AS (
@@ -91,6 +91,6 @@ CREATE TABLE fraiseql.persisted_query (
     name       text,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+-- The allow-list is read by execute() with the extension's rights; web roles never see it.
 REVOKE ALL ON fraiseql.persisted_query FROM PUBLIC;
-GRANT SELECT ON fraiseql.persisted_query TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('fraiseql.persisted_query', '');

@@ -52,11 +52,11 @@ fn sdl(name: default!(&str, "'default'"), effective: default!(bool, false)) -> O
 #[pg_extern(volatile, parallel_unsafe)]
 fn execute(
     query: Option<&str>,
-    variables: default!(Option<JsonB>, "NULL"),
+    variables: default!(Option<RawJsonb>, "NULL"),
     operationName: default!(Option<&str>, "NULL"),
-    extensions: default!(Option<JsonB>, "NULL"),
+    extensions: default!(Option<RawJsonb>, "NULL"),
 ) -> RawJsonb {
-    let request = Incoming::from_args(query, &variables, operationName, &extensions);
+    let request = Incoming::from_args(query, variables, operationName, extensions);
     respond(&request, false)
 }
 
@@ -66,11 +66,11 @@ fn execute(
 #[pg_extern(stable, parallel_restricted)]
 fn query(
     query: Option<&str>,
-    variables: default!(Option<JsonB>, "NULL"),
+    variables: default!(Option<RawJsonb>, "NULL"),
     operationName: default!(Option<&str>, "NULL"),
-    extensions: default!(Option<JsonB>, "NULL"),
+    extensions: default!(Option<RawJsonb>, "NULL"),
 ) -> RawJsonb {
-    let request = Incoming::from_args(query, &variables, operationName, &extensions);
+    let request = Incoming::from_args(query, variables, operationName, extensions);
     respond(&request, true)
 }
 
@@ -148,41 +148,60 @@ enum Request {
 /// A GraphQL request as received: the keys of a GraphQL POST body.
 struct Incoming<'a> {
     query: Option<&'a str>,
-    variables: Option<&'a serde_json::Value>,
+    variables: Option<serde_json::Value>,
     operation: Option<&'a str>,
-    extensions: Option<&'a serde_json::Value>,
+    extensions: Option<serde_json::Value>,
+    /// Why `variables` or `extensions` cannot be used (too large, not representable): a request
+    /// error, answered before anything else is looked at.
+    rejected: Option<GqlError>,
 }
 
 impl<'a> Incoming<'a> {
     fn from_args(
         query: Option<&'a str>,
-        variables: &'a Option<JsonB>,
+        variables: Option<RawJsonb>,
         operation: Option<&'a str>,
-        extensions: &'a Option<JsonB>,
+        extensions: Option<RawJsonb>,
     ) -> Self {
+        let mut rejected = None;
+        let mut read = |what: &str, value: Option<RawJsonb>| -> Option<serde_json::Value> {
+            let value = value?;
+            let limit = gucs::max_variables_size();
+            let why = if value.size() > limit {
+                Err(format!("they are {} bytes; the limit is {limit} (setting fraiseql.max_variables_size)", value.size()))
+            } else {
+                value.parse()
+            };
+            match why {
+                Ok(v) => Some(v),
+                Err(why) => {
+                    rejected.get_or_insert_with(|| {
+                        GqlError::new(code::BAD_INPUT, format!("The request's {what} cannot be used: {why}."))
+                    });
+                    None
+                }
+            }
+        };
+        let variables = read("variables", variables);
+        let extensions = read("extensions", extensions);
         Incoming {
             query,
-            variables: variables.as_ref().map(|v| &v.0),
+            variables,
             operation,
-            extensions: extensions.as_ref().map(|e| &e.0),
+            extensions,
+            rejected,
         }
     }
 }
 
-fn prepare(
-    query: Option<&str>,
-    variables: Option<&serde_json::Value>,
-    operation: Option<&str>,
-) -> Result<Prepared, serde_json::Value> {
-    let request = Incoming {
-        query,
-        variables,
-        operation,
-        extensions: None,
-    };
-    match prepare_request(&request, true, &mut None)? {
+/// A read-only request's plan (for `explain`).
+fn prepare(request: &Incoming) -> Result<Prepared, serde_json::Value> {
+    match prepare_request(request, true, &mut None)? {
         Request::Query(p) => Ok(p),
-        Request::Mutation(_) => unreachable!("read-only preparation never returns a mutation"),
+        Request::Mutation(_) => Err(request_error_response(&[GqlError::new(
+            code::NOT_SUPPORTED,
+            "explain shows queries only.",
+        )])),
     }
 }
 
@@ -194,10 +213,14 @@ fn prepare_request(
     label: &mut Option<(OpKind, String)>,
 ) -> Result<Request, serde_json::Value> {
     let one = |e: GqlError| request_error_response(&[e]);
+    if let Some(e) = &request.rejected {
+        return Err(one(e.clone()));
+    }
     let rules = gucs::rules();
-    let (variables, operation) = (request.variables, request.operation);
-    let query = crate::persisted::resolve(request.query, request.extensions, rules.persisted_only)
-        .map_err(one)?;
+    let (variables, operation) = (request.variables.as_ref(), request.operation);
+    let query =
+        crate::persisted::resolve(request.query, request.extensions.as_ref(), rules.persisted_only)
+            .map_err(one)?;
     let query = query.as_str();
     if query.len() > gucs::max_query_size() {
         return Err(one(GqlError::new(
@@ -236,7 +259,13 @@ fn prepare_request(
         }
     };
     *label = fraiseql_core::document::operation_label(&doc, operation);
-    let measure = fraiseql_core::limits::measure(&doc, rules.limits.max_fields + 1);
+    let measure = fraiseql_core::limits::measure(
+        &schema,
+        &doc,
+        variables,
+        &limits,
+        rules.limits.max_fields + 1,
+    );
     if let Some(e) = fraiseql_core::limits::check(&measure, &rules.limits) {
         return Err(one(e));
     }
@@ -315,6 +344,17 @@ fn prepare_request(
     }))
 }
 
+/// Why mutations cannot run here: a hot standby, or a read-only transaction (`SET TRANSACTION READ
+/// ONLY`, `default_transaction_read_only`). Said before anything runs, as a request error.
+fn read_only_server() -> Option<GqlError> {
+    // SAFETY: reading the recovery state and the transaction's read-only flag has no preconditions.
+    let (standby, read_only) = unsafe { (pg_sys::RecoveryInProgress(), pg_sys::XactReadOnly) };
+    if standby {
+        return Some(GqlError::new(code::NOT_SUPPORTED, "This server is a hot standby (read-only replica): run mutations on the primary."));
+    }
+    read_only.then(|| GqlError::new(code::NOT_SUPPORTED, "This transaction is read-only: run mutations in a read-write transaction."))
+}
+
 /// Runs mutation fields in order, each in its own subtransaction; each executed field is appended to
 /// the audit chain in the caller's transaction. A failed field is null with its error; others keep effect.
 fn run_mutation(m: PreparedMutation) -> serde_json::Value {
@@ -362,17 +402,71 @@ fn run_mutation(m: PreparedMutation) -> serde_json::Value {
     with_field_errors(serde_json::json!({ "data": data }), &errors)
 }
 
+/// A Rust panic while answering (a bug in fraiseql, never the client's fault) as a GraphQL error
+/// with a reference; the server log gets the panic's message. A Postgres error travelling as a panic
+/// (statement_timeout, a cancel, an error outside the statement's subtransaction) goes on unchanged.
+fn internal_error_response(payload: Box<dyn std::any::Any + Send>) -> serde_json::Value {
+    use pgrx::pg_sys::panic::{CaughtError, ErrorReportWithLevel};
+    if payload.is::<CaughtError>() || payload.is::<ErrorReportWithLevel>() || payload.is::<pgrx::pg_sys::panic::ErrorReport>() {
+        std::panic::resume_unwind(payload);
+    }
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string());
+    let reference = errors::log_reference("XX000", &format!("internal error: {message}"));
+    request_error_response(&[GqlError::new(
+        code::INTERNAL,
+        format!("fraiseql failed internally while answering this request; the server log has the details under reference {reference}."),
+    )
+    .with_extension("reference", serde_json::Value::String(reference))])
+}
+
+/// Under PostgREST (its `request.method` setting is present), the HTTP status of the GraphQL-over-HTTP
+/// draft for `application/graphql-response+json`: a request error — a response without `data`
+/// (unparseable or invalid document, bad variables, unknown operation, a refused limit) — is 400,
+/// through PostgREST's transaction-local `response.status`; anything else stays 200.
+fn http_status(response: &RawJsonb, failed: bool) {
+    if !failed || gucs::setting(c"request.method").is_none() {
+        return;
+    }
+    if response.to_json().get("data").is_some() {
+        return;
+    }
+    // SAFETY: sets a placeholder setting for the transaction (GUC_ACTION_LOCAL), as set_config(…,
+    // true) does; any role may set a custom placeholder.
+    unsafe {
+        pg_sys::set_config_option(
+            c"response.status".as_ptr(),
+            c"400".as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_LOCAL,
+            true,
+            0,
+            false,
+        );
+    }
+}
+
 /// Answers a request and counts it in the operation statistics (src/stats.rs).
 fn respond(request: &Incoming, read_only: bool) -> RawJsonb {
     let started = std::time::Instant::now();
     let mut label = None;
-    let (response, failed) = answer(request, read_only, &mut label);
+    let (response, failed) = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        answer(request, read_only, &mut label)
+    })) {
+        Ok(answered) => answered,
+        Err(payload) => (RawJsonb::from_json(internal_error_response(payload)), true),
+    };
     let (kind, name) = match label {
         Some((OpKind::Query, name)) => (stats::Kind::Query, name),
         Some((OpKind::Mutation, name)) => (stats::Kind::Mutation, name),
         Some((OpKind::Subscription, name)) => (stats::Kind::Invalid, name),
         None => (stats::Kind::Invalid, String::new()),
     };
+    http_status(&response, failed);
     let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     stats::record(&gucs::schema_name(), kind, &name, failed, elapsed_us);
     crate::request_log::write(&crate::request_log::Finished {
@@ -393,6 +487,9 @@ fn answer(
     let prepared = match prepare_request(request, read_only, label) {
         Ok(Request::Query(p)) => p,
         Ok(Request::Mutation(m)) => {
+            if let Some(e) = read_only_server() {
+                return (RawJsonb::from_json(request_error_response(&[e])), true);
+            }
             let response = run_mutation(m);
             let failed = response.get("errors").is_some();
             return (RawJsonb::from_json(response), failed);
@@ -425,11 +522,12 @@ fn answer(
 #[pg_extern(volatile, parallel_unsafe)]
 fn explain(
     query: Option<&str>,
-    variables: default!(Option<JsonB>, "NULL"),
+    variables: default!(Option<RawJsonb>, "NULL"),
     operationName: default!(Option<&str>, "NULL"),
     analyze: default!(bool, false),
 ) -> JsonB {
-    match prepare(query, variables.as_ref().map(|v| &v.0), operationName) {
+    let request = Incoming::from_args(query, variables, operationName, None);
+    match prepare(&request) {
         Err(response) => JsonB(response),
         Ok(p) => {
             let params: Vec<serde_json::Value> = p
@@ -442,9 +540,37 @@ fn explain(
                     fraiseql_core::ParamValue::TextArray(a) => serde_json::json!(a),
                 })
                 .collect();
-            let plan = executor::explain(&p.plan, &p.values, analyze);
+            let mut plan = executor::explain(&p.plan, &p.values, analyze);
+            if analyze && !bypasses_rls() {
+                hide_row_counts(&mut plan);
+            }
             JsonB(serde_json::json!({ "sql": p.plan.sql, "parameters": params, "plan": plan }))
         }
+    }
+}
+
+/// Whether Row-Level Security does not apply to the caller (superuser or BYPASSRLS).
+fn bypasses_rls() -> bool {
+    // SAFETY: privilege checks of the current user; no preconditions.
+    unsafe { pg_sys::superuser() || pg_sys::has_bypassrls_privilege(pg_sys::GetUserId()) }
+}
+
+/// Removes what EXPLAIN ANALYZE counts of rows the caller cannot see: rows a filter (RLS policies
+/// are filters) removed, and the buffers and heap pages read, which grow with them. Tenant A's
+/// plan otherwise reports tenant B's row count as "Rows Removed by Filter".
+fn hide_row_counts(plan: &mut serde_json::Value) {
+    match plan {
+        serde_json::Value::Object(m) => {
+            m.retain(|k, _| {
+                !(k.starts_with("Rows Removed by")
+                    || k.ends_with(" Blocks")
+                    || k == "Heap Fetches"
+                    || k.starts_with("I/O "))
+            });
+            m.values_mut().for_each(hide_row_counts);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(hide_row_counts),
+        _ => {}
     }
 }
 
@@ -471,6 +597,8 @@ fn health() -> JsonB {
             "introspection": rules.introspection,
             "max_depth": rules.limits.max_depth,
             "max_fields": rules.limits.max_fields,
+            "max_aliases": rules.limits.max_aliases,
+            "max_cost": rules.limits.max_cost,
             "mask_errors": rules.mask_errors,
             "audit_queries": rules.audit_queries,
             "persisted_queries_only": rules.persisted_only,
@@ -512,3 +640,18 @@ fn _quote_ident(ident: &str) -> String {
 fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
+
+extension_sql!(
+    r#"
+-- The admin surface: not executable by PUBLIC (docs/security.md lists the grants to give an admin
+-- role). What a web role needs — execute, query, health — stays public.
+REVOKE ALL ON FUNCTION fraiseql.load_schema(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql.explain(text, jsonb, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql.scaffold(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql.sdl(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql.cache_stats() FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql.reset_cache() FROM PUBLIC;
+"#,
+    name = "admin_surface",
+    requires = [load_schema, explain, scaffold, sdl, cache_stats, reset_cache],
+);

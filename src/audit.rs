@@ -63,8 +63,8 @@ pub fn init() {
 
 /// The audit tables' oids (looked up once per backend, again after their relcache invalidation).
 fn tables() -> crate::audit_append::Tables {
-    let log = crate::relcache::cached_oid(&LOG_TABLE_OID, "fraiseql.audit_log");
-    let head = crate::relcache::cached_oid(&HEAD_TABLE_OID, "fraiseql.audit_head");
+    let log = crate::relcache::cached_oid(&LOG_TABLE_OID, c"audit_log");
+    let head = crate::relcache::cached_oid(&HEAD_TABLE_OID, c"audit_head");
     if log == pg_sys::InvalidOid || head == pg_sys::InvalidOid {
         error!("fraiseql: the audit tables fraiseql.audit_log and fraiseql.audit_head are missing (was the extension dropped in this transaction?)");
     }
@@ -72,7 +72,7 @@ fn tables() -> crate::audit_append::Tables {
 }
 
 fn key_table_oid() -> pg_sys::Oid {
-    crate::relcache::cached_oid(&KEY_TABLE_OID, "fraiseql.audit_key")
+    crate::relcache::cached_oid(&KEY_TABLE_OID, c"audit_key")
 }
 
 /// Tells every backend to re-read the keys (at its next transaction).
@@ -267,36 +267,35 @@ fn read_active_key() -> Option<(String, Vec<u8>)> {
     if let Some(keys) = file_keys() {
         return keys.into_iter().last();
     }
-    // Read once per backend (the key is cached until it changes): nothing to gain from preparing it.
-    Spi::connect(|client| {
-        let row = client
-            .select(
-                "SELECT key_id, secret FROM fraiseql.audit_key WHERE retired_at IS NULL ORDER BY created_at DESC, key_id DESC LIMIT 1",
-                Some(1),
-                &[],
-            )?
-            .first();
-        if row.is_empty() {
-            return Ok::<_, pgrx::spi::SpiError>(None);
-        }
-        Ok(match (row.get::<String>(1)?, row.get::<Vec<u8>>(2)?) {
-            (Some(id), Some(secret)) => Some((id, secret)),
-            _ => None,
-        })
+    // Read once per backend (the key is cached until it changes), with the extension's rights: the
+    // calling role (PostgREST's web role, say) cannot read the key table, and must not need to.
+    crate::spi_read::as_extension_owner(|| {
+        crate::spi_read::select(
+            "SELECT key_id, secret FROM fraiseql.audit_key WHERE retired_at IS NULL ORDER BY created_at DESC, key_id DESC LIMIT 1",
+            &[],
+            None,
+            |rows| match (rows.get::<String>(0, 1), rows.get::<Vec<u8>>(0, 2)) {
+                (Some(id), Some(secret)) => Some((id, secret)),
+                _ => None,
+            },
+        )
     })
-    .unwrap_or_else(|e| error!("fraiseql: reading the audit key: {e}"))
 }
 
+/// The secret of key `id`, wherever it lives: the key file first, then the key table, so entries
+/// signed before a move to the key file (or back) still verify.
 fn key_by_id(id: &str) -> Option<Vec<u8>> {
-    if let Some(keys) = file_keys() {
-        return keys.into_iter().find(|(k, _)| k == id).map(|(_, s)| s);
+    if let Some(secret) = file_keys().and_then(|keys| keys.into_iter().find(|(k, _)| k == id)) {
+        return Some(secret.1);
     }
-    Spi::get_one_with_args::<Vec<u8>>(
-        "SELECT secret FROM fraiseql.audit_key WHERE key_id = $1",
-        &[id.into()],
-    )
-    .ok()
-    .flatten()
+    crate::spi_read::as_extension_owner(|| {
+        crate::spi_read::select(
+            "SELECT secret FROM fraiseql.audit_key WHERE key_id = $1",
+            &[crate::spi_read::arg(id)],
+            None,
+            |rows| rows.get::<Vec<u8>>(0, 1),
+        )
+    })
 }
 
 /// Refuses UPDATE, DELETE and TRUNCATE on the audit tables, for everyone: appends bypass SQL (see
@@ -352,50 +351,47 @@ fn _audit_signing_key_id() -> Option<String> {
     active_key().map(|(id, _)| id)
 }
 
-/// The signing key's id for any caller (`health`, `metrics`): through the function above, which reads
-/// the key table with its owner's rights.
+/// The signing key's id for any caller (`health`, `metrics`): the key is read with the extension's
+/// rights, and without SQL that could need a transaction id (so it works on a standby).
 pub fn signing_key_id() -> Option<String> {
-    Spi::get_one::<String>("SELECT fraiseql._audit_signing_key_id()")
-        .ok()
-        .flatten()
+    active_key().map(|(id, _)| id)
 }
 
-fn load(chain_name: &str, from: i64, to: i64) -> Vec<Stored> {
-    Spi::connect(|client| {
-        let rows = client.select(
-            "SELECT seq, (extract(epoch FROM logged_at) * 1000000)::bigint, role::text, subject, tenant, operation, field, function,
-                    query_sha256, variables_sha256, outcome, entity_id, prev_hash, entry_hash, signature, key_id
-               FROM fraiseql.audit_log WHERE chain = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
-            None,
-            &[chain_name.into(), from.into(), to.into()],
-        )?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(Stored {
-                entry: Entry {
-                    chain: chain_name.to_string(),
-                    seq: r.get(1)?.unwrap_or(0),
-                    logged_at_us: r.get(2)?.unwrap_or(0),
-                    role: r.get(3)?.unwrap_or_default(),
-                    subject: r.get(4)?,
-                    tenant: r.get(5)?,
-                    operation: r.get(6)?,
-                    field: r.get(7)?.unwrap_or_default(),
-                    function: r.get(8)?.unwrap_or_default(),
-                    query_sha256: r.get(9)?.unwrap_or_default(),
-                    variables_sha256: r.get(10)?.unwrap_or_default(),
-                    outcome: r.get(11)?.unwrap_or_default(),
-                    entity_id: r.get(12)?,
-                },
-                prev_hash: r.get(13)?.unwrap_or_default(),
-                entry_hash: r.get(14)?.unwrap_or_default(),
-                signature: r.get(15)?,
-                key_id: r.get(16)?,
-            });
-        }
-        Ok::<_, pgrx::spi::SpiError>(out)
-    })
-    .unwrap_or_else(|e| error!("fraiseql: reading the audit log: {e}"))
+/// Entries `from..=to` of one chain, as `snapshot` sees them.
+fn load(snapshot: &crate::spi_read::Snapshot, chain_name: &str, from: i64, to: i64) -> Vec<Stored> {
+    use crate::spi_read::arg;
+    crate::spi_read::select(
+        "SELECT seq, (extract(epoch FROM logged_at) * 1000000)::bigint, role::text, subject, tenant, operation, field, function,
+                query_sha256, variables_sha256, outcome, entity_id, prev_hash, entry_hash, signature, key_id
+           FROM fraiseql.audit_log WHERE chain = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+        &[arg(chain_name), arg(from), arg(to)],
+        Some(snapshot),
+        |rows| {
+            (0..rows.len())
+                .map(|i| Stored {
+                    entry: Entry {
+                        chain: chain_name.to_string(),
+                        seq: rows.get(i, 1).unwrap_or(0),
+                        logged_at_us: rows.get(i, 2).unwrap_or(0),
+                        role: rows.get(i, 3).unwrap_or_default(),
+                        subject: rows.get(i, 4),
+                        tenant: rows.get(i, 5),
+                        operation: rows.get(i, 6),
+                        field: rows.get(i, 7).unwrap_or_default(),
+                        function: rows.get(i, 8).unwrap_or_default(),
+                        query_sha256: rows.get(i, 9).unwrap_or_default(),
+                        variables_sha256: rows.get(i, 10).unwrap_or_default(),
+                        outcome: rows.get(i, 11).unwrap_or_default(),
+                        entity_id: rows.get(i, 12),
+                    },
+                    prev_hash: rows.get(i, 13).unwrap_or_default(),
+                    entry_hash: rows.get(i, 14).unwrap_or_default(),
+                    signature: rows.get(i, 15),
+                    key_id: rows.get(i, 16),
+                })
+                .collect()
+        },
+    )
 }
 
 /// Checks hashes, links and signatures of one chain or all, optionally a seq range; names the first
@@ -419,29 +415,36 @@ fn verify_audit_chain(
         name!(detail, Option<String>),
     ),
 > {
-    let chains: Vec<(String, i64, Vec<u8>)> = Spi::connect(|client| {
-        let rows = client.select(
-            "SELECT c.chain, coalesce(h.seq, 0), coalesce(h.hash, '\\x'::bytea)
-               FROM (SELECT chain FROM fraiseql.audit_head UNION SELECT DISTINCT chain FROM fraiseql.audit_log) c
-               LEFT JOIN fraiseql.audit_head h USING (chain)
-              WHERE $1::text IS NULL OR c.chain = $1 ORDER BY 1",
-            None,
-            &[chain.into()],
-        )?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push((r.get::<String>(1)?.unwrap_or_default(), r.get::<i64>(2)?.unwrap_or(0), r.get::<Vec<u8>>(3)?.unwrap_or_default()));
-        }
-        Ok::<_, pgrx::spi::SpiError>(out)
-    })
-    .unwrap_or_else(|e| error!("fraiseql: reading audit chains: {e}"));
+    // One snapshot for the heads and every chain's entries, whatever the caller's isolation level:
+    // with writers appending, statements with fresh snapshots would see entries beyond the heads
+    // they read earlier and report tampering that is not there.
+    let snapshot = crate::spi_read::Snapshot::take();
+    let chains: Vec<(String, i64, Vec<u8>)> = crate::spi_read::select(
+        "SELECT c.chain, coalesce(h.seq, 0), coalesce(h.hash, '\\x'::bytea)
+           FROM (SELECT chain FROM fraiseql.audit_head UNION SELECT DISTINCT chain FROM fraiseql.audit_log) c
+           LEFT JOIN fraiseql.audit_head h USING (chain)
+          WHERE $1::text IS NULL OR c.chain = $1 ORDER BY 1",
+        &[crate::spi_read::arg(chain)],
+        Some(&snapshot),
+        |rows| {
+            (0..rows.len())
+                .map(|i| {
+                    (
+                        rows.get::<String>(i, 1).unwrap_or_default(),
+                        rows.get::<i64>(i, 2).unwrap_or(0),
+                        rows.get::<Vec<u8>>(i, 3).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        },
+    );
     let keys: RefCell<HashMap<String, Option<Vec<u8>>>> = RefCell::new(HashMap::new());
     let mut results = Vec::new();
     for (name, head_seq, head_hash) in chains {
         let from = from_seq.unwrap_or(1).max(1);
         let to = to_seq.unwrap_or(i64::MAX);
         let (anchor, first_seq) = if from > 1 {
-            let before = load(&name, from - 1, from - 1);
+            let before = load(&snapshot, &name, from - 1, from - 1);
             (
                 before
                     .first()
@@ -452,7 +455,7 @@ fn verify_audit_chain(
         } else {
             (chain::GENESIS.to_vec(), 1)
         };
-        let entries = load(&name, from, to);
+        let entries = load(&snapshot, &name, from, to);
         let head = (to >= head_seq).then_some((head_seq, head_hash.as_slice()));
         let report = chain::verify(&entries, first_seq, &anchor, head, &|id: &str| {
             keys.borrow_mut()
@@ -479,13 +482,14 @@ fn verify_audit_chain(
 #[search_path(pg_catalog, pg_temp)]
 fn audit_checkpoint(chain: default!(Option<&str>, "NULL")) -> JsonB {
     let name = chain.unwrap_or("global");
-    let head = Spi::get_two_with_args::<i64, Vec<u8>>(
+    let head = crate::spi_read::select(
         "SELECT seq, hash FROM fraiseql.audit_head WHERE chain = $1",
-        &[name.into()],
-    )
-    .ok();
+        &[crate::spi_read::arg(name)],
+        None,
+        |rows| (rows.get::<i64>(0, 1), rows.get::<Vec<u8>>(0, 2)),
+    );
     let (seq, hash) = match head {
-        Some((Some(seq), Some(hash))) => (seq, hash),
+        (Some(seq), Some(hash)) => (seq, hash),
         _ => (0, chain::GENESIS.to_vec()),
     };
     let (signature, key_id) = match active_key() {
@@ -505,6 +509,7 @@ REVOKE ALL ON FUNCTION fraiseql.audit_set_key(text, bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.audit_retire_key(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.verify_audit_chain(text, bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.audit_checkpoint(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fraiseql._audit_signing_key_id() FROM PUBLIC;
 "#,
     name = "audit_triggers",
     requires = [
@@ -512,6 +517,7 @@ REVOKE ALL ON FUNCTION fraiseql.audit_checkpoint(text) FROM PUBLIC;
         audit_set_key,
         audit_retire_key,
         verify_audit_chain,
-        audit_checkpoint
+        audit_checkpoint,
+        _audit_signing_key_id
     ],
 );

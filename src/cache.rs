@@ -1,6 +1,7 @@
 //! Per-backend caches, so a repeated query skips parsing, validation, planning and Postgres's own
 //! planning: validated documents and plans keyed by (schema generation, query text, operation
-//! name), and prepared SPI statements keyed by SQL text. Bounded LRU (`fraiseql.plan_cache_size`).
+//! name), and prepared SPI statements keyed by SQL text *and* parameter types (one text can be
+//! bound with different parameter lists). Bounded LRU (`fraiseql.plan_cache_size`).
 //! A backend is single-threaded, so these live in `thread_local!`s.
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -79,9 +80,18 @@ pub struct CachedDoc {
 struct State {
     generation: u64,
     docs: Lru<String, CachedDoc>,
-    statements: Lru<String, SavedPlan>,
+    statements: Lru<StatementKey, SavedPlan>,
     hits: u64,
     misses: u64,
+}
+
+/// A prepared statement's identity: its SQL text and the types of its parameters, in order. Two
+/// documents can compile to the same text with different parameter lists (unused Relay arguments,
+/// say); executing a plan with arguments it was not prepared for reads past their end.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct StatementKey {
+    sql: String,
+    types: Vec<u32>,
 }
 
 /// An SPI plan kept with `SPI_keepplan`, freed when evicted.
@@ -165,7 +175,10 @@ pub fn statement(sql: &std::ffi::CStr, types: &mut [pg_sys::Oid]) -> Option<pg_s
     if capacity == 0 {
         return None;
     }
-    let key = sql.to_string_lossy().into_owned();
+    let key = StatementKey {
+        sql: sql.to_string_lossy().into_owned(),
+        types: types.iter().map(|t| t.to_u32()).collect(),
+    };
     if let Some(p) = STATE.with(|s| s.borrow_mut().statements.get(&key).map(|p| p.0)) {
         return Some(p);
     }
@@ -175,7 +188,7 @@ pub fn statement(sql: &std::ffi::CStr, types: &mut [pg_sys::Oid]) -> Option<pg_s
         let plan = pg_sys::SPI_prepare(sql.as_ptr(), types.len() as i32, types.as_mut_ptr());
         if plan.is_null() {
             let code = pg_sys::SPI_result;
-            pgrx::error!("fraiseql: SPI_prepare failed (code {code})");
+            crate::errors::internal(&format!("SPI_prepare failed (code {code})"));
         }
         pg_sys::SPI_keepplan(plan);
         plan

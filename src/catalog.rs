@@ -138,8 +138,36 @@ pub fn rls_warnings(catalog: &Catalog) -> Vec<String> {
                 tables.join(", ")
             ));
         }
+        if let Some(stored) = materialized(&qualified) {
+            out.push(format!(
+                "{qualified} reads the materialized view {stored}, whose rows were computed by whoever refreshed it: the Row-Level Security of its tables does not apply to the caller (materialized views cannot be security_invoker); filter tenants in the view or read a view instead"
+            ));
+        }
     }
     out
+}
+
+/// The materialized view `qualified` is, or the first one it reads through views.
+fn materialized(qualified: &str) -> Option<String> {
+    Spi::connect(|client| {
+        let rows = client
+            .select(
+                "WITH RECURSIVE rels(oid) AS (
+                     SELECT $1::regclass::oid
+                     UNION
+                     SELECT d.refobjid FROM rels
+                       JOIN pg_class v ON v.oid = rels.oid AND v.relkind = 'v'
+                       JOIN pg_rewrite r ON r.ev_class = v.oid
+                       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+                      WHERE d.refobjid <> rels.oid)
+                 SELECT c.oid::regclass::text FROM rels JOIN pg_class c ON c.oid = rels.oid AND c.relkind = 'm'
+                  ORDER BY 1 LIMIT 1",
+                Some(1),
+                &[qualified.into()],
+            )
+            .ok()?;
+        rows.first().get_one::<String>().ok().flatten()
+    })
 }
 
 /// The `v_`/`tv_` relations of `schema` with a `data jsonb` column, their columns and a sample of

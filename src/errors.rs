@@ -43,3 +43,38 @@ pub fn log_reference(sqlstate: &str, message: &str) -> String {
     .report(PgLogLevel::LOG);
     reference
 }
+
+/// Raises an ERROR with a specific SQLSTATE and nothing but the message (no Rust location or
+/// backtrace in it). Never returns.
+pub fn raise(code: PgSqlErrorCode, message: impl Into<String>) -> ! {
+    ErrorReport::new(code, message.into(), "fraiseql").report(PgLogLevel::ERROR);
+    unreachable!("ERROR does not return")
+}
+
+/// An internal failure (a bug, not a user's mistake): XX000 saying what failed. Never returns.
+pub fn internal(what: &str) -> ! {
+    raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("fraiseql: {what}"))
+}
+
+/// Keeps Rust internals out of every error a client can see: pgrx's panic hook records a backtrace
+/// (when `RUST_BACKTRACE` is set in the server's environment) that it then appends to the DETAIL of
+/// any ERROR passing through Rust — a Postgres error as much as a panic. This hook records nothing;
+/// a panic's location goes to the server log only. Installed once per backend from `_PG_init`.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        // A Postgres ERROR crossing Rust frames is carried as a panic too: nothing to log for it.
+        let carried = info
+            .payload()
+            .downcast_ref::<pgrx::pg_sys::panic::CaughtError>()
+            .is_some()
+            || info.payload().downcast_ref::<pgrx::pg_sys::panic::ErrorReportWithLevel>().is_some()
+            || info.payload().downcast_ref::<ErrorReport>().is_some();
+        if !carried {
+            let at = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            eprintln!("fraiseql: internal panic at {at}");
+        }
+    }));
+}

@@ -6,6 +6,7 @@ use fraiseql_core::{ParamType, ParamValue, Plan};
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 
+use crate::errors::internal;
 use crate::jsonb::RawJsonb;
 
 fn oid(ty: ParamType) -> pg_sys::Oid {
@@ -14,6 +15,12 @@ fn oid(ty: ParamType) -> pg_sys::Oid {
         ParamType::Text => pg_sys::TEXTOID,
         ParamType::TextArray => pg_sys::TEXTARRAYOID,
     }
+}
+
+/// A statement's text for SPI. Generated SQL quotes identifiers from the schema and sends every
+/// value as a parameter, so a NUL byte cannot reach it; refusing one is a bug report, not a panic.
+fn c_text(sql: &str) -> CString {
+    CString::new(sql).unwrap_or_else(|_| internal("a generated statement contains a NUL byte"))
 }
 
 /// The statement's parameters as Datums and SPI null flags.
@@ -50,6 +57,18 @@ unsafe fn execute_cached(
     // SAFETY: the caller's contract.
     unsafe {
         match crate::cache::statement(sql, types) {
+            Some(prepared) if pg_sys::SPI_getargcount(prepared) != datums.len() as i32 => {
+                // Never reached while statements are keyed by text and parameter types; executing
+                // a plan with a different argument list would read past the arguments' end.
+                crate::errors::raise(
+                    PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                    format!(
+                        "fraiseql: a cached statement expects {} parameters, {} were bound",
+                        pg_sys::SPI_getargcount(prepared),
+                        datums.len()
+                    ),
+                )
+            }
             Some(prepared) => pg_sys::SPI_execute_plan(
                 prepared,
                 datums.as_mut_ptr(),
@@ -70,26 +89,61 @@ unsafe fn execute_cached(
     }
 }
 
+/// Runs `f` with `jit = off`, as a function's `SET jit = off` clause would (restored after it, and
+/// by the subtransaction's abort on error). Generated statements grow with the document, and LLVM
+/// compiling a large one does not check for interrupts: 2,000 aliased lists ran 140 s past a 5 s
+/// statement_timeout. They are primary-key lookups and small pages, which JIT never speeds up.
+fn without_jit<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: reading a GUC's C variable; no preconditions.
+    if !unsafe { pg_sys::jit_enabled } {
+        return f();
+    }
+    // SAFETY: the GUC nest-level protocol of fmgr's SET clauses: a new level, the setting saved at
+    // it, and the level closed after the call. jit is PGC_USERSET, so any role may set it.
+    let level = unsafe {
+        let level = pg_sys::NewGUCNestLevel();
+        pg_sys::set_config_option(
+            c"jit".as_ptr(),
+            c"off".as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            0,
+            false,
+        );
+        level
+    };
+    let out = f();
+    // SAFETY: closes the level opened above.
+    unsafe { pg_sys::AtEOXact_GUC(true, level) };
+    out
+}
+
 /// Executes `plan` with `values`; the statement returns one row with one jsonb column.
 fn run(plan: &Plan, values: &[ParamValue]) -> RawJsonb {
-    let sql = CString::new(plan.sql.as_str()).expect("generated SQL contains no NUL byte");
+    without_jit(|| run_statement(plan, values))
+}
+
+fn run_statement(plan: &Plan, values: &[ParamValue]) -> RawJsonb {
+    let sql = c_text(&plan.sql);
     let mut types: Vec<pg_sys::Oid> = plan.params.iter().map(|p| oid(p.ty)).collect();
     let (mut datums, nulls) = datums(values);
     // SAFETY: SPI is connected and finished around the call; argument arrays have `nargs` entries;
     // the result is copied into the upper (caller's) memory context before SPI_finish frees SPI memory.
     unsafe {
         if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
-            error!("fraiseql: SPI_connect failed");
+            internal("SPI_connect failed");
         }
         let rc = execute_cached(&sql, &mut types, &mut datums, &nulls, true, 1);
         if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed != 1 {
-            error!("fraiseql: the generated statement did not return one row (SPI code {rc})");
+            internal(&format!("the generated statement did not return one row (SPI code {rc})"));
         }
         let table = pg_sys::SPI_tuptable;
         let mut is_null = false;
         let datum = pg_sys::SPI_getbinval(*(*table).vals, (*table).tupdesc, 1, &mut is_null);
         if is_null {
-            error!("fraiseql: the generated statement returned NULL");
+            internal("the generated statement returned NULL");
         }
         let out = pg_sys::SPI_datumTransfer(datum, false, -1);
         pg_sys::SPI_finish();
@@ -155,8 +209,16 @@ pub fn isolated<T>(f: impl FnOnce() -> T) -> Result<T, DbError> {
                 if state == "57014" || state.starts_with("57P") {
                     (*caught).rethrow();
                 }
+                let message = match caught.as_ref() {
+                    // A bug in fraiseql, not a database error: its text stays in the server log.
+                    CaughtError::RustPanic { .. } => {
+                        let reference = crate::errors::log_reference(&state, report.message());
+                        format!("fraiseql failed internally; the server log has the details under reference {reference}.")
+                    }
+                    _ => report.message().to_string(),
+                };
                 Err(DbError {
-                    message: report.message().to_string(),
+                    message,
                     sqlstate: state,
                 })
             }
@@ -171,8 +233,7 @@ pub fn explain(plan: &Plan, values: &[ParamValue], analyze: bool) -> serde_json:
     } else {
         "FORMAT JSON"
     };
-    let sql = CString::new(format!("EXPLAIN ({options}) {}", plan.sql))
-        .expect("generated SQL contains no NUL byte");
+    let sql = c_text(&format!("EXPLAIN ({options}) {}", plan.sql));
     let mut types: Vec<pg_sys::Oid> = plan.params.iter().map(|p| oid(p.ty)).collect();
     let (mut datums, nulls) = datums(values);
     Spi::connect(|_client| {
@@ -188,7 +249,7 @@ pub fn explain(plan: &Plan, values: &[ParamValue], analyze: bool) -> serde_json:
                 0,
             );
             if rc < 0 || pg_sys::SPI_processed < 1 {
-                error!("fraiseql: EXPLAIN failed (SPI code {rc})");
+                internal(&format!("EXPLAIN failed (SPI code {rc})"));
             }
             let table = pg_sys::SPI_tuptable;
             let text = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, 1);
@@ -207,17 +268,17 @@ pub fn run_step(
     params: &[fraiseql_core::plan::Param],
     values: &[ParamValue],
 ) -> (serde_json::Value, Option<String>, Option<String>) {
-    let sql = CString::new(sql).expect("generated SQL contains no NUL byte");
+    let sql = c_text(sql);
     let mut types: Vec<pg_sys::Oid> = params.iter().map(|p| oid(p.ty)).collect();
     types.resize(values.len(), pg_sys::TEXTOID);
     let (mut datums, nulls) = datums(values);
-    Spi::connect_mut(|_client| {
+    without_jit(|| Spi::connect_mut(|_client| {
         // SAFETY: connected to SPI by Spi::connect_mut; arrays have one entry per parameter; values
         // are read with SPI_getvalue (copied to palloc'd C strings) before SPI is left.
         unsafe {
             let rc = execute_cached(&sql, &mut types, &mut datums, &nulls, false, 0);
             if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed < 1 {
-                error!("fraiseql: the mutation statement did not return a row (SPI code {rc})");
+                internal(&format!("the mutation statement did not return a row (SPI code {rc})"));
             }
             let table = pg_sys::SPI_tuptable;
             let text = |col: i32| {
@@ -229,5 +290,5 @@ pub fn run_step(
                 .unwrap_or(serde_json::Value::Null);
             (result, text(2), text(3))
         }
-    })
+    }))
 }

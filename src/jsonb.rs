@@ -8,7 +8,6 @@ use pgrx::pgrx_sql_entity_graph::metadata::{
     ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable, TypeOrigin,
 };
 use pgrx::prelude::*;
-use pgrx::JsonB;
 use serde_json::Value as Json;
 
 /// A jsonb varlena allocated in the function's memory context.
@@ -27,12 +26,41 @@ impl RawJsonb {
         RawJsonb(datum_from_json(&value))
     }
 
-    /// Reads the value back as JSON (only on slow paths: adding field errors).
+    /// Reads the value back as JSON (only on slow paths: adding field errors). A value serde cannot
+    /// hold (see [`RawJsonb::parse`]) reads as null.
     pub fn to_json(&self) -> Json {
-        // SAFETY: self.0 is a valid jsonb datum by construction.
-        unsafe { JsonB::from_datum(self.0, false) }
-            .map(|j| j.0)
-            .unwrap_or(Json::Null)
+        self.parse().unwrap_or(Json::Null)
+    }
+
+    /// The value as JSON, or why it cannot be held as such: jsonb accepts numbers beyond double
+    /// range (`1e309`) and nesting far deeper than serde's 128 levels, which pgrx's `JsonB` turns
+    /// into a panic. Request arguments go through here so that they become `BAD_USER_INPUT`.
+    pub fn parse(&self) -> Result<Json, String> {
+        // SAFETY: self.0 is a valid, detoasted jsonb datum by construction; jsonb_out returns a
+        // palloc'd C string, freed after it is parsed.
+        let text = unsafe {
+            let cstr = pgrx::direct_function_call::<&std::ffi::CStr>(pg_sys::jsonb_out, &[Some(self.0)])
+                .ok_or_else(|| "it is not a jsonb value".to_string())?;
+            let text = cstr.to_string_lossy().into_owned();
+            pg_sys::pfree(cstr.as_ptr() as *mut std::ffi::c_void);
+            text
+        };
+        serde_json::from_str(&text).map_err(|e| {
+            let e = e.to_string();
+            // serde's messages end with " at line L column C" of the jsonb's own text.
+            let reason = e.split(" at line ").next().unwrap_or(&e);
+            match reason {
+                "number out of range" => "it holds a number beyond double precision range (about 1.8e308)".to_string(),
+                "recursion limit exceeded" => "it is nested more than 127 levels deep".to_string(),
+                other => other.to_string(),
+            }
+        })
+    }
+
+    /// The stored size in bytes (after detoasting).
+    pub fn size(&self) -> usize {
+        // SAFETY: a detoasted varlena; varsize_any reads its header.
+        unsafe { pgrx::varsize_any(self.0.cast_mut_ptr()) }
     }
 }
 

@@ -16,6 +16,7 @@ mod metrics;
 mod persisted;
 mod relcache;
 mod request_log;
+mod spi_read;
 mod stats;
 mod store;
 
@@ -25,6 +26,7 @@ extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    errors::install_panic_hook();
     gucs::init();
     store::init();
     audit::init();

@@ -35,7 +35,7 @@ pub fn init() {
 }
 
 fn table_oid() -> pg_sys::Oid {
-    crate::relcache::cached_oid(&TABLE_OID, "fraiseql.persisted_query")
+    crate::relcache::cached_oid(&TABLE_OID, c"persisted_query")
 }
 
 fn allowed(hash: &str) -> Option<String> {
@@ -43,21 +43,20 @@ fn allowed(hash: &str) -> Option<String> {
     ALLOWED.with(|a| {
         let mut a = a.borrow_mut();
         let map = a.get_or_insert_with(|| {
-            Spi::connect(|client| {
-                let rows = client.select(
+            // With the extension's rights: web roles run persisted queries but cannot read (or
+            // enumerate) the allow-list. Read-only, so a standby answers too.
+            crate::spi_read::as_extension_owner(|| {
+                crate::spi_read::select(
                     "SELECT sha256, query FROM fraiseql.persisted_query",
-                    None,
                     &[],
-                )?;
-                let mut map = HashMap::new();
-                for r in rows {
-                    if let (Some(h), Some(q)) = (r.get::<String>(1)?, r.get::<String>(2)?) {
-                        map.insert(h, q);
-                    }
-                }
-                Ok::<_, pgrx::spi::SpiError>(map)
+                    None,
+                    |rows| {
+                        (0..rows.len())
+                            .filter_map(|i| Some((rows.get::<String>(i, 1)?, rows.get::<String>(i, 2)?)))
+                            .collect::<HashMap<_, _>>()
+                    },
+                )
             })
-            .unwrap_or_else(|e| error!("fraiseql: reading fraiseql.persisted_query: {e}"))
         });
         map.get(hash).cloned()
     })

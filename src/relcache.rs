@@ -1,20 +1,27 @@
 //! Per-backend caches keyed on an extension table: finding the table's oid once, registering a
 //! relcache callback, and telling every backend (at its next transaction) that the table changed.
 use std::cell::Cell;
+use std::ffi::CStr;
 use std::thread::LocalKey;
 
 use pgrx::prelude::*;
 
-/// The oid of `table` (e.g. `fraiseql.audit_key`), looked up once per backend and kept in `cell`.
-pub fn cached_oid(cell: &'static LocalKey<Cell<pg_sys::Oid>>, table: &str) -> pg_sys::Oid {
+/// The oid of fraiseql's table `table` (e.g. `c"audit_key"`), looked up once per backend in the
+/// system caches (no SQL: nothing that could need a transaction id on a standby) and kept in `cell`.
+pub fn cached_oid(cell: &'static LocalKey<Cell<pg_sys::Oid>>, table: &CStr) -> pg_sys::Oid {
     let cached = cell.with(Cell::get);
     if cached != pg_sys::InvalidOid {
         return cached;
     }
-    let oid = Spi::get_one_with_args::<pg_sys::Oid>("SELECT to_regclass($1)::oid", &[table.into()])
-        .ok()
-        .flatten()
-        .unwrap_or(pg_sys::InvalidOid);
+    // SAFETY: catalog lookups by name inside a transaction; both return InvalidOid when missing.
+    let oid = unsafe {
+        let namespace = pg_sys::get_namespace_oid(c"fraiseql".as_ptr(), true);
+        if namespace == pg_sys::InvalidOid {
+            pg_sys::InvalidOid
+        } else {
+            pg_sys::get_relname_relid(table.as_ptr(), namespace)
+        }
+    };
     cell.with(|c| c.set(oid));
     oid
 }

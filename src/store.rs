@@ -41,7 +41,7 @@ pub fn init() {
 }
 
 fn table_oid() -> pg_sys::Oid {
-    crate::relcache::cached_oid(&TABLE_OID, "fraiseql.schema_version")
+    crate::relcache::cached_oid(&TABLE_OID, c"schema_version")
 }
 
 /// Why no schema could be used.
@@ -66,11 +66,17 @@ pub fn active(name: &str) -> Result<(Rc<Schema>, u64), StoreError> {
     }
     table_oid();
     STALE.with(|s| s.set(false));
-    let row = Spi::get_three_with_args::<i64, String, String>(
-        "SELECT version, sdl, catalog::text FROM fraiseql.schema_version WHERE name = $1 ORDER BY version DESC LIMIT 1",
-        &[name.into()],
-    );
-    let (Some(version), Some(sdl), Some(catalog)) = row.unwrap_or((None, None, None)) else {
+    // Read-only (a standby answers reads too), with the caller's snapshot and the extension's
+    // rights (the schema table is not readable by web roles: its SDL is the admin's).
+    let row = crate::spi_read::as_extension_owner(|| {
+        crate::spi_read::select(
+            "SELECT version, sdl, catalog::text FROM fraiseql.schema_version WHERE name = $1 ORDER BY version DESC LIMIT 1",
+            &[crate::spi_read::arg(name)],
+            None,
+            |rows| (rows.get::<i64>(0, 1), rows.get::<String>(0, 2), rows.get::<String>(0, 3)),
+        )
+    });
+    let (Some(version), Some(sdl), Some(catalog)) = row else {
         ACTIVE.with(|a| a.borrow_mut().take());
         return Err(StoreError::NotLoaded(name.to_string()));
     };
@@ -100,13 +106,19 @@ fn rebuild(sdl: &str, catalog: &str) -> Result<Schema, String> {
 
 /// Stores a checked schema as the new version of `name` and makes it active everywhere.
 pub fn save(name: &str, schema: Schema, catalog: &Catalog) -> i64 {
-    let catalog_json = serde_json::to_string(catalog).expect("a catalog serialises");
+    let catalog_json = serde_json::to_string(catalog).unwrap_or_default();
     let version = Spi::get_one_with_args::<i64>(
         "INSERT INTO fraiseql.schema_version (name, sdl, catalog) VALUES ($1, $2, $3::jsonb) RETURNING version",
         &[name.into(), schema.sdl.as_str().into(), catalog_json.as_str().into()],
     )
-    .expect("inserting into fraiseql.schema_version")
-    .expect("INSERT … RETURNING gives the version");
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| {
+        crate::errors::raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            "fraiseql: storing the schema version in fraiseql.schema_version returned no version",
+        )
+    });
     crate::relcache::invalidate(table_oid());
     let generation = next_generation();
     ACTIVE.with(|a| {
@@ -122,10 +134,12 @@ pub fn save(name: &str, schema: Schema, catalog: &Catalog) -> i64 {
 
 /// The SDL text of the active version of `name`.
 pub fn sdl(name: &str) -> Option<String> {
-    Spi::get_one_with_args::<String>(
-        "SELECT sdl FROM fraiseql.schema_version WHERE name = $1 ORDER BY version DESC LIMIT 1",
-        &[name.into()],
-    )
-    .ok()
-    .flatten()
+    crate::spi_read::as_extension_owner(|| {
+        crate::spi_read::select(
+            "SELECT sdl FROM fraiseql.schema_version WHERE name = $1 ORDER BY version DESC LIMIT 1",
+            &[crate::spi_read::arg(name)],
+            None,
+            |rows| rows.get::<String>(0, 1),
+        )
+    })
 }

@@ -42,8 +42,20 @@ PGB
 deadlocks() { psql_ -At -c "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"; }
 deadlocks_before=$(deadlocks)
 # Serializable transactions may fail to commit (SSI) and are retried; deadlocks must not happen.
-pgbench -n -h /tmp -p "$PORT" -U postgres -c "$CLIENTS" -j 2 -t "$TX" --max-tries=20 -f "$script" "$DB" > /tmp/fraiseql-concurrency.log 2>&1 \
-  || { cat /tmp/fraiseql-concurrency.log; exit 1; }
+pgbench -n -h /tmp -p "$PORT" -U postgres -c "$CLIENTS" -j 2 -t "$TX" --max-tries=20 -f "$script" "$DB" > /tmp/fraiseql-concurrency.log 2>&1 &
+writers=$!
+# Beside the writers, the verifier in a default (READ COMMITTED) session must judge one consistent
+# snapshot: a chain read after its head once looked "inserted" (entry beyond the head) — a false alarm.
+verified=0; alarms=0
+while kill -0 "$writers" 2>/dev/null; do
+  bad=$(psql_ -At -c "SELECT count(*) FILTER (WHERE NOT ok) || ' ' || coalesce(string_agg(chain || ': ' || problem || ' ' || detail, '; ') FILTER (WHERE NOT ok), '') FROM fraiseql.verify_audit_chain()")
+  verified=$((verified + 1))
+  case "$bad" in "0 "*) ;; *) alarms=$((alarms + 1)); echo "concurrency: verifier beside writers: $bad" ;; esac
+done
+wait "$writers" || { cat /tmp/fraiseql-concurrency.log; exit 1; }
+echo "concurrency: verify_audit_chain() ran $verified times beside $CLIENTS writers: $alarms false alarms"
+[ "$alarms" -eq 0 ] || exit 1
+[ "$verified" -ge 3 ] || { echo "concurrency: the verifier ran only $verified times beside the writers"; exit 1; }
 if grep -q "number of failed transactions: [1-9]" /tmp/fraiseql-concurrency.log; then cat /tmp/fraiseql-concurrency.log; exit 1; fi
 if [ "$(deadlocks)" != "$deadlocks_before" ]; then echo "concurrency: deadlocks happened"; exit 1; fi
 result=$(psql_ -At <<'SQL'

@@ -417,3 +417,88 @@ mod tests {
         assert_eq!(select_operation(&doc, None).unwrap().kind, OpKind::Query);
     }
 }
+
+/// The first string value in the document holding a NUL character (`\u0000`), as a request error
+/// naming the argument and its position. PostgreSQL text cannot hold NUL; sent anyway, it cut
+/// patterns short (`icontains: "\u0000"` matched every row). Only escapes can produce one, so a
+/// document without `\u` is not walked.
+pub fn nul_in_strings(query: &str, doc: &Document) -> Option<GqlError> {
+    if !query.contains("\\u") {
+        return None;
+    }
+    fn has_nul(v: &Value) -> bool {
+        match v {
+            Value::String(s) | Value::Enum(s) => s.contains('\0'),
+            Value::List(items) => items.iter().any(has_nul),
+            Value::Object(fields) => fields.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+            _ => false,
+        }
+    }
+    fn refuse(what: String, pos: graphql_parser::Pos) -> GqlError {
+        GqlError::new(
+            code::BAD_INPUT,
+            format!("{what} contains a NUL character (\\u0000), which PostgreSQL text cannot hold; remove it."),
+        )
+        .at(Location {
+            line: pos.line,
+            column: pos.column,
+        })
+    }
+    fn in_args(owner: &str, args: &[(String, Value)], pos: graphql_parser::Pos) -> Option<GqlError> {
+        args.iter()
+            .find(|(_, v)| has_nul(v))
+            .map(|(name, _)| refuse(format!("The value of argument \"{name}\" of {owner}"), pos))
+    }
+    fn in_directives(dirs: &[Directive]) -> Option<GqlError> {
+        dirs.iter()
+            .find_map(|d| in_args(&format!("directive @{}", d.name), &d.arguments, d.position))
+    }
+    fn in_set(set: &SelectionSet) -> Option<GqlError> {
+        set.items.iter().find_map(|item| match item {
+            q::Selection::Field(f) => in_args(&format!("field \"{}\"", f.name), &f.arguments, f.position)
+                .or_else(|| in_directives(&f.directives))
+                .or_else(|| in_set(&f.selection_set)),
+            q::Selection::FragmentSpread(s) => in_directives(&s.directives),
+            q::Selection::InlineFragment(i) => {
+                in_directives(&i.directives).or_else(|| in_set(&i.selection_set))
+            }
+        })
+    }
+    doc.definitions.iter().find_map(|d| match d {
+        Definition::Fragment(f) => in_directives(&f.directives).or_else(|| in_set(&f.selection_set)),
+        Definition::Operation(_) => {
+            let op = operation_of(d)?;
+            op.variables
+                .iter()
+                .find(|v| v.default_value.as_ref().is_some_and(has_nul))
+                .map(|v| refuse(format!("The default value of variable \"${}\"", v.name), v.position))
+                .or_else(|| in_directives(op.directives))
+                .or_else(|| in_set(op.selection_set))
+        }
+    })
+}
+
+fn operation_of<'d>(d: &'d Definition<'static, String>) -> Option<Operation<'d>> {
+    match d {
+        Definition::Operation(op) => Some(operation(op)),
+        Definition::Fragment(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::*;
+
+    #[test]
+    fn nul_characters_in_string_values_are_refused_with_the_argument() {
+        let q = r#"{ posts(where: {title: {icontains: "a\u0000b"}}) { title } }"#;
+        let doc = parse(q).unwrap();
+        let e = nul_in_strings(q, &doc).expect("refused");
+        assert_eq!(e.code, code::BAD_INPUT);
+        assert!(e.message.contains("argument \"where\" of field \"posts\""), "{}", e.message);
+        let q = r#"query ($t: String = "\u0000") { ...F } fragment F on Query { a @include(if: true) }"#;
+        assert!(nul_in_strings(q, &parse(q).unwrap()).unwrap().message.contains("variable \"$t\""));
+        let q = r#"{ posts(where: {title: {icontains: "\u0041"}}) { title } }"#;
+        assert!(nul_in_strings(q, &parse(q).unwrap()).is_none());
+    }
+}

@@ -35,6 +35,9 @@ pub struct Compiled {
 /// Parses and validates a request document. `Err` holds request errors (the response has no `data`).
 pub fn prepare_document(schema: &Schema, query: &str) -> Result<document::Document, Vec<GqlError>> {
     let doc = document::parse(query).map_err(|e| vec![e])?;
+    if let Some(e) = document::nul_in_strings(query, &doc) {
+        return Err(vec![e]);
+    }
     if let Some((field, at)) = document::duplicate_input_field(query) {
         return Err(vec![GqlError::new(
             error::code::VALIDATION,

@@ -38,16 +38,18 @@ impl Profile {
 
     /// `settings` tightened by the profile.
     pub fn apply(self, settings: Rules) -> Rules {
-        let (depth, fields) = match self {
+        let (depth, fields, aliases, cost) = match self {
             Profile::Standard => return settings,
-            Profile::Regulated => (12, 1000),
-            Profile::Restricted => (10, 500),
+            Profile::Regulated => (12, 1000, 15, 20_000),
+            Profile::Restricted => (10, 500, 10, 10_000),
         };
         Rules {
             introspection: false,
             limits: QueryLimits {
                 max_depth: settings.limits.max_depth.min(depth),
                 max_fields: settings.limits.max_fields.min(fields),
+                max_aliases: settings.limits.max_aliases.min(aliases),
+                max_cost: settings.limits.max_cost.min(cost),
             },
             mask_errors: true,
             audit_queries: true,
@@ -66,6 +68,8 @@ mod tests {
             limits: QueryLimits {
                 max_depth: 20,
                 max_fields: 2000,
+                max_aliases: 30,
+                max_cost: 50_000,
             },
             mask_errors: false,
             audit_queries: false,
@@ -83,7 +87,9 @@ mod tests {
             regulated.limits,
             QueryLimits {
                 max_depth: 12,
-                max_fields: 1000
+                max_fields: 1000,
+                max_aliases: 15,
+                max_cost: 20_000,
             }
         );
         let restricted = Profile::Restricted.apply(open());
@@ -92,7 +98,9 @@ mod tests {
             restricted.limits,
             QueryLimits {
                 max_depth: 10,
-                max_fields: 500
+                max_fields: 500,
+                max_aliases: 10,
+                max_cost: 10_000,
             }
         );
         // A stricter setting stays stricter than the profile.
@@ -100,6 +108,8 @@ mod tests {
             limits: QueryLimits {
                 max_depth: 5,
                 max_fields: 50,
+                max_aliases: 3,
+                max_cost: 100,
             },
             persisted_only: true,
             ..open()

@@ -433,6 +433,65 @@ pub struct Schema {
     pub sdl: String,
 }
 
+/// Whether `name` is a relation or function name Postgres can parse: `name` or `schema.name`, each
+/// part an unquoted identifier (a letter or `_`, then letters, digits, `_`, `$`) or double-quoted.
+pub fn is_sql_name(name: &str) -> bool {
+    let mut parts = 0;
+    let mut rest = name;
+    loop {
+        let after = if let Some(quoted) = rest.strip_prefix('"') {
+            // A quoted part ends at a quote not followed by another (`""` is an escaped quote).
+            let mut end = None;
+            let bytes = quoted.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'"' {
+                    if bytes.get(i + 1) == Some(&b'"') {
+                        i += 2;
+                        continue;
+                    }
+                    end = Some(i);
+                    break;
+                }
+                i += 1;
+            }
+            match end {
+                Some(0) | None => return false,
+                Some(e) => &quoted[e + 1..],
+            }
+        } else {
+            let len = rest
+                .char_indices()
+                .find(|&(i, c)| !(c == '_' || c.is_alphabetic() || (i > 0 && (c.is_ascii_digit() || c == '$'))))
+                .map_or(rest.len(), |(i, _)| i);
+            if len == 0 {
+                return false;
+            }
+            &rest[len..]
+        };
+        parts += 1;
+        match after.strip_prefix('.') {
+            Some(next) if parts < 2 => rest = next,
+            Some(_) => return false,
+            None => return after.is_empty(),
+        }
+    }
+}
+
+/// A directive argument naming a view or function, refused (with the line) unless it is a name
+/// Postgres can parse: otherwise looking it up would fail with a Postgres syntax error instead.
+fn name_arg(d: &sdl::Directive<'_, String>, arg: &str, errors: &mut Vec<SchemaError>) -> Option<String> {
+    let name = string_arg(d, arg)?;
+    if is_sql_name(&name) {
+        return Some(name);
+    }
+    errors.push(err(
+        d.position,
+        format!("@{}({arg}: \"{name}\") is not a valid SQL name: write name or schema.name (letters, digits, _ and $, or double-quoted parts).", d.name),
+    ));
+    None
+}
+
 fn string_arg(d: &sdl::Directive<'_, String>, arg: &str) -> Option<String> {
     d.arguments
         .iter()
@@ -980,7 +1039,7 @@ fn read_object(
     for d in &o.directives {
         check_directive(d, "an object type", &["view"], errors);
         if d.name == "view" {
-            if let Some(view) = string_arg(d, "name") {
+            if let Some(view) = name_arg(d, "name", errors) {
                 source = Some(Source {
                     view,
                     relation: None,
@@ -1018,10 +1077,10 @@ fn read_object(
                 errors,
             );
             if d.name == "function" {
-                function = string_arg(d, "name");
+                function = name_arg(d, "name", errors);
             }
             if d.name == "relation" {
-                if let (Some(view), Some(on)) = (string_arg(d, "view"), string_arg(d, "on")) {
+                if let (Some(view), Some(on)) = (name_arg(d, "view", errors), string_arg(d, "on")) {
                     match parse_on(&on) {
                         Some((remote, local)) => relation = Some(RelationDef { source: Source { view, relation: None }, remote, local }),
                         None => errors.push(err(d.position, format!("@relation(on: \"{on}\") must read \"<column of {view}> = <column of {}>\", e.g. \"author_id = id\".", o.name))),
@@ -1031,7 +1090,7 @@ fn read_object(
             match d.name.as_str() {
                 "field" => key = string_arg(d, "key").unwrap_or(key),
                 "view" => {
-                    field_source = string_arg(d, "name").map(|view| Source {
+                    field_source = name_arg(d, "name", errors).map(|view| Source {
                         view,
                         relation: None,
                     })
@@ -1201,5 +1260,18 @@ type Query {
             "{}",
             e[0].message
         );
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    #[test]
+    fn sql_names_postgres_can_parse() {
+        for ok in ["v_user", "public.v_user", "\"My View\"", "s.\"a\"\"b\"", "_x$1", "été"] {
+            assert!(super::is_sql_name(ok), "{ok}");
+        }
+        for bad in ["", "a..b", "a.b.c", "1abc", "v_user;drop", "\"\"", "\"open", "a.", ".a", "a b", "fn(x)"] {
+            assert!(!super::is_sql_name(bad), "{bad}");
+        }
     }
 }

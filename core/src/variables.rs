@@ -43,6 +43,9 @@ pub fn coerce(
                 )),
                 None => None,
             },
+            Some(value) if holds_nul(value) => Some(format!(
+                "Variable \"${name}\" contains a NUL character (\\u0000), which PostgreSQL text cannot hold; remove it."
+            )),
             Some(value) => match coerce_value(schema, value, &ty) {
                 Ok(v) => {
                     out.insert(name.clone(), v);
@@ -62,6 +65,17 @@ pub fn coerce(
         Ok(out)
     } else {
         Err(errors)
+    }
+}
+
+/// Whether a string (or key) anywhere in `v` holds NUL. jsonb refuses `\u0000`, so variables sent
+/// as jsonb never do; variables reaching the core another way are checked all the same.
+fn holds_nul(v: &Json) -> bool {
+    match v {
+        Json::String(s) => s.contains('\0'),
+        Json::Array(items) => items.iter().any(holds_nul),
+        Json::Object(m) => m.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
     }
 }
 

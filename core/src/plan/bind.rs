@@ -43,6 +43,9 @@ fn decode_cursor(cursor: &Json, count: usize) -> Result<Vec<Json>, String> {
     };
     let bytes = base64_decode(text).ok_or("it is not base64")?;
     match serde_json::from_slice::<Json>(&bytes) {
+        Ok(Json::Array(values)) if values.iter().any(|v| v.to_string().contains("\\u0000")) => {
+            Err("it holds a NUL character, which PostgreSQL text cannot hold".into())
+        }
         Ok(Json::Array(values)) if values.len() == count => Ok(values),
         Ok(Json::Array(values)) => Err(format!("it holds {} sort keys where this orderBy has {count}; cursors are only valid with the orderBy they came from", values.len())),
         _ => Err("it was not produced by this API".into()),
@@ -63,18 +66,6 @@ fn resolve(source: &ParamSource, vars: &Variables) -> Result<Json, String> {
                 decode_cursor(&c, *count).map_err(|why| format!("is not a valid cursor: {why}"))?;
             Ok(values[*index].clone())
         }
-    }
-}
-
-fn snake_keys(j: Json) -> Json {
-    match j {
-        Json::Object(m) => Json::Object(
-            m.into_iter()
-                .map(|(k, v)| (crate::names::snake_case(&k), snake_keys(v)))
-                .collect(),
-        ),
-        Json::Array(items) => Json::Array(items.into_iter().map(snake_keys).collect()),
-        other => other,
     }
 }
 
@@ -118,13 +109,8 @@ pub fn bind_params(
     for p in params {
         let json = resolve(&p.source, vars);
         let checked = json.and_then(|j| {
-            let j = if p.check == Check::SnakeCaseKeys {
-                snake_keys(j)
-            } else {
-                j
-            };
-            let j = match &p.stored {
-                Some(names) => names.apply(j),
+            let j = match &p.input {
+                Some(shape) => shape.apply(j),
                 None => j,
             };
             let v = convert(&j, p.ty);
@@ -159,11 +145,20 @@ pub fn bind_params(
                 if !errors.contains(&e) {
                     errors.push(e);
                 }
-                values.push(ParamValue::Null);
+                values.push(refused(p.check));
             }
         }
     }
     (values, errors)
+}
+
+/// What a refused value is sent as: the statement still runs for the other root fields, so a refused
+/// page size or offset must not become `LIMIT NULL` (every row); a page of none is safe.
+fn refused(check: Check) -> ParamValue {
+    match check {
+        Check::Limit | Check::NonNegative => ParamValue::Int8(0),
+        _ => ParamValue::Null,
+    }
 }
 
 fn capitalise(s: &str) -> String {

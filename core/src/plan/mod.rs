@@ -77,8 +77,6 @@ pub enum Check {
     NonNegative,
     Uuid,
     Integer,
-    /// A mutation input: object keys are renamed camelCase → snake_case, at any depth.
-    SnakeCaseKeys,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,8 +88,9 @@ pub struct Param {
     pub root_key: String,
     /// What the value is, for error messages: `argument "limit"`, `filter "name.eq"`.
     pub what: String,
-    /// For a mutation input: the enum values inside it to send under their stored names.
-    pub stored: Option<mutation::StoredNames>,
+    /// For a mutation input: how it becomes the function's jsonb (snake_case keys of input
+    /// objects, stored enum names; JSON scalars untouched).
+    pub input: Option<mutation::InputShape>,
 }
 
 /// A compiled operation: deterministic SQL text and the parameters it expects.
@@ -180,7 +179,7 @@ impl<'s> Planner<'s> {
             check,
             root_key: self.root_key.clone(),
             what: what.into(),
-            stored: None,
+            input: None,
         });
         format!("${}", self.params.len())
     }

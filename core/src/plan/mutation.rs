@@ -53,94 +53,108 @@ pub struct MutationPlan {
     pub dynamic: bool,
 }
 
-/// Where a mutation input holds values of enums stored under other names (`@stored(value:)`), by
-/// snake_case key: the function gets the stored names, as its documents and columns hold them.
+/// How a mutation input becomes the function's jsonb argument, by GraphQL input type: input-object
+/// field names become snake_case keys, enum values are sent under their stored names
+/// (`@stored(value:)`), and everything else — scalars, and a `JSON` scalar's whole value, keys
+/// included — passes through unchanged. Kept by type name, so recursive input types need no depth.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct StoredNames(pub BTreeMap<String, StoredField>);
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum StoredField {
-    /// An enum field: GraphQL name → stored name.
-    Enum(BTreeMap<String, String>),
-    /// An input object field with such enums inside.
-    Object(StoredNames),
+pub struct InputShape {
+    /// The fields at the top (the `input` argument's type, or the field's arguments).
+    root: InputFields,
+    /// Every input type reachable from the root, by name.
+    types: BTreeMap<String, InputFields>,
 }
 
-impl StoredNames {
-    /// The fields of input type or argument list `fields`, to `depth` levels of nested inputs.
-    fn of(schema: &Schema, fields: &[(&str, &TypeRef)], depth: usize) -> StoredNames {
-        let mut names = BTreeMap::new();
-        for &(name, ty) in fields {
-            let key = crate::names::snake_case(name);
-            if let Some(e) = schema
-                .enums
-                .get(ty.named())
-                .filter(|e| !e.stored.is_empty())
-            {
-                names.insert(key, StoredField::Enum(e.stored.clone()));
-            } else if depth > 0 {
-                let inner = StoredNames::of_input(schema, ty.named(), depth - 1);
-                if !inner.0.is_empty() {
-                    names.insert(key, StoredField::Object(inner));
-                }
-            }
-        }
-        StoredNames(names)
+/// GraphQL field name → (jsonb key, what its value is).
+type InputFields = BTreeMap<String, (String, FieldShape)>;
+
+#[derive(Debug, Clone, PartialEq)]
+enum FieldShape {
+    /// An input object (or a list of them), by type name.
+    Input(String),
+    /// An enum with values stored under other names: GraphQL name → stored name.
+    Enum(BTreeMap<String, String>),
+    /// Sent as given.
+    Opaque,
+}
+
+impl InputShape {
+    /// The shape of input fields `fields` (an input type's, or an argument list).
+    fn of(schema: &Schema, fields: &[(&str, &TypeRef)]) -> InputShape {
+        let mut shape = InputShape::default();
+        shape.root = shape.fields(schema, fields);
+        shape
     }
 
-    /// The fields of input type `name` (none when it is not an input type).
-    fn of_input(schema: &Schema, name: &str, depth: usize) -> StoredNames {
+    fn fields(&mut self, schema: &Schema, fields: &[(&str, &TypeRef)]) -> InputFields {
+        let mut out = BTreeMap::new();
+        for &(name, ty) in fields {
+            let named = ty.named();
+            let what = if let Some(input) = schema.inputs.get(named) {
+                if !self.types.contains_key(named) {
+                    // Reserved before descending: a recursive type refers to itself by name.
+                    self.types.insert(named.to_string(), BTreeMap::new());
+                    let inner: Vec<_> = input.fields.iter().map(|f| (f.name.as_str(), &f.ty)).collect();
+                    let shaped = self.fields(schema, &inner);
+                    self.types.insert(named.to_string(), shaped);
+                }
+                FieldShape::Input(named.to_string())
+            } else if let Some(e) = schema.enums.get(named).filter(|e| !e.stored.is_empty()) {
+                FieldShape::Enum(e.stored.clone())
+            } else {
+                FieldShape::Opaque
+            };
+            out.insert(name.to_string(), (crate::names::snake_case(name), what));
+        }
+        out
+    }
+
+    /// The shape of input type `name`'s fields (none when it is not an input type).
+    fn of_input(schema: &Schema, name: &str) -> InputShape {
         let fields: Vec<_> = schema
             .inputs
             .get(name)
-            .map(|input| {
-                input
-                    .fields
-                    .iter()
-                    .map(|f| (f.name.as_str(), &f.ty))
-                    .collect()
-            })
+            .map(|input| input.fields.iter().map(|f| (f.name.as_str(), &f.ty)).collect())
             .unwrap_or_default();
-        StoredNames::of(schema, &fields, depth)
+        InputShape::of(schema, &fields)
     }
 
-    /// `input` (snake_case keys) with its enum values renamed to their stored names.
+    /// `input` (as coerced, GraphQL names) as the function receives it.
     pub fn apply(&self, input: Json) -> Json {
-        match input {
+        self.apply_fields(&self.root, input)
+    }
+
+    fn apply_fields(&self, fields: &InputFields, value: Json) -> Json {
+        match value {
             Json::Object(m) => Json::Object(
                 m.into_iter()
-                    .map(|(k, v)| {
-                        let v = match self.0.get(&k) {
-                            Some(field) => field.apply(v),
-                            None => v,
-                        };
-                        (k, v)
+                    .map(|(k, v)| match fields.get(&k) {
+                        Some((key, what)) => (key.clone(), self.apply_field(what, v)),
+                        // Not a declared field (validation refuses those): sent as given.
+                        None => (k, v),
                     })
                     .collect(),
             ),
-            Json::Array(items) => Json::Array(items.into_iter().map(|i| self.apply(i)).collect()),
+            Json::Array(items) => Json::Array(items.into_iter().map(|i| self.apply_fields(fields, i)).collect()),
             other => other,
         }
     }
-}
 
-impl StoredField {
-    fn apply(&self, value: Json) -> Json {
-        match (self, value) {
+    fn apply_field(&self, what: &FieldShape, value: Json) -> Json {
+        match (what, value) {
+            (FieldShape::Opaque, v) => v,
             (_, Json::Array(items)) => {
-                Json::Array(items.into_iter().map(|i| self.apply(i)).collect())
+                Json::Array(items.into_iter().map(|i| self.apply_field(what, i)).collect())
             }
-            (StoredField::Enum(map), Json::String(s)) => {
-                Json::String(map.get(&s).cloned().unwrap_or(s))
-            }
-            (StoredField::Object(names), v) => names.apply(v),
+            (FieldShape::Enum(map), Json::String(s)) => Json::String(map.get(&s).cloned().unwrap_or(s)),
+            (FieldShape::Input(name), v) => match self.types.get(name) {
+                Some(fields) => self.apply_fields(fields, v),
+                None => v,
+            },
             (_, v) => v,
         }
     }
 }
-
-/// How deep input objects are searched for stored enums (input types may be recursive).
-const STORED_DEPTH: usize = 8;
 
 /// Plans every root field of a mutation operation.
 pub fn plan_mutation(
@@ -187,18 +201,18 @@ pub fn plan_mutation(
         let param = p.param(
             ParamSource::Ast(input),
             ParamType::Text,
-            Check::SnakeCaseKeys,
+            Check::None,
             "argument \"input\"",
         );
-        let stored = match def.arg("input") {
-            Some(arg) => StoredNames::of_input(schema, arg.ty.named(), STORED_DEPTH),
+        let shape = match def.arg("input") {
+            Some(arg) => InputShape::of_input(schema, arg.ty.named()),
             None => {
                 let args: Vec<_> = def.args.iter().map(|a| (a.name.as_str(), &a.ty)).collect();
-                StoredNames::of(schema, &args, STORED_DEPTH)
+                InputShape::of(schema, &args)
             }
         };
         if let Some(param) = p.params.last_mut() {
-            param.stored = Some(stored).filter(|n| !n.0.is_empty());
+            param.input = Some(shape);
         }
         let doc = "d.doc";
         let result = match schema.kind(def.ty.named()) {
@@ -257,7 +271,7 @@ mod tests {
         let mut schema = Schema::parse(
             r#"enum Visibility { PUBLIC @stored(value: "pub") PRIVATE }
                input Tagging { label: String! visibility: Visibility }
-               input PostInput { title: String! visibility: Visibility! tags: [Tagging!] }
+               input PostInput { title: String! visibility: Visibility! tags: [Tagging!] extraInfo: JSON parent: PostInput }
                type Post @view(name: "v_post") { title: String! }
                type Query { posts: [Post!]! }
                type Mutation {
@@ -276,7 +290,9 @@ mod tests {
         }
         schema.bind(&catalog).unwrap();
         let query = r#"mutation ($v: Visibility!) {
-            createPost(input: {title: "t", visibility: $v, tags: [{label: "a", visibility: PUBLIC}, {label: "b", visibility: PRIVATE}]})
+            createPost(input: {title: "t", visibility: $v, tags: [{label: "a", visibility: PUBLIC}, {label: "b", visibility: PRIVATE}],
+                               extraInfo: {Book10: 1, NaN: 2, camelCase: {innerKey: PUBLIC}},
+                               parent: {title: "p", visibility: PUBLIC, extraInfo: {keepMe: true}}})
             hide(id: "1", visibility: PUBLIC) }"#;
         let doc = crate::prepare_document(&schema, query).unwrap();
         let vars = serde_json::json!({"v": "PUBLIC"});
@@ -298,7 +314,11 @@ mod tests {
         assert_eq!(
             inputs[0],
             serde_json::json!({"title": "t", "visibility": "pub",
-                "tags": [{"label": "a", "visibility": "pub"}, {"label": "b", "visibility": "PRIVATE"}]})
+                "tags": [{"label": "a", "visibility": "pub"}, {"label": "b", "visibility": "PRIVATE"}],
+                // A JSON scalar is opaque: its keys and values arrive as sent.
+                "extra_info": {"Book10": 1, "NaN": 2, "camelCase": {"innerKey": "PUBLIC"}},
+                // A recursive input type is shaped at any depth.
+                "parent": {"title": "p", "visibility": "pub", "extra_info": {"keepMe": true}}})
         );
         assert_eq!(
             inputs[1],

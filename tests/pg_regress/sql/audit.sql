@@ -118,6 +118,8 @@ rollback to r;
 rollback;
 -- a large entry (variables of 128 kB: larger than a page, stored out of line by TOAST) is written and verifies
 set app.tenant_id = 'tenant-c';
+-- (variables above fraiseql.max_variables_size, 100 kB by default, are refused: hostile.sql)
+set fraiseql.max_variables_size = 1000000;
 select fraiseql.execute('mutation Make($i: CreateUserInput!) { createUser(input: $i) { __typename } }',
          jsonb_build_object('i', jsonb_build_object('identifier', 'u9', 'name',
            (select string_agg(md5(i::text), '') from generate_series(1, 4000) i))))->'data';
