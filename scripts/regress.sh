@@ -15,3 +15,4 @@ tests=$(cat tests/pg_regress/schedule)
 tests/concurrency.sh "$PORT" fraiseql_regress
 tests/introspection.sh "$PORT" fraiseql_regress
 tests/monitoring.sh "$PORT" fraiseql_regress "$DIR/server.log"
+tests/deploy.sh "$PORT" "$DIR"

@@ -146,13 +146,14 @@ expect "its entry is signed with the file's key" "$got" "deploy-file-key"
 got=$(q "$PORT" postgres -c "SELECT string_agg(chain || '=' || ok, ',' ORDER BY chain) FROM fraiseql.verify_audit_chain()")
 expect "every chain verifies" "$got" "t-web=true"
 case "$got" in *false*) fail "a chain does not verify: $got" ;; esac
-psql -X -q -h /tmp -p "$PORT" -U postgres -d postgres -c "ALTER SYSTEM RESET fraiseql.audit_key_file" -c "SELECT pg_reload_conf()" >/dev/null
+# (the key file stays set until the end, as on a real server: cleanup resets it)
 
 # 2. a real hot standby
 scripts/cluster.sh stop "$STANDBY_DIR"; rm -rf "$STANDBY_DIR"; mkdir -p "$STANDBY_DIR"; chown postgres: "$STANDBY_DIR"; chmod 700 "$STANDBY_DIR"
-as_pg pg_basebackup -h /tmp -p "$PORT" -U postgres -D "$STANDBY_DIR" -R -X stream >/dev/null
+as_pg pg_basebackup -h /tmp -p "$PORT" -U postgres -D "$STANDBY_DIR" -R -X stream -c fast >/dev/null
+rm -f "$STANDBY_DIR/server.log"
 as_pg /usr/lib/postgresql/15/bin/pg_ctl -D "$STANDBY_DIR" -l "$STANDBY_DIR/server.log" -w \
-  -o "-p $STANDBY_PORT -k /tmp -c listen_addresses='' -c hot_standby=on -c shared_preload_libraries=fraiseql" start >/dev/null
+  -o "-p $STANDBY_PORT -k /tmp -c listen_addresses='' -c hot_standby=on -c max_connections=100 -c max_prepared_transactions=10 -c shared_preload_libraries=fraiseql -c fraiseql.audit_key_file=$keyfile" start >/dev/null
 got=$(q "$STANDBY_PORT" postgres -c "SELECT pg_is_in_recovery()")
 expect "the standby is in recovery" "$got" "t"
 got=$(q "$STANDBY_PORT" authenticator -c "SET ROLE web_user" -c "SELECT fraiseql.query('{ users(limit: 1) { name } }')")
