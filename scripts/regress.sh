@@ -16,3 +16,4 @@ tests/concurrency.sh "$PORT" fraiseql_regress
 tests/introspection.sh "$PORT" fraiseql_regress
 tests/monitoring.sh "$PORT" fraiseql_regress "$DIR/server.log"
 tests/deploy.sh "$PORT" "$DIR"
+tests/upgrade.sh "$PORT"

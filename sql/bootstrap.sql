@@ -83,7 +83,7 @@ SELECT pg_catalog.pg_extension_config_dump('fraiseql.audit_log', '');
 -- Persisted queries (the allow-list): documents an administrator registered with
 -- fraiseql.persist_query(). Clients may send only a document's SHA-256
 -- (extensions.persistedQuery.sha256Hash); with fraiseql.persisted_queries_only (or the restricted
--- security profile) nothing else runs. Readable by all (clients send these documents anyway); written
+-- security profile) nothing else runs. Read by execute() with the extension's rights; written
 -- by superusers (or whom they grant). Dumped: it is configuration.
 CREATE TABLE fraiseql.persisted_query (
     sha256     text        PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The upgrade tier: a database that ran fraiseql 0.1.0 (the last release) is updated in place with
+# ALTER EXTENSION fraiseql UPDATE, keeps its schemas, allow-list and audit chains, answers and signs
+# as before, and ends with exactly the privileges of a fresh 0.2.0 install. Then a pg_dump /
+# pg_restore round trip: the chains come back and verify once the key (never dumped) is installed.
+# Run by scripts/regress.sh against its cluster: upgrade.sh PORT.
+set -euo pipefail
+PORT=${1:?port}
+OLD=fraiseql_upgrade_old; FRESH=fraiseql_upgrade_fresh; RESTORED=fraiseql_upgrade_restored
+DUMP=$PWD/target/upgrade.dump
+psql_() { local db=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 -h /tmp -p "$PORT" -U postgres -d "$db" "$@"; }
+fail() { echo "upgrade: FAIL: $*"; exit 1; }
+expect() { # expect WHAT GOT WANT
+  [ "$2" = "$3" ] && echo "upgrade: ok: $1" || fail "$1: got '$2', expected '$3'"
+}
+current=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+
+for db in $OLD $FRESH $RESTORED; do psql_ postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null; done
+psql_ postgres -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'upgrade_web') THEN CREATE ROLE upgrade_web NOLOGIN; END IF; END \$\$"
+
+# The blog example, a schema, an allow-listed query, a key and signed mutations: under 0.1.0.
+setup() { # setup DB VERSION
+  psql_ "$1" >/dev/null <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION fraiseql VERSION '$2';
+\i examples/blog/schema.sql
+\i examples/blog/data.sql
+\i examples/blog/mutations.sql
+\set sdl \`cat examples/blog/blog.graphql\`
+SELECT fraiseql.load_schema(:'sdl');
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO upgrade_web;
+GRANT INSERT, UPDATE ON tb_user, tb_comment TO upgrade_web;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO upgrade_web;
+SQL
+}
+mutate() { # mutate DB IDENT TENANT
+  psql_ "$1" -c "SET ROLE upgrade_web" -c "SET app.tenant_id = '$3'" \
+    -c "SELECT fraiseql.execute('mutation { createUser(input: {identifier: \"$2\", name: \"U\"}) { __typename } }')->'data'->'createUser'->>'__typename'"
+}
+verified() { psql_ "$1" -c "SELECT string_agg(chain || '=' || ok || '/' || checked, ',' ORDER BY chain) FROM fraiseql.verify_audit_chain()"; }
+
+setup $OLD 0.1.0
+expect "0.1.0 installs from sql/fraiseql--0.1.0.sql" "$(psql_ $OLD -c "SELECT extversion FROM pg_extension WHERE extname = 'fraiseql'")" "0.1.0"
+psql_ $OLD -c "SELECT fraiseql.audit_set_key('upgrade-k1', decode(repeat('5a', 32), 'hex'))" >/dev/null
+hash=$(psql_ $OLD -c "SELECT fraiseql.persist_query('{ users(limit: 1) { name } }')")
+expect "a mutation under 0.1.0" "$(mutate $OLD up-1 t-up)" "CreateUserSuccess"
+# under 0.1.0 PUBLIC could read the stored SDL; the update takes that away
+expect "0.1.0 let PUBLIC read schema_version" "$(psql_ $OLD -c "SELECT has_table_privilege('upgrade_web', 'fraiseql.schema_version', 'SELECT')")" "t"
+
+psql_ $OLD -c "ALTER EXTENSION fraiseql UPDATE"
+expect "ALTER EXTENSION fraiseql UPDATE reaches $current" "$(psql_ $OLD -c "SELECT extversion FROM pg_extension WHERE extname = 'fraiseql'")" "$current"
+expect "a mutation after the update" "$(mutate $OLD up-2 t-up)" "CreateUserSuccess"
+expect "the chain written across the update verifies" "$(verified $OLD)" "t-up=true/2"
+expect "queries answer as the web role after the update" \
+  "$(psql_ $OLD -c "SET ROLE upgrade_web" -c "SELECT fraiseql.execute('{ user(id: \"00000000-0000-0000-0000-00000000000c\") { name } }')->'data'->'user'->>'name'")" "Grace Hopper"
+expect "the allow-list survived" "$(psql_ $OLD -c "SELECT count(*) FROM fraiseql.persisted_query WHERE sha256 = '$hash'")" "1"
+
+# The effective privileges (an ACL, or the owner's default) of every object in schema fraiseql: the
+# updated database equals a fresh install.
+setup $FRESH "$current"
+acl() {
+  psql_ "$1" <<'SQL'
+SELECT string_agg(line, E'\n' ORDER BY line) FROM (
+  SELECT 'function ' || p.oid::regprocedure || ' ' || coalesce(p.proacl, acldefault('f', p.proowner))::text AS line
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'fraiseql'
+  UNION ALL
+  SELECT c.relkind::text || ' ' || c.oid::regclass || ' ' || coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))::text
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'fraiseql'
+  UNION ALL
+  SELECT 'schema fraiseql ' || coalesce(nspacl, acldefault('n', nspowner))::text FROM pg_namespace WHERE nspname = 'fraiseql') x
+SQL
+}
+acl $OLD > target/upgrade-acl.updated; acl $FRESH > target/upgrade-acl.fresh
+[ "$(wc -l < target/upgrade-acl.fresh)" -gt 20 ] || fail "the privilege listing is empty"
+diff target/upgrade-acl.updated target/upgrade-acl.fresh > target/upgrade-acl.diff || fail "privileges after the update differ from a fresh install: $(cat target/upgrade-acl.diff)"
+echo "upgrade: ok: privileges after the update equal a fresh $current install ($(wc -l < target/upgrade-acl.fresh) objects)"
+for f in "fraiseql.load_schema(text, text)" "fraiseql.explain(text, jsonb, text, boolean)" "fraiseql.sdl(text, boolean)"; do
+  expect "PUBLIC cannot run $f after the update" "$(psql_ $OLD -c "SELECT has_function_privilege('upgrade_web', '$f', 'EXECUTE')")" "f"
+done
+expect "PUBLIC cannot read schema_version after the update" "$(psql_ $OLD -c "SELECT has_table_privilege('upgrade_web', 'fraiseql.schema_version', 'SELECT')")" "f"
+
+# pg_dump / pg_restore: the chains and schemas come back; keys are not in the dump.
+as_pg() { if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres "$@"; fi; }
+pg_dump -h /tmp -p "$PORT" -U postgres -Fc -f "$DUMP" $OLD
+pg_restore -h /tmp -p "$PORT" -U postgres -d $RESTORED "$DUMP" 2> target/upgrade-restore.log || fail "pg_restore: $(head -5 target/upgrade-restore.log)"
+expect "the dump holds no key" "$(psql_ $RESTORED -c "SELECT count(*) FROM fraiseql.audit_key")" "0"
+expect "the restored chain refuses to verify without its key" "$(psql_ $RESTORED -c "SELECT problem FROM fraiseql.verify_audit_chain('t-up')")" "unknown key"
+psql_ $RESTORED -c "SELECT fraiseql.audit_set_key('upgrade-k1', decode(repeat('5a', 32), 'hex'))" >/dev/null
+expect "with the key re-installed the restored chain verifies" "$(verified $RESTORED)" "t-up=true/2"
+expect "the restored database answers" "$(psql_ $RESTORED -c "SELECT fraiseql.execute('{ users(limit: 1) { name } }') ? 'data'")" "t"
+expect "and appends to the restored chain" "$(mutate $RESTORED up-3 t-up)" "CreateUserSuccess"
+expect "which still verifies" "$(verified $RESTORED)" "t-up=true/3"
+for db in $OLD $FRESH $RESTORED; do psql_ postgres -c "DROP DATABASE $db"; done
+echo "upgrade: all checks passed"
