@@ -17,3 +17,4 @@ tests/introspection.sh "$PORT" fraiseql_regress
 tests/monitoring.sh "$PORT" fraiseql_regress "$DIR/server.log"
 tests/deploy.sh "$PORT" "$DIR"
 tests/upgrade.sh "$PORT"
+tests/cancel.sh "$PORT"

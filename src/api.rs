@@ -168,7 +168,10 @@ impl<'a> Incoming<'a> {
             let value = value?;
             let limit = gucs::max_variables_size();
             let why = if value.size() > limit {
-                Err(format!("they are {} bytes; the limit is {limit} (setting fraiseql.max_variables_size)", value.size()))
+                Err(format!(
+                    "they are {} bytes; the limit is {limit} (setting fraiseql.max_variables_size)",
+                    value.size()
+                ))
             } else {
                 value.parse()
             };
@@ -176,7 +179,10 @@ impl<'a> Incoming<'a> {
                 Ok(v) => Some(v),
                 Err(why) => {
                     rejected.get_or_insert_with(|| {
-                        GqlError::new(code::BAD_INPUT, format!("The request's {what} cannot be used: {why}."))
+                        GqlError::new(
+                            code::BAD_INPUT,
+                            format!("The request's {what} cannot be used: {why}."),
+                        )
                     });
                     None
                 }
@@ -218,9 +224,12 @@ fn prepare_request(
     }
     let rules = gucs::rules();
     let (variables, operation) = (request.variables.as_ref(), request.operation);
-    let query =
-        crate::persisted::resolve(request.query, request.extensions.as_ref(), rules.persisted_only)
-            .map_err(one)?;
+    let query = crate::persisted::resolve(
+        request.query,
+        request.extensions.as_ref(),
+        rules.persisted_only,
+    )
+    .map_err(one)?;
     let query = query.as_str();
     if query.len() > gucs::max_query_size() {
         return Err(one(GqlError::new(
@@ -350,9 +359,17 @@ fn read_only_server() -> Option<GqlError> {
     // SAFETY: reading the recovery state and the transaction's read-only flag has no preconditions.
     let (standby, read_only) = unsafe { (pg_sys::RecoveryInProgress(), pg_sys::XactReadOnly) };
     if standby {
-        return Some(GqlError::new(code::NOT_SUPPORTED, "This server is a hot standby (read-only replica): run mutations on the primary."));
+        return Some(GqlError::new(
+            code::NOT_SUPPORTED,
+            "This server is a hot standby (read-only replica): run mutations on the primary.",
+        ));
     }
-    read_only.then(|| GqlError::new(code::NOT_SUPPORTED, "This transaction is read-only: run mutations in a read-write transaction."))
+    read_only.then(|| {
+        GqlError::new(
+            code::NOT_SUPPORTED,
+            "This transaction is read-only: run mutations in a read-write transaction.",
+        )
+    })
 }
 
 /// Runs mutation fields in order, each in its own subtransaction; each executed field is appended to
@@ -407,7 +424,10 @@ fn run_mutation(m: PreparedMutation) -> serde_json::Value {
 /// (statement_timeout, a cancel, an error outside the statement's subtransaction) goes on unchanged.
 fn internal_error_response(payload: Box<dyn std::any::Any + Send>) -> serde_json::Value {
     use pgrx::pg_sys::panic::{CaughtError, ErrorReportWithLevel};
-    if payload.is::<CaughtError>() || payload.is::<ErrorReportWithLevel>() || payload.is::<pgrx::pg_sys::panic::ErrorReport>() {
+    if payload.is::<CaughtError>()
+        || payload.is::<ErrorReportWithLevel>()
+        || payload.is::<pgrx::pg_sys::panic::ErrorReport>()
+    {
         std::panic::resume_unwind(payload);
     }
     let message = payload
@@ -653,5 +673,12 @@ REVOKE ALL ON FUNCTION fraiseql.cache_stats() FROM PUBLIC;
 REVOKE ALL ON FUNCTION fraiseql.reset_cache() FROM PUBLIC;
 "#,
     name = "admin_surface",
-    requires = [load_schema, explain, scaffold, sdl, cache_stats, reset_cache],
+    requires = [
+        load_schema,
+        explain,
+        scaffold,
+        sdl,
+        cache_stats,
+        reset_cache
+    ],
 );

@@ -66,7 +66,7 @@ fn tables() -> crate::audit_append::Tables {
     let log = crate::relcache::cached_oid(&LOG_TABLE_OID, c"audit_log");
     let head = crate::relcache::cached_oid(&HEAD_TABLE_OID, c"audit_head");
     if log == pg_sys::InvalidOid || head == pg_sys::InvalidOid {
-        error!("fraiseql: the audit tables fraiseql.audit_log and fraiseql.audit_head are missing (was the extension dropped in this transaction?)");
+        crate::errors::raise(pgrx::PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, "fraiseql: the audit tables fraiseql.audit_log and fraiseql.audit_head are missing (was the extension dropped in this transaction?)");
     }
     crate::audit_append::Tables { log, head }
 }
@@ -226,8 +226,12 @@ unsafe extern "C-unwind" fn on_subxact(
 /// Keys from `fraiseql.audit_key_file` (`key_id:hexsecret` per line, the last one signs), if set.
 fn file_keys() -> Option<Vec<(String, Vec<u8>)>> {
     let path = crate::gucs::audit_key_file()?;
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| error!("fraiseql: cannot read fraiseql.audit_key_file {path}: {e}"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        crate::errors::raise(
+            pgrx::PgSqlErrorCode::ERRCODE_CONFIG_FILE_ERROR,
+            format!("fraiseql: cannot read fraiseql.audit_key_file {path}: {e}"),
+        )
+    });
     let keys = text
         .lines()
         .map(str::trim)
@@ -306,7 +310,7 @@ fn _audit_guard<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgHeapTupleError> {
     let table = trigger.table_name().unwrap_or_default();
-    error!("fraiseql.{table} is append-only: entries are only added by fraiseql.execute, never updated or deleted");
+    crate::errors::raise(pgrx::PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("fraiseql.{table} is append-only: entries are only added by fraiseql.execute, never updated or deleted"));
 }
 
 /// Installs a signing key (superuser only). The newest unretired key signs; older ones still verify.
@@ -315,16 +319,22 @@ fn _audit_guard<'a>(
 fn audit_set_key(key_id: &str, secret: &[u8]) {
     // SAFETY: superuser() reads the session's role; no preconditions.
     if !unsafe { pg_sys::superuser() } {
-        error!("only a superuser may install audit keys");
+        crate::errors::raise(
+            pgrx::PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            "only a superuser may install audit keys",
+        );
     }
     if secret.len() < 16 {
-        error!("an audit key must be at least 16 bytes (32 random bytes recommended)");
+        crate::errors::raise(
+            pgrx::PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "an audit key must be at least 16 bytes (32 random bytes recommended)",
+        );
     }
     Spi::run_with_args(
         "INSERT INTO fraiseql.audit_key (key_id, secret) VALUES ($1, $2)",
         &[key_id.into(), secret.into()],
     )
-    .unwrap_or_else(|e| error!("fraiseql: installing audit key {key_id}: {e}"));
+    .unwrap_or_else(|e| crate::errors::internal(&format!("installing audit key {key_id}: {e}")));
     forget_keys();
 }
 
@@ -334,13 +344,16 @@ fn audit_set_key(key_id: &str, secret: &[u8]) {
 fn audit_retire_key(key_id: &str) {
     // SAFETY: as above.
     if !unsafe { pg_sys::superuser() } {
-        error!("only a superuser may retire audit keys");
+        crate::errors::raise(
+            pgrx::PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            "only a superuser may retire audit keys",
+        );
     }
     Spi::run_with_args(
         "UPDATE fraiseql.audit_key SET retired_at = now() WHERE key_id = $1 AND retired_at IS NULL",
         &[key_id.into()],
     )
-    .unwrap_or_else(|e| error!("fraiseql: retiring audit key {key_id}: {e}"));
+    .unwrap_or_else(|e| crate::errors::internal(&format!("retiring audit key {key_id}: {e}")));
     forget_keys();
 }
 

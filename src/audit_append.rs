@@ -157,7 +157,7 @@ impl Table {
                     .zip(columns)
                     .all(|(a, t)| !a.attisdropped && a.atttypid == *t);
             if !shape_ok {
-                error!("fraiseql: {name} does not have the columns this version of fraiseql writes (was the table altered?); restore its definition from the extension's install script");
+                crate::errors::raise(pgrx::PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("fraiseql: {name} does not have the columns this version of fraiseql writes (was the table altered?); restore its definition from the extension's install script"));
             }
             let indexes = pg_sys::CatalogOpenIndexes(rel);
             let count = (*indexes).ri_NumIndices as usize;
@@ -170,7 +170,7 @@ impl Table {
                 .iter()
                 .any(|i| !(**i).ii_Expressions.is_null() || !(**i).ii_Predicate.is_null())
             {
-                error!("fraiseql: {name} has an index on an expression or with a WHERE clause, which audit appends cannot maintain; index plain columns instead");
+                crate::errors::raise(pgrx::PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("fraiseql: {name} has an index on an expression or with a WHERE clause, which audit appends cannot maintain; index plain columns instead"));
             }
             Table { rel, indexes }
         }

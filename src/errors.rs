@@ -53,7 +53,10 @@ pub fn raise(code: PgSqlErrorCode, message: impl Into<String>) -> ! {
 
 /// An internal failure (a bug, not a user's mistake): XX000 saying what failed. Never returns.
 pub fn internal(what: &str) -> ! {
-    raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("fraiseql: {what}"))
+    raise(
+        PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+        format!("fraiseql: {what}"),
+    )
 }
 
 /// Keeps Rust internals out of every error a client can see: pgrx's panic hook records a backtrace
@@ -67,7 +70,10 @@ pub fn install_panic_hook() {
             .payload()
             .downcast_ref::<pgrx::pg_sys::panic::CaughtError>()
             .is_some()
-            || info.payload().downcast_ref::<pgrx::pg_sys::panic::ErrorReportWithLevel>().is_some()
+            || info
+                .payload()
+                .downcast_ref::<pgrx::pg_sys::panic::ErrorReportWithLevel>()
+                .is_some()
             || info.payload().downcast_ref::<ErrorReport>().is_some();
         if !carried {
             let at = info

@@ -137,7 +137,9 @@ fn run_statement(plan: &Plan, values: &[ParamValue]) -> RawJsonb {
         }
         let rc = execute_cached(&sql, &mut types, &mut datums, &nulls, true, 1);
         if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed != 1 {
-            internal(&format!("the generated statement did not return one row (SPI code {rc})"));
+            internal(&format!(
+                "the generated statement did not return one row (SPI code {rc})"
+            ));
         }
         let table = pg_sys::SPI_tuptable;
         let mut is_null = false;
@@ -236,28 +238,31 @@ pub fn explain(plan: &Plan, values: &[ParamValue], analyze: bool) -> serde_json:
     let sql = c_text(&format!("EXPLAIN ({options}) {}", plan.sql));
     let mut types: Vec<pg_sys::Oid> = plan.params.iter().map(|p| oid(p.ty)).collect();
     let (mut datums, nulls) = datums(values);
-    Spi::connect(|_client| {
-        // SAFETY: connected to SPI by Spi::connect; arrays have one entry per parameter.
-        unsafe {
-            let rc = pg_sys::SPI_execute_with_args(
-                sql.as_ptr(),
-                types.len() as i32,
-                types.as_mut_ptr(),
-                datums.as_mut_ptr(),
-                nulls.as_ptr(),
-                false,
-                0,
-            );
-            if rc < 0 || pg_sys::SPI_processed < 1 {
-                internal(&format!("EXPLAIN failed (SPI code {rc})"));
+    // Planned as execute() plans it: without JIT.
+    without_jit(|| {
+        Spi::connect(|_client| {
+            // SAFETY: connected to SPI by Spi::connect; arrays have one entry per parameter.
+            unsafe {
+                let rc = pg_sys::SPI_execute_with_args(
+                    sql.as_ptr(),
+                    types.len() as i32,
+                    types.as_mut_ptr(),
+                    datums.as_mut_ptr(),
+                    nulls.as_ptr(),
+                    false,
+                    0,
+                );
+                if rc < 0 || pg_sys::SPI_processed < 1 {
+                    internal(&format!("EXPLAIN failed (SPI code {rc})"));
+                }
+                let table = pg_sys::SPI_tuptable;
+                let text = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, 1);
+                let text = std::ffi::CStr::from_ptr(text)
+                    .to_string_lossy()
+                    .into_owned();
+                serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
             }
-            let table = pg_sys::SPI_tuptable;
-            let text = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, 1);
-            let text = std::ffi::CStr::from_ptr(text)
-                .to_string_lossy()
-                .into_owned();
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
-        }
+        })
     })
 }
 
@@ -272,23 +277,28 @@ pub fn run_step(
     let mut types: Vec<pg_sys::Oid> = params.iter().map(|p| oid(p.ty)).collect();
     types.resize(values.len(), pg_sys::TEXTOID);
     let (mut datums, nulls) = datums(values);
-    without_jit(|| Spi::connect_mut(|_client| {
-        // SAFETY: connected to SPI by Spi::connect_mut; arrays have one entry per parameter; values
-        // are read with SPI_getvalue (copied to palloc'd C strings) before SPI is left.
-        unsafe {
-            let rc = execute_cached(&sql, &mut types, &mut datums, &nulls, false, 0);
-            if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed < 1 {
-                internal(&format!("the mutation statement did not return a row (SPI code {rc})"));
+    without_jit(|| {
+        Spi::connect_mut(|_client| {
+            // SAFETY: connected to SPI by Spi::connect_mut; arrays have one entry per parameter; values
+            // are read with SPI_getvalue (copied to palloc'd C strings) before SPI is left.
+            unsafe {
+                let rc = execute_cached(&sql, &mut types, &mut datums, &nulls, false, 0);
+                if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed < 1 {
+                    internal(&format!(
+                        "the mutation statement did not return a row (SPI code {rc})"
+                    ));
+                }
+                let table = pg_sys::SPI_tuptable;
+                let text = |col: i32| {
+                    let p = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, col);
+                    (!p.is_null())
+                        .then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
+                };
+                let result = text(1)
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or(serde_json::Value::Null);
+                (result, text(2), text(3))
             }
-            let table = pg_sys::SPI_tuptable;
-            let text = |col: i32| {
-                let p = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, col);
-                (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
-            };
-            let result = text(1)
-                .and_then(|t| serde_json::from_str(&t).ok())
-                .unwrap_or(serde_json::Value::Null);
-            (result, text(2), text(3))
-        }
-    }))
+        })
+    })
 }

@@ -39,8 +39,9 @@ impl RawJsonb {
         // SAFETY: self.0 is a valid, detoasted jsonb datum by construction; jsonb_out returns a
         // palloc'd C string, freed after it is parsed.
         let text = unsafe {
-            let cstr = pgrx::direct_function_call::<&std::ffi::CStr>(pg_sys::jsonb_out, &[Some(self.0)])
-                .ok_or_else(|| "it is not a jsonb value".to_string())?;
+            let cstr =
+                pgrx::direct_function_call::<&std::ffi::CStr>(pg_sys::jsonb_out, &[Some(self.0)])
+                    .ok_or_else(|| "it is not a jsonb value".to_string())?;
             let text = cstr.to_string_lossy().into_owned();
             pg_sys::pfree(cstr.as_ptr() as *mut std::ffi::c_void);
             text
@@ -50,7 +51,9 @@ impl RawJsonb {
             // serde's messages end with " at line L column C" of the jsonb's own text.
             let reason = e.split(" at line ").next().unwrap_or(&e);
             match reason {
-                "number out of range" => "it holds a number beyond double precision range (about 1.8e308)".to_string(),
+                "number out of range" => {
+                    "it holds a number beyond double precision range (about 1.8e308)".to_string()
+                }
                 "recursion limit exceeded" => "it is nested more than 127 levels deep".to_string(),
                 other => other.to_string(),
             }
@@ -195,8 +198,12 @@ unsafe fn string_value(s: &str) -> pg_sys::JsonbValue {
     unsafe {
         let mut v: pg_sys::JsonbValue = std::mem::zeroed();
         v.type_ = pg_sys::jbvType::jbvString;
-        v.val.string.len = i32::try_from(s.len())
-            .unwrap_or_else(|_| error!("fraiseql: a JSON string is too long for jsonb"));
+        v.val.string.len = i32::try_from(s.len()).unwrap_or_else(|_| {
+            crate::errors::raise(
+                pgrx::PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                "fraiseql: a JSON string is too long for jsonb",
+            )
+        });
         v.val.string.val = pg_sys::pnstrdup(s.as_ptr().cast(), s.len());
         v
     }

@@ -52,7 +52,9 @@ fn allowed(hash: &str) -> Option<String> {
                     None,
                     |rows| {
                         (0..rows.len())
-                            .filter_map(|i| Some((rows.get::<String>(i, 1)?, rows.get::<String>(i, 2)?)))
+                            .filter_map(|i| {
+                                Some((rows.get::<String>(i, 1)?, rows.get::<String>(i, 2)?))
+                            })
                             .collect::<HashMap<_, _>>()
                     },
                 )
@@ -157,9 +159,12 @@ fn not_allowed(hash: &str) -> GqlError {
 #[pg_extern(volatile, parallel_unsafe)]
 fn persist_query(query: &str, name: default!(Option<&str>, "NULL")) -> String {
     if let Err(e) = fraiseql_core::document::parse(query) {
-        error!(
-            "fraiseql.persist_query: the document does not parse: {}",
-            e.message
+        crate::errors::raise(
+            pgrx::PgSqlErrorCode::ERRCODE_SYNTAX_ERROR,
+            format!(
+                "fraiseql.persist_query: the document does not parse: {}",
+                e.message
+            ),
         );
     }
     let hash = hex(&sha256(query.as_bytes()));
@@ -168,7 +173,7 @@ fn persist_query(query: &str, name: default!(Option<&str>, "NULL")) -> String {
          ON CONFLICT (sha256) DO UPDATE SET name = coalesce(EXCLUDED.name, fraiseql.persisted_query.name)",
         &[hash.as_str().into(), query.into(), name.into()],
     )
-    .unwrap_or_else(|e| error!("fraiseql.persist_query: {e}"));
+    .unwrap_or_else(|e| crate::errors::internal(&format!("persist_query: {e}")));
     hash
 }
 

@@ -97,7 +97,8 @@ pub fn select<R>(
         pg_sys::SPI_connect();
         let rc = match snapshot {
             Some(snap) => {
-                let plan = pg_sys::SPI_prepare(text.as_ptr(), types.len() as i32, types.as_mut_ptr());
+                let plan =
+                    pg_sys::SPI_prepare(text.as_ptr(), types.len() as i32, types.as_mut_ptr());
                 if plan.is_null() {
                     let code = pg_sys::SPI_result;
                     crate::errors::internal(&format!(

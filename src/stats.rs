@@ -250,7 +250,7 @@ pub fn snapshot() -> (Vec<Entry>, i64, pgrx::datum::TimestampWithTimeZone) {
     entries
         .sort_by(|a, b| (&a.schema, a.kind, &a.operation).cmp(&(&b.schema, b.kind, &b.operation)));
     let since = pgrx::datum::TimestampWithTimeZone::try_from(since_us)
-        .unwrap_or_else(|e| error!("fraiseql: statistics start time: {e}"));
+        .unwrap_or_else(|e| crate::errors::internal(&format!("statistics start time: {e}")));
     (entries, dropped, since)
 }
 

@@ -444,7 +444,11 @@ pub fn nul_in_strings(query: &str, doc: &Document) -> Option<GqlError> {
             column: pos.column,
         })
     }
-    fn in_args(owner: &str, args: &[(String, Value)], pos: graphql_parser::Pos) -> Option<GqlError> {
+    fn in_args(
+        owner: &str,
+        args: &[(String, Value)],
+        pos: graphql_parser::Pos,
+    ) -> Option<GqlError> {
         args.iter()
             .find(|(_, v)| has_nul(v))
             .map(|(name, _)| refuse(format!("The value of argument \"{name}\" of {owner}"), pos))
@@ -455,9 +459,11 @@ pub fn nul_in_strings(query: &str, doc: &Document) -> Option<GqlError> {
     }
     fn in_set(set: &SelectionSet) -> Option<GqlError> {
         set.items.iter().find_map(|item| match item {
-            q::Selection::Field(f) => in_args(&format!("field \"{}\"", f.name), &f.arguments, f.position)
-                .or_else(|| in_directives(&f.directives))
-                .or_else(|| in_set(&f.selection_set)),
+            q::Selection::Field(f) => {
+                in_args(&format!("field \"{}\"", f.name), &f.arguments, f.position)
+                    .or_else(|| in_directives(&f.directives))
+                    .or_else(|| in_set(&f.selection_set))
+            }
             q::Selection::FragmentSpread(s) => in_directives(&s.directives),
             q::Selection::InlineFragment(i) => {
                 in_directives(&i.directives).or_else(|| in_set(&i.selection_set))
@@ -465,13 +471,20 @@ pub fn nul_in_strings(query: &str, doc: &Document) -> Option<GqlError> {
         })
     }
     doc.definitions.iter().find_map(|d| match d {
-        Definition::Fragment(f) => in_directives(&f.directives).or_else(|| in_set(&f.selection_set)),
+        Definition::Fragment(f) => {
+            in_directives(&f.directives).or_else(|| in_set(&f.selection_set))
+        }
         Definition::Operation(_) => {
             let op = operation_of(d)?;
             op.variables
                 .iter()
                 .find(|v| v.default_value.as_ref().is_some_and(has_nul))
-                .map(|v| refuse(format!("The default value of variable \"${}\"", v.name), v.position))
+                .map(|v| {
+                    refuse(
+                        format!("The default value of variable \"${}\"", v.name),
+                        v.position,
+                    )
+                })
                 .or_else(|| in_directives(op.directives))
                 .or_else(|| in_set(op.selection_set))
         }
@@ -495,9 +508,16 @@ mod nul_tests {
         let doc = parse(q).unwrap();
         let e = nul_in_strings(q, &doc).expect("refused");
         assert_eq!(e.code, code::BAD_INPUT);
-        assert!(e.message.contains("argument \"where\" of field \"posts\""), "{}", e.message);
+        assert!(
+            e.message.contains("argument \"where\" of field \"posts\""),
+            "{}",
+            e.message
+        );
         let q = r#"query ($t: String = "\u0000") { ...F } fragment F on Query { a @include(if: true) }"#;
-        assert!(nul_in_strings(q, &parse(q).unwrap()).unwrap().message.contains("variable \"$t\""));
+        assert!(nul_in_strings(q, &parse(q).unwrap())
+            .unwrap()
+            .message
+            .contains("variable \"$t\""));
         let q = r#"{ posts(where: {title: {icontains: "\u0041"}}) { title } }"#;
         assert!(nul_in_strings(q, &parse(q).unwrap()).is_none());
     }

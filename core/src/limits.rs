@@ -49,7 +49,11 @@ struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     /// The page size a field asks for when it takes page arguments; `None` otherwise.
-    fn page(&self, type_name: Option<&str>, field: &'a graphql_parser::query::Field<'static, String>) -> Option<u64> {
+    fn page(
+        &self,
+        type_name: Option<&str>,
+        field: &'a graphql_parser::query::Field<'static, String>,
+    ) -> Option<u64> {
         let def = type_name
             .and_then(|t| self.schema.fields_of(t))
             .and_then(|fs| fs.iter().find(|f| f.name == field.name))?;
@@ -64,7 +68,11 @@ impl<'a> Walker<'a> {
             .max();
         let max = u64::try_from(self.pages.max_limit).unwrap_or(0);
         let default = u64::try_from(self.pages.default_limit).unwrap_or(0);
-        Some(given.map_or(default, |n| u64::try_from(n).unwrap_or(0)).min(max))
+        Some(
+            given
+                .map_or(default, |n| u64::try_from(n).unwrap_or(0))
+                .min(max),
+        )
     }
 
     fn int(&self, v: &Value) -> Option<i64> {
@@ -111,7 +119,9 @@ impl<'a> Walker<'a> {
                     let child_type = self.field_type(type_name, &f.name);
                     let page = self.page(type_name, f).unwrap_or(1);
                     let below = self.walk(&f.selection_set, child_type, depth + 1);
-                    cost = cost.saturating_add(1).saturating_add(page.saturating_mul(below));
+                    cost = cost
+                        .saturating_add(1)
+                        .saturating_add(page.saturating_mul(below));
                 }
                 Selection::InlineFragment(i) => {
                     let t = match &i.type_condition {
@@ -132,7 +142,11 @@ impl<'a> Walker<'a> {
                     if let Some(f) = frag {
                         let TypeCondition::On(t) = &f.type_condition;
                         self.stack.push(f.name.as_str());
-                        cost = cost.saturating_add(self.walk(&f.selection_set, Some(t.as_str()), depth));
+                        cost = cost.saturating_add(self.walk(
+                            &f.selection_set,
+                            Some(t.as_str()),
+                            depth,
+                        ));
                         self.stack.pop();
                     }
                 }
@@ -218,8 +232,18 @@ mod tests {
         Schema::parse(SDL).unwrap()
     }
 
-    fn limits(max_depth: usize, max_fields: usize, max_aliases: usize, max_cost: u64) -> QueryLimits {
-        QueryLimits { max_depth, max_fields, max_aliases, max_cost }
+    fn limits(
+        max_depth: usize,
+        max_fields: usize,
+        max_aliases: usize,
+        max_cost: u64,
+    ) -> QueryLimits {
+        QueryLimits {
+            max_depth,
+            max_fields,
+            max_aliases,
+            max_cost,
+        }
     }
 
     fn m(query: &str, vars: Option<&Json>) -> Measure {
@@ -229,31 +253,58 @@ mod tests {
 
     #[test]
     fn depth_and_fields_count_through_fragments() {
-        let got = m("{ users { name posts { ...P } } } fragment P on Post { title comments { body } }", None);
+        let got = m(
+            "{ users { name posts { ...P } } } fragment P on Post { title comments { body } }",
+            None,
+        );
         assert_eq!((got.depth, got.fields, got.aliases), (4, 6, 0));
-        assert!(check(&got, &limits(3, 100, 10, u64::MAX)).unwrap().message.contains("4 levels deep"));
-        assert!(check(&got, &limits(4, 5, 10, u64::MAX)).unwrap().message.contains("fraiseql.max_fields"));
+        assert!(check(&got, &limits(3, 100, 10, u64::MAX))
+            .unwrap()
+            .message
+            .contains("4 levels deep"));
+        assert!(check(&got, &limits(4, 5, 10, u64::MAX))
+            .unwrap()
+            .message
+            .contains("fraiseql.max_fields"));
         assert!(check(&got, &limits(4, 6, 10, u64::MAX)).is_none());
     }
 
     #[test]
     fn lists_multiply_what_they_select_by_their_page_size() {
         // users: 1 + 100 × (name 1 + posts (1 + 20 × (title 1 + comments (1 + 100 × body 1)))).
-        let got = m("{ users { name posts(limit: 20) { title comments { body } } } }", None);
+        let got = m(
+            "{ users { name posts(limit: 20) { title comments { body } } } }",
+            None,
+        );
         assert_eq!(got.cost, 1 + 100 * (1 + 1 + 20 * (1 + 1 + 100)));
         // A variable's value, then its declared default, then default_limit; capped at max_limit.
         let q = "query Q($n: Int = 7) { users(limit: $n) { name } }";
         assert_eq!(m(q, None).cost, 1 + 7);
         assert_eq!(m(q, Some(&serde_json::json!({"n": 3}))).cost, 1 + 3);
         assert_eq!(m("{ users(limit: 100000) { name } }", None).cost, 1 + 1000);
-        let e = check(&m("{ users { posts { comments { body } } } }", None), &limits(20, 2000, 15, 50_000)).unwrap();
-        assert!(e.message.contains("estimated cost is 1010101") && e.message.contains("fraiseql.max_cost"), "{}", e.message);
+        let e = check(
+            &m("{ users { posts { comments { body } } } }", None),
+            &limits(20, 2000, 15, 50_000),
+        )
+        .unwrap();
+        assert!(
+            e.message.contains("estimated cost is 1010101")
+                && e.message.contains("fraiseql.max_cost"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn aliases_count_every_time_a_fragment_is_spread() {
-        let got = m("{ ...F ...F b: users { name } } fragment F on Query { a: users { n: name } }", None);
+        let got = m(
+            "{ ...F ...F b: users { name } } fragment F on Query { a: users { n: name } }",
+            None,
+        );
         assert_eq!(got.aliases, 5);
-        assert!(check(&got, &limits(20, 2000, 4, u64::MAX)).unwrap().message.contains("5 aliases"));
+        assert!(check(&got, &limits(20, 2000, 4, u64::MAX))
+            .unwrap()
+            .message
+            .contains("5 aliases"));
     }
 }

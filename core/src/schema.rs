@@ -462,7 +462,9 @@ pub fn is_sql_name(name: &str) -> bool {
         } else {
             let len = rest
                 .char_indices()
-                .find(|&(i, c)| !(c == '_' || c.is_alphabetic() || (i > 0 && (c.is_ascii_digit() || c == '$'))))
+                .find(|&(i, c)| {
+                    !(c == '_' || c.is_alphabetic() || (i > 0 && (c.is_ascii_digit() || c == '$')))
+                })
                 .map_or(rest.len(), |(i, _)| i);
             if len == 0 {
                 return false;
@@ -480,7 +482,11 @@ pub fn is_sql_name(name: &str) -> bool {
 
 /// A directive argument naming a view or function, refused (with the line) unless it is a name
 /// Postgres can parse: otherwise looking it up would fail with a Postgres syntax error instead.
-fn name_arg(d: &sdl::Directive<'_, String>, arg: &str, errors: &mut Vec<SchemaError>) -> Option<String> {
+fn name_arg(
+    d: &sdl::Directive<'_, String>,
+    arg: &str,
+    errors: &mut Vec<SchemaError>,
+) -> Option<String> {
     let name = string_arg(d, arg)?;
     if is_sql_name(&name) {
         return Some(name);
@@ -1267,10 +1273,29 @@ type Query {
 mod name_tests {
     #[test]
     fn sql_names_postgres_can_parse() {
-        for ok in ["v_user", "public.v_user", "\"My View\"", "s.\"a\"\"b\"", "_x$1", "été"] {
+        for ok in [
+            "v_user",
+            "public.v_user",
+            "\"My View\"",
+            "s.\"a\"\"b\"",
+            "_x$1",
+            "été",
+        ] {
             assert!(super::is_sql_name(ok), "{ok}");
         }
-        for bad in ["", "a..b", "a.b.c", "1abc", "v_user;drop", "\"\"", "\"open", "a.", ".a", "a b", "fn(x)"] {
+        for bad in [
+            "",
+            "a..b",
+            "a.b.c",
+            "1abc",
+            "v_user;drop",
+            "\"\"",
+            "\"open",
+            "a.",
+            ".a",
+            "a b",
+            "fn(x)",
+        ] {
             assert!(!super::is_sql_name(bad), "{bad}");
         }
     }

@@ -94,7 +94,11 @@ impl InputShape {
                 if !self.types.contains_key(named) {
                     // Reserved before descending: a recursive type refers to itself by name.
                     self.types.insert(named.to_string(), BTreeMap::new());
-                    let inner: Vec<_> = input.fields.iter().map(|f| (f.name.as_str(), &f.ty)).collect();
+                    let inner: Vec<_> = input
+                        .fields
+                        .iter()
+                        .map(|f| (f.name.as_str(), &f.ty))
+                        .collect();
                     let shaped = self.fields(schema, &inner);
                     self.types.insert(named.to_string(), shaped);
                 }
@@ -114,7 +118,13 @@ impl InputShape {
         let fields: Vec<_> = schema
             .inputs
             .get(name)
-            .map(|input| input.fields.iter().map(|f| (f.name.as_str(), &f.ty)).collect())
+            .map(|input| {
+                input
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.as_str(), &f.ty))
+                    .collect()
+            })
             .unwrap_or_default();
         InputShape::of(schema, &fields)
     }
@@ -135,7 +145,12 @@ impl InputShape {
                     })
                     .collect(),
             ),
-            Json::Array(items) => Json::Array(items.into_iter().map(|i| self.apply_fields(fields, i)).collect()),
+            Json::Array(items) => Json::Array(
+                items
+                    .into_iter()
+                    .map(|i| self.apply_fields(fields, i))
+                    .collect(),
+            ),
             other => other,
         }
     }
@@ -143,10 +158,15 @@ impl InputShape {
     fn apply_field(&self, what: &FieldShape, value: Json) -> Json {
         match (what, value) {
             (FieldShape::Opaque, v) => v,
-            (_, Json::Array(items)) => {
-                Json::Array(items.into_iter().map(|i| self.apply_field(what, i)).collect())
+            (_, Json::Array(items)) => Json::Array(
+                items
+                    .into_iter()
+                    .map(|i| self.apply_field(what, i))
+                    .collect(),
+            ),
+            (FieldShape::Enum(map), Json::String(s)) => {
+                Json::String(map.get(&s).cloned().unwrap_or(s))
             }
-            (FieldShape::Enum(map), Json::String(s)) => Json::String(map.get(&s).cloned().unwrap_or(s)),
             (FieldShape::Input(name), v) => match self.types.get(name) {
                 Some(fields) => self.apply_fields(fields, v),
                 None => v,
