@@ -49,6 +49,8 @@ struct Ctx<'a> {
     schema: &'a Schema,
     fragments: HashMap<&'a str, &'a Fragment>,
     errors: Vec<GqlError>,
+    /// A fragment spreads itself (reported): field merging would follow the cycle forever.
+    fragment_cycle: bool,
 }
 
 fn verr(message: impl Into<String>, loc: impl Into<Location>) -> GqlError {
@@ -61,6 +63,7 @@ pub fn validate(schema: &Schema, doc: &Document) -> Vec<GqlError> {
         schema,
         fragments: HashMap::new(),
         errors: Vec::new(),
+        fragment_cycle: false,
     };
     let ops = operations(doc);
     let mut op_names: BTreeMap<&str, Location> = BTreeMap::new();
@@ -229,8 +232,10 @@ fn validate_operation<'a>(
         &mut scope,
         used_fragments,
     );
-    let mut budget = MERGE_BUDGET;
-    check_merging(ctx, &root.name, &[op.selection_set], &mut budget);
+    if !ctx.fragment_cycle {
+        let mut budget = MERGE_BUDGET;
+        check_merging(ctx, &root.name, &[op.selection_set], &mut budget, 0);
+    }
     for (name, def) in &scope.defs {
         if !scope.used.contains(*name) {
             let msg = match scope.op_name {
@@ -358,6 +363,7 @@ fn validate_selection_set<'a>(
                 };
                 used_fragments.insert(frag.name.as_str());
                 if scope.fragment_stack.iter().any(|n| n == &frag.name) {
+                    ctx.fragment_cycle = true;
                     let via = scope.fragment_stack.join("\", \"");
                     ctx.errors.push(verr(
                         format!(
@@ -709,6 +715,7 @@ impl TypeRef {
 /// How many field occurrences the merging check may visit (fragments multiply them): beyond it the
 /// document is refused rather than checked for minutes.
 const MERGE_BUDGET: usize = 20_000;
+const MERGE_DEPTH: usize = 256;
 
 /// One occurrence of a response key: the type it is selected on, the field, its arguments.
 struct Occurrence<'a> {
@@ -774,7 +781,13 @@ fn check_merging<'a>(
     parent: &str,
     sets: &[&'a SelectionSet],
     budget: &mut usize,
+    depth: usize,
 ) {
+    // The parser bounds a document's nesting well below this; deeper means a cycle slipped through.
+    if depth > MERGE_DEPTH {
+        ctx.errors.push(GqlError::new(code::VALIDATION, "The document is too complex to validate (fields merge deeper than the document nests)."));
+        return;
+    }
     let mut fields: BTreeMap<String, Vec<Occurrence<'a>>> = BTreeMap::new();
     for set in sets {
         gather(ctx, parent, set, &mut fields, &mut Vec::new(), budget);
@@ -827,7 +840,7 @@ fn check_merging<'a>(
                     Some(Kind::Object(_) | Kind::Union(_))
                 )
             {
-                check_merging(ctx, child.named(), &subs, budget);
+                check_merging(ctx, child.named(), &subs, budget, depth + 1);
             }
         }
     }
@@ -840,7 +853,7 @@ mod tests {
     fn schema() -> Schema {
         Schema::parse(
             r#"type User @view(name: "v_user") { id: ID! name: String! email: String posts: [Post!]! }
-               type Post @view(name: "v_post") { id: ID! title: String! }
+               type Post @view(name: "v_post") { id: ID! title: String! author: User }
                union Item @discriminator(key: "kind") = User | Post
                type Query { users: [User!]! feed: [Item!]! @view(name: "v_feed") }"#,
         )
@@ -887,6 +900,15 @@ mod tests {
             e[0].contains("conflicting types \"String!\" and \"ID!\""),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn a_fragment_cycle_through_fields_is_an_error_not_a_stack_overflow() {
+        // field merging once followed this cycle until the stack overflowed (a backend crash)
+        let e = errors("{ users { ...F } } fragment F on User { posts { author { ...F } } }");
+        assert_eq!(e, ["Cannot spread fragment \"F\" within itself via \"F\"."]);
+        let e = errors("{ users { ...F } } fragment F on Post { title } fragment F on User { posts { author { ...F } } }");
+        assert!(e.iter().any(|m| m.contains("within itself")), "{e:?}");
     }
 
     #[test]

@@ -72,5 +72,10 @@ drop function public.fn_echo_input(jsonb);
 select pg_temp.raised($$select fraiseql.load_schema('type U @view(name: "a..b") { id: ID! } type Query { u: [U!]! }', 'bad')$$);
 select pg_temp.raised($$select fraiseql.load_schema(E'type U @view(name: "v_user") { id: ID! }\ntype Query { u: [U!]! }\ntype Mutation { m(input: JSON): JSON @function(name: "fn(x") }', 'bad')$$);
 select pg_temp.raised($$select fraiseql.load_schema('type U @view(name: "v_user;drop") { id: ID! } type Query { u: [U!]! }', 'bad')$$);
+-- a fragment cycle through a field is a validation error (it once recursed until the backend crashed)
+set fraiseql.schema = 'items';
+select pg_temp.err('{ items { ...F } } fragment F on Item { children { ...F } }');
+select pg_temp.err('{ items { ...F } } fragment F on Item { id } fragment F on Item { children { ...F } }');
+reset fraiseql.schema;
 -- the backend is still the same one (nothing above restarted it)
 select count(*) from pg_stat_activity where pid = pg_backend_pid();
