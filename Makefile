@@ -4,7 +4,7 @@ PGRX_TEST_DATA := $(CURDIR)/target/pgrx-test-data
 DEMO_DIR := $(CURDIR)/target/demo-data
 DEMO_PORT ?= 54330
 
-.PHONY: deps test test-core test-pg test-regress install install-release demo demo-stop bench bench-stop clean
+.PHONY: deps test test-core test-pg test-regress fuzz install install-release demo demo-stop bench bench-stop clean
 
 deps:
 	@scripts/bootstrap.sh
@@ -31,6 +31,12 @@ install-release: deps
 
 test-regress: install
 	scripts/regress.sh
+
+## Backend fuzzing alone, longer or with another seed: make fuzz FUZZ_SEED=7 FUZZ_SECONDS=600
+FUZZ_SEED ?= 20261203
+FUZZ_SECONDS ?= 300
+fuzz: install
+	scripts/fuzz.sh $(FUZZ_SEED) $(FUZZ_SECONDS)
 
 demo: install-release
 	DEMO_DIR=$(DEMO_DIR) DEMO_PORT=$(DEMO_PORT) scripts/demo.sh
