@@ -251,20 +251,13 @@ fn prepare_request(
         Err(store::StoreError::Broken(why)) => return Err(one(GqlError::new(code::INTERNAL, why))),
     };
     let limits = gucs::limits();
-    let (doc, cached_plan) = match cache::lookup(generation, query, operation) {
-        Some(found) => found,
+    // Limits come before validation: a document of thousands of bad fields is refused by counting,
+    // not by validating (and suggesting names for) every one of them.
+    let (doc, cached_plan, validated) = match cache::lookup(generation, query, operation) {
+        Some((doc, plan)) => (doc, plan, true),
         None => {
-            let doc = Rc::new(
-                fraiseql_core::prepare_document(&schema, query).map_err(|e| {
-                    // An invalid document still names its operation when it parses.
-                    *label = fraiseql_core::document::parse(query)
-                        .ok()
-                        .and_then(|d| fraiseql_core::document::operation_label(&d, operation));
-                    request_error_response(&e)
-                })?,
-            );
-            cache::store_document(generation, query, doc.clone());
-            (doc, None)
+            let doc = fraiseql_core::parse_document(query).map_err(|e| request_error_response(&e))?;
+            (Rc::new(doc), None, false)
         }
     };
     *label = fraiseql_core::document::operation_label(&doc, operation);
@@ -277,6 +270,10 @@ fn prepare_request(
     );
     if let Some(e) = fraiseql_core::limits::check(&measure, &rules.limits) {
         return Err(one(e));
+    }
+    if !validated {
+        fraiseql_core::validate_document(&schema, &doc).map_err(|e| request_error_response(&e))?;
+        cache::store_document(generation, query, doc.clone());
     }
     if !rules.introspection {
         if let Some(at) = fraiseql_core::introspection::used_in(&doc) {

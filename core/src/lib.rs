@@ -34,6 +34,15 @@ pub struct Compiled {
 
 /// Parses and validates a request document. `Err` holds request errors (the response has no `data`).
 pub fn prepare_document(schema: &Schema, query: &str) -> Result<document::Document, Vec<GqlError>> {
+    let doc = parse_document(query)?;
+    validate_document(schema, &doc)?;
+    Ok(doc)
+}
+
+/// Parses a request document and refuses what no schema could accept (NUL characters in strings,
+/// repeated input fields). The extension measures the result against its limits
+/// ([`limits::measure`]) before validating it, so a huge document is refused cheaply.
+pub fn parse_document(query: &str) -> Result<document::Document, Vec<GqlError>> {
     let doc = document::parse(query).map_err(|e| vec![e])?;
     if let Some(e) = document::nul_in_strings(query, &doc) {
         return Err(vec![e]);
@@ -45,9 +54,14 @@ pub fn prepare_document(schema: &Schema, query: &str) -> Result<document::Docume
         )
         .at(at)]);
     }
-    let errors = validate::validate(schema, &doc);
+    Ok(doc)
+}
+
+/// Validates a parsed document against the schema; `Err` holds the request errors.
+pub fn validate_document(schema: &Schema, doc: &document::Document) -> Result<(), Vec<GqlError>> {
+    let errors = validate::validate(schema, doc);
     if errors.is_empty() {
-        Ok(doc)
+        Ok(())
     } else {
         Err(errors)
     }

@@ -128,12 +128,26 @@ pub fn validate(schema: &Schema, doc: &Document) -> Vec<GqlError> {
     dedup(ctx.errors)
 }
 
+/// Most errors one validation reports (as graphql-js's `maxErrors`): a document of thousands of
+/// bad fields gets a readable answer, not thousands of errors.
+pub const MAX_ERRORS: usize = 100;
+
+/// The errors once each (in a linear pass: a wide bad document repeats one error thousands of times),
+/// at most [`MAX_ERRORS`] of them and then one that says the rest were left out.
 fn dedup(errors: Vec<GqlError>) -> Vec<GqlError> {
-    let mut out: Vec<GqlError> = Vec::with_capacity(errors.len());
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<GqlError> = Vec::new();
     for e in errors {
-        if !out.contains(&e) {
-            out.push(e);
+        if !seen.insert(format!("{}\u{0}{:?}\u{0}{:?}\u{0}{}", e.message, e.locations, e.path, e.code)) {
+            continue;
         }
+        if out.len() == MAX_ERRORS {
+            out.push(GqlError::new(code::VALIDATION, format!(
+                "Too many validation errors: the first {MAX_ERRORS} are shown; fix them and send the document again."
+            )));
+            break;
+        }
+        out.push(e);
     }
     out
 }
@@ -909,6 +923,16 @@ mod tests {
         assert_eq!(e, ["Cannot spread fragment \"F\" within itself via \"F\"."]);
         let e = errors("{ users { ...F } } fragment F on Post { title } fragment F on User { posts { author { ...F } } }");
         assert!(e.iter().any(|m| m.contains("within itself")), "{e:?}");
+    }
+
+    #[test]
+    fn thousands_of_bad_fields_give_one_hundred_errors_and_a_last_word() {
+        let fields: String = (0..3000).map(|i| format!(" a{i}: nope")).collect();
+        let e = errors(&format!("{{ users {{{fields} }} }}"));
+        use super::MAX_ERRORS;
+        assert_eq!(e.len(), MAX_ERRORS + 1);
+        assert!(e[0].starts_with("Cannot query field \"nope\""), "{:?}", e[0]);
+        assert!(e[MAX_ERRORS].starts_with("Too many validation errors"), "{:?}", e[MAX_ERRORS]);
     }
 
     #[test]

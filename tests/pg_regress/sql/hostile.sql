@@ -76,6 +76,12 @@ select pg_temp.raised($$select fraiseql.load_schema('type U @view(name: "v_user;
 set fraiseql.schema = 'items';
 select pg_temp.err('{ items { ...F } } fragment F on Item { children { ...F } }');
 select pg_temp.err('{ items { ...F } } fragment F on Item { id } fragment F on Item { children { ...F } }');
+-- limits are counted before validation: thousands of aliased unknown fields are refused by the count (they
+-- once took 2.3 s of validation and suggestions, found by tests/fuzz.sh); within the limits, a
+-- document gets at most 100 validation errors
+select pg_temp.err('{ items { ' || (select string_agg('a' || i || ': nope', ' ') from generate_series(1, 3000) i) || ' } }');
+select jsonb_array_length(fraiseql.execute('{ item(id: "00000000-0000-0000-0000-000000000001") { ' || (select string_agg('nope' || i, ' ') from generate_series(1, 500) i) || ' } }')->'errors');
+select fraiseql.execute('{ item(id: "00000000-0000-0000-0000-000000000001") { ' || (select string_agg('nope' || i, ' ') from generate_series(1, 500) i) || ' } }')->'errors'->100->>'message';
 reset fraiseql.schema;
 -- the backend is still the same one (nothing above restarted it)
 select count(*) from pg_stat_activity where pid = pg_backend_pid();
