@@ -66,6 +66,10 @@ BEGIN
   IF r::text ~ internals AND NOT coalesce(q || vtext, q) ~ internals THEN
     PERFORM fuzz.record(n, 'Rust internals in the answer', left(r::text, 300), q, vtext); RETURN;
   END IF;
+  -- INTERNAL_SERVER_ERROR is a panic or a broken invariant caught inside fraiseql: a defect
+  IF r->'errors'->0->'extensions'->>'code' = 'INTERNAL_SERVER_ERROR' THEN
+    PERFORM fuzz.record(n, 'internal error', r->'errors'->0->>'message', q, vtext); RETURN;
+  END IF;
   PERFORM fuzz.count(CASE WHEN r ? 'errors' THEN coalesce(r->'errors'->0->'extensions'->>'code', '?') ELSE 'data' END,
                      r->'errors'->0->>'message', q);
 END $$;

@@ -20,7 +20,9 @@ fn is_uuid(s: &str) -> bool {
 
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() != 10
+    // ASCII first: the byte-index slices below must fall on character boundaries
+    if !s.is_ascii()
+        || b.len() != 10
         || b[4] != b'-'
         || b[7] != b'-'
         || !digits(&s[..4])
@@ -35,7 +37,7 @@ fn is_date(s: &str) -> bool {
 
 /// RFC 3339 date-time: `2024-02-15T08:00:00Z`, with optional fraction and a required offset.
 fn is_datetime(s: &str) -> bool {
-    if s.len() < 20 || !is_date(&s[..10]) || !matches!(s.as_bytes()[10], b'T' | b't' | b' ') {
+    if !s.is_ascii() || s.len() < 20 || !is_date(&s[..10]) || !matches!(s.as_bytes()[10], b'T' | b't' | b' ') {
         return false;
     }
     let time = &s[11..];
@@ -94,6 +96,17 @@ pub fn check(scalar: &str, value: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::check;
+
+    #[test]
+    fn multibyte_characters_are_refused_not_sliced() {
+        // a byte-index slice inside a character once panicked (found by tests/fuzz.sh)
+        for v in ["202壛鐖뛺4-01-01T00:00:00Z", "2024-01-01T00:00:0é", "é024-01-01", "2024-01-0é",
+                  "2024-01-01T00:00:00+0é:00", "123e4567-e89b-12d3-a456-42661417400é"] {
+            for scalar in ["Date", "DateTime", "UUID"] {
+                assert!(check(scalar, v).is_err(), "{scalar} {v}");
+            }
+        }
+    }
 
     #[test]
     fn formats() {
