@@ -56,6 +56,8 @@ GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO web_user;
 -- the admin surface, granted explicitly (docs/security.md)
 GRANT EXECUTE ON FUNCTION fraiseql.explain(text, jsonb, text, boolean), fraiseql.sdl(text, boolean) TO api_admin;
 SELECT fraiseql.audit_set_key('deploy-table-key', decode(repeat('ab', 32), 'hex'));
+\i examples/postgrest/api.sql
+GRANT USAGE ON SCHEMA api TO web_user;
 SQL
 
 # PostgREST 12's sequence for POST /rpc/execute (one transaction; settings, then the RPC statement).
@@ -79,6 +81,7 @@ COMMIT;
 SQL
 }
 mutation='{"query": "mutation ($i: CreateUserInput!) { createUser(input: $i) { __typename } }", "variables": {"i": {"identifier": "IDENT", "name": "Web"}}}'
+mutation_doc='mutation { createUser(input: {identifier: "IDENT", name: "Api"}) { __typename } }'
 
 # 1. web roles on fresh connections
 got=$(rpc "$PORT" web_user '{"role":"web_user","sub":"u-1","tenant_id":"t-web"}' "${mutation/IDENT/deploy-1}")
@@ -147,6 +150,32 @@ got=$(q "$PORT" postgres -c "SELECT string_agg(chain || '=' || ok, ',' ORDER BY 
 expect "every chain verifies" "$got" "t-web=true"
 case "$got" in *false*) fail "a chain does not verify: $got" ;; esac
 # (the key file stays set until the end, as on a real server: cleanup resets it)
+
+# The shipped wrapper (examples/postgrest/api.sql) as PostgREST 12 calls it: POST /rpc/graphql in a
+# read-write transaction, GET /rpc/graphql?query=… in a READ ONLY one, with request.method set
+# (db-schemas = "api", db-extra-search-path = "public", its default).
+api_call() { # api_call METHOD ACCESS QUERY → body, status and the result's type
+  q "$PORT" authenticator <<SQL
+BEGIN ISOLATION LEVEL READ COMMITTED $2;
+SELECT set_config('search_path', 'api, public', true), set_config('role', 'web_user', true),
+       set_config('request.jwt.claims', '{"role":"web_user","tenant_id":"t-api"}', true),
+       set_config('request.method', '$1', true), set_config('request.path', '/rpc/graphql', true) \g /dev/null
+SELECT r::text || ' status=' || coalesce(nullif(current_setting('response.status', true), ''), '200') || ' type=' || pg_typeof(r)
+  FROM "api"."graphql"("query" := \$q\$$3\$q\$) r;
+COMMIT;
+SQL
+}
+got=$(api_call POST "READ WRITE" '{ users(limit: 1) { name } }')
+expect "POST /rpc/graphql answers through the api wrapper" "$got" '{"data": {"users": [{"name":'
+expect "its type is the media-type domain PostgREST 12 negotiates" "$got" 'type="application/graphql-response+json"'
+got=$(api_call POST "READ WRITE" "${mutation_doc/IDENT/deploy-api}")
+expect "POST runs mutations" "$got" '"CreateUserSuccess"'
+got=$(api_call GET "READ ONLY" '{ users(limit: 1) { name } }')
+expect "GET /rpc/graphql runs queries" "$got" 'status=200'
+got=$(api_call GET "READ ONLY" "${mutation_doc/IDENT/deploy-get}")
+expect "GET refuses a mutation with a GraphQL error" "$got" 'fraiseql.query is read-only'
+expect "and status 400" "$got" 'status=400'
+case "$got" in *'"data"'*) fail "GET's refused mutation carries data: $got" ;; esac
 
 # 2. a real hot standby
 scripts/cluster.sh stop "$STANDBY_DIR"; rm -rf "$STANDBY_DIR"; mkdir -p "$STANDBY_DIR"; chown postgres: "$STANDBY_DIR"; chmod 700 "$STANDBY_DIR"
