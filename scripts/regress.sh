@@ -18,4 +18,5 @@ tests/monitoring.sh "$PORT" fraiseql_regress "$DIR/server.log"
 tests/deploy.sh "$PORT" "$DIR"
 tests/upgrade.sh "$PORT"
 tests/cancel.sh "$PORT"
+tests/crash.sh $((PORT + 13))
 tests/fuzz.sh "$PORT" "$DIR/server.log" "${FUZZ_SEED:-20261203}" "${FUZZ_SECONDS:-60}"
