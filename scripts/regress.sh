@@ -12,6 +12,19 @@ tests=$(cat tests/pg_regress/schedule)
 "$PG_REGRESS" --host=/tmp --port="$PORT" --user=postgres --dbname=fraiseql_regress \
   --inputdir=tests/pg_regress --outputdir="$OUT" $tests || {
     echo "golden-file differences:"; cat "$OUT/regression.diffs" 2>/dev/null | head -200; exit 1; }
+# The request golden files again as a web role (LOGIN, no superuser), each on a fresh connection
+# that nothing warmed: the same expected output, with the privileges deployments use.
+psql -X -q -h /tmp -p "$PORT" -U postgres -d fraiseql_regress -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'golden_web') THEN CREATE ROLE golden_web LOGIN NOSUPERUSER; END IF;
+END $$;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO golden_web;
+GRANT INSERT, UPDATE ON tb_user, tb_comment TO golden_web;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO golden_web;
+SQL
+"$PG_REGRESS" --host=/tmp --port="$PORT" --user=golden_web --dbname=fraiseql_regress --use-existing \
+  --inputdir=tests/pg_regress --outputdir="$OUT/web_role" $(cat tests/pg_regress/schedule_web_role) || {
+    echo "golden-file differences as the web role:"; cat "$OUT/web_role/regression.diffs" 2>/dev/null | head -200; exit 1; }
 tests/concurrency.sh "$PORT" fraiseql_regress
 tests/introspection.sh "$PORT" fraiseql_regress
 tests/monitoring.sh "$PORT" fraiseql_regress "$DIR/server.log"
