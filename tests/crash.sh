@@ -2,7 +2,8 @@
 # Crash and verify: clients append mutations while backends are terminated, cancelled and killed
 # with SIGKILL, and the server is stopped with -m immediate and started again. Afterwards every
 # commit a client saw confirmed has exactly one audit entry and one row, no entry exists without its
-# row (a rolled-back mutation leaves no entry), and every chain verifies.
+# row (a rolled-back mutation leaves no entry), and every chain verifies. A prepared mutation keeps
+# its chain locked across an immediate stop (another mutation on it waits) and then commits one entry.
 # Usage: crash.sh PORT (a cluster of its own on that port; scripts/regress.sh passes its PORT + 13).
 set -euo pipefail
 PORT=${1:?port}
@@ -81,6 +82,25 @@ if [ $stopped -eq 0 ]; then  # at least one immediate stop each run
 fi
 touch "$WORK/stop"; wait
 up
+# A prepared mutation keeps its chain locked across an immediate stop, then commits its one entry.
+q >/dev/null <<'SQL'
+BEGIN;
+SELECT set_config('request.jwt.claims', '{"tenant_id": "prepared"}', true);
+SELECT fraiseql.execute('mutation ($i: CreateUserInput!) { createUser(input: $i) { __typename } }', '{"i": {"identifier": "p-1", "name": "Prepared"}}');
+PREPARE TRANSACTION 'crash-p1';
+SQL
+as_pg "$(/usr/bin/pg_config --bindir)/pg_ctl" -D "$DIR" -m immediate -w stop >/dev/null; up
+[ "$(q -c "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'crash-p1'")" = 1 ] || fail "the prepared transaction did not survive the restart"
+blocked=$(q 2>&1 <<'SQL' || true
+SET lock_timeout = '500ms';
+SELECT set_config('request.jwt.claims', '{"tenant_id": "prepared"}', false) \g /dev/null
+SELECT fraiseql.execute('mutation ($i: CreateUserInput!) { createUser(input: $i) { __typename } }', '{"i": {"identifier": "p-2", "name": "Blocked"}}');
+SQL
+)
+case "$blocked" in *"lock timeout"*) ;; *) fail "a mutation on the prepared transaction's chain did not wait for it: $blocked" ;; esac
+q -c "COMMIT PREPARED 'crash-p1'" >/dev/null
+[ "$(q -c "SELECT count(*) FROM fraiseql.audit_log WHERE chain = 'prepared'")" = 1 ] || fail "the prepared mutation did not keep exactly one entry"
+echo p-1 >> "$WORK/confirmed.prepared"
 cat "$WORK"/confirmed.* 2>/dev/null | sort > "$WORK/confirmed" || true
 confirmed=$(wc -l < "$WORK/confirmed")
 [ "$confirmed" -gt 50 ] || fail "only $confirmed confirmed commits: the clients did not run"
@@ -95,4 +115,4 @@ dupes=$(q -c "SELECT count(*) FROM (SELECT variables->'i'->>'identifier' FROM fr
 verified=$(q -c "SELECT count(*) || ' chains, ' || count(*) FILTER (WHERE NOT ok) || ' bad' FROM fraiseql.verify_audit_chain()")
 case "$verified" in *" 0 bad") ;; *) fail "verification: $verified" ;; esac
 entries=$(q -c "SELECT count(*) FROM fraiseql.audit_log")
-echo "crash: ok: $terminated terminations, $cancelled cancels, $killed kill -9, $stopped immediate stops; $confirmed confirmed commits each kept exactly one entry and row; $entries entries, none without its row; $verified"
+echo "crash: ok: $terminated terminations, $cancelled cancels, $killed kill -9, $stopped immediate stops; a prepared mutation held its chain across a restart; $confirmed confirmed commits each kept exactly one entry and row; $entries entries, none without its row; $verified"
