@@ -30,3 +30,8 @@ rollback;
 select version = :before as unchanged from (select max(version) as version from fraiseql.schema_version) v;
 select gql('{ users(limit: 1) { name } }');
 select fraiseql.sdl() = pg_read_file('/dev/null') || fraiseql.sdl() as sdl_is_text;
+-- a materialized view's rows were computed by whoever refreshed it: RLS does not apply to the caller
+begin;
+create materialized view public.mv_user as select * from public.v_user;
+select fraiseql.load_schema('type U @view(name: "mv_user") { id: ID! } type Query { u: [U!]! }', 'matview') > 0 as loaded;
+rollback;
