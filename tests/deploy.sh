@@ -191,6 +191,9 @@ got=$(rpc "$STANDBY_PORT" web_user '{"role":"web_user","tenant_id":"t-web"}' '{"
 expect "execute (a read, with claims) on the standby" "$got" '"posts"'
 got=$(rpc "$STANDBY_PORT" web_user '{"role":"web_user","tenant_id":"t-web"}' "${mutation/IDENT/deploy-3}")
 expect "a mutation on the standby is a GraphQL error saying why" "$got" "hot standby"
+got=$(q "$STANDBY_PORT" postgres -c "SET fraiseql.security_profile = 'regulated'" -c "SELECT fraiseql.execute('{ users(limit: 1) { name } }')" 2>&1 || true)
+expect "an audited query (regulated) on the standby is a GraphQL error saying why" "$got" 'on the primary'
+case "$got" in *'"data"'*|*ERROR*) fail "an audited query on the standby: $got" ;; esac
 for f in "fraiseql.sdl() IS NOT NULL" "fraiseql.health()->>'status'" "length(fraiseql.metrics()) > 0" \
          "fraiseql.explain('{ users { name } }')->>'sql' IS NOT NULL" \
          "(SELECT bool_and(ok) FROM fraiseql.verify_audit_chain())" "fraiseql.audit_checkpoint('t-web')->>'seq'"; do
