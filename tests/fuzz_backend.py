@@ -84,6 +84,15 @@ class Generator:
     def chance(self, percent):
         return self.rng.random() * 100 < percent
 
+    def enum_value(self, t):
+        """One of the enum's values, or one it does not have."""
+        return self.rng.choice([v["name"] for v in t["enumValues"]] + ["NOPE"])
+
+    def some_input_fields(self, t):
+        """One to three of an input object's fields, at random."""
+        fields = t["inputFields"] or []
+        return self.rng.sample(fields, min(len(fields), self.rng.randrange(1, 4))) if fields else []
+
     def literal(self, tref, depth, variables, defs):
         """A GraphQL value for an argument of type tref: mostly right, sometimes wrong on purpose."""
         if depth > 4 or self.chance(4):
@@ -100,10 +109,9 @@ class Generator:
             return "[" + ", ".join(self.literal(inner, depth + 1, variables, defs) for _ in range(self.rng.randrange(4))) + "]"
         t = self.types.get(name, {"kind": "SCALAR"})
         if t["kind"] == "ENUM":
-            return self.rng.choice([v["name"] for v in t["enumValues"]] + ["NOPE"])
+            return self.enum_value(t)
         if t["kind"] == "INPUT_OBJECT":
-            fields = t["inputFields"] or []
-            chosen = self.rng.sample(fields, min(len(fields), self.rng.randrange(1, 4))) if fields else []
+            chosen = self.some_input_fields(t)
             parts = ["%s: %s" % (f["name"], self.literal(f["type"], depth + 1, variables, defs)) for f in chosen]
             if self.chance(5):
                 parts.append("%s: 1" % self.rng.choice(self.names))
@@ -125,10 +133,9 @@ class Generator:
             return [self.json_value({"kind": "NAMED", "name": name}, depth + 1) for _ in range(self.rng.randrange(4))]
         t = self.types.get(name, {"kind": "SCALAR"})
         if t["kind"] == "ENUM":
-            return self.rng.choice([v["name"] for v in t["enumValues"]] + ["NOPE"])
+            return self.enum_value(t)
         if t["kind"] == "INPUT_OBJECT":
-            fields = t["inputFields"] or []
-            chosen = self.rng.sample(fields, min(len(fields), self.rng.randrange(1, 4))) if fields else []
+            chosen = self.some_input_fields(t)
             return {f["name"]: self.json_value(f["type"], depth + 1) for f in chosen}
         if name in ("Int", "Float"):
             return self.rng.choice([0, 1, 2, -1, 1000000, 2 ** 31, 1.5, 2 ** 64])
