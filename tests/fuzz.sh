@@ -17,10 +17,7 @@ SQL
 psql -X -q -h /tmp -p "$PORT" -U postgres -d "$DB" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION fraiseql;
-\i examples/blog/schema.sql
-\i examples/blog/data.sql
-\i examples/blog/mutations.sql
-\i tests/fixtures/items.sql
+\i tests/fixtures/load.sql
 \set sdl `cat examples/blog/blog.graphql`
 \set items_sdl `cat tests/fixtures/items.graphql`
 SELECT fraiseql.load_schema(:'sdl');

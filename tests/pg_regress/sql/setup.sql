@@ -4,10 +4,7 @@
 SET client_min_messages = warning;
 CREATE EXTENSION fraiseql;
 \o /dev/null
-\i examples/blog/schema.sql
-\i examples/blog/data.sql
-\i examples/blog/mutations.sql
-\i tests/fixtures/items.sql
+\i tests/fixtures/load.sql
 \o
 \set sdl `cat examples/blog/blog.graphql`
 \set items_sdl `cat tests/fixtures/items.graphql`
