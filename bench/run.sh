@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=$PWD/target/bench-data; PORT=${BENCH_PORT:-54331}; DB=fraiseql_bench; OUT=$PWD/target/bench
 SECS=${BENCH_SECONDS:-5}; CLIENTS=${BENCH_CLIENTS:-1}; ROUNDS=${BENCH_ROUNDS:-3}; COLD_RUNS=${BENCH_COLD_RUNS:-15}
+cargo build --release -q -p fraiseql-core --example limits_overhead   # before any timing starts
 scripts/cluster.sh start "$DIR" "$PORT"
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h /tmp -p "$PORT" -U postgres "$@"; }
 if [ "$(psql_ -d "$DB" -Atc 'SELECT count(*) FROM tb_comment' 2>/dev/null || true)" != 50000 ]; then
@@ -34,6 +35,7 @@ cold_ms() { # median over COLD_RUNS new connections of the first execution of $1
   echo "| shape | fraiseql TPS | hand-written SQL TPS | ratio | same JSON | cold first call: fraiseql / SQL (ms) |"
   echo "|---|---:|---:|---:|:-:|---:|"
 } > "$OUT/results.md"
+declare -A READ_TPS
 while IFS=$'\t' read -r name gql vars floor; do
   case "$name" in ''|'#'*) continue ;; esac
   fq="SELECT fraiseql.execute(\$q\$$gql\$q\$, $vars)"
@@ -42,11 +44,26 @@ while IFS=$'\t' read -r name gql vars floor; do
   same=$(echo "SELECT ($fq) = ($floor);" | psql_ -d "$DB" -At -v n=42 -v o=4200)
   [ "$same" = t ] || { echo "bench: $name: fraiseql and the floor return different JSON" >&2; printf '%s;\n%s;\n' "$fq" "$floor" | psql_ -d "$DB" -At -v n=42 -v o=4200 >&2; exit 1; }
   read -r a b < <(tps_pair "$OUT/$name.fraiseql.sql" "$OUT/$name.floor.sql")
-  ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
+  ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }'); READ_TPS[$name]=$a
   ca=$(cold_ms "$fq"); cb=$(cold_ms "$floor")
   echo "| $name | $a | $b | **$ratio** | yes | $ca / $cb |" >> "$OUT/results.md"
   echo "bench: $name: fraiseql $a tps, floor $b tps, ratio $ratio; cold $ca ms vs $cb ms"
 done < bench/shapes.tsv
+
+# The request limits' own cost (depth, fields, aliases, estimated cost: one walk of the parsed document)
+# per shape, as a share of that shape's whole fraiseql.execute call measured above. The release build of
+# core/examples/limits_overhead.rs times limits::measure + check in a loop (and parsing, for scale).
+{
+  echo "| shape | limits (measure + check), µs | share of the whole call | parsing the document (cached per connection), µs |"
+  echo "|---|---:|---:|---:|"
+} > "$OUT/limits.md"
+target/release/examples/limits_overhead bench/shapes.tsv examples/blog/blog.graphql |
+  while IFS=$'\t' read -r name limits_ns parse_ns; do
+    share=$(awk -v ns="$limits_ns" -v tps="${READ_TPS[$name]}" 'BEGIN { printf "%.2f%%", 100 * ns * tps / 1e9 }')
+    us=$(awk -v ns="$limits_ns" 'BEGIN { printf "%.2f", ns / 1000 }'); pus=$(awk -v ns="$parse_ns" 'BEGIN { printf "%.1f", ns / 1000 }')
+    echo "| $name | $us | $share | $pus |" >> "$OUT/limits.md"
+    echo "bench: limits on $name: $us µs per request, $share of the call"
+  done
 
 # Mutations: fraiseql.execute (audit chain on, signed) against the same SQL function called directly.
 psql_ -d "$DB" -f tests/fixtures/notes.sql >/dev/null
@@ -136,3 +153,5 @@ echo "bench: audit chains verify after the run: $ok"
 echo
 echo "PostgreSQL $(psql_ -d "$DB" -Atc 'SHOW server_version'), pgbench -M prepared, $CLIENTS client(s), median of $ROUNDS alternating ${SECS}s runs per side, cold = median of $COLD_RUNS new connections, $(nproc) cores"
 cat "$OUT/results.md"
+echo
+cat "$OUT/limits.md"
