@@ -1,24 +1,18 @@
-//! fraiseql: the PostgreSQL extension shell around `fraiseql-core` — SQL surface, schema storage,
-//! catalog reading and SPI execution. All GraphQL logic lives in the core crate.
+//! fraiseql: the PostgreSQL extension shell around `fraiseql-core`. `api/` is the SQL surface;
+//! `request/` takes a request through the core's pipeline; `execute/` runs SQL; `schema_store/`
+//! keeps schemas; `audit/` writes and verifies the chain; `security/` and `observability/` are what
+//! their names say; `settings` and `error` are shared. All GraphQL logic lives in the core crate.
 use pgrx::prelude::*;
 
 mod api;
 mod audit;
-mod audit_append;
-mod cache;
-mod catalog;
-mod claims;
-mod errors;
-mod executor;
-mod gucs;
-mod jsonb;
-mod metrics;
-mod persisted;
-mod relcache;
-mod request_log;
-mod spi_read;
-mod stats;
-mod store;
+mod error;
+mod execute;
+mod observability;
+mod request;
+mod schema_store;
+mod security;
+mod settings;
 
 ::pgrx::pg_module_magic!(name, version);
 
@@ -26,12 +20,12 @@ extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
-    errors::install_panic_hook();
-    gucs::init();
-    store::init();
+    error::install_panic_hook();
+    settings::init();
+    schema_store::init();
     audit::init();
-    stats::init();
-    persisted::init();
+    observability::stats::init();
+    security::persisted::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -97,7 +97,7 @@ fn jsonb_built_directly_equals_jsonb_in() {
         json!(null),
     ];
     for value in values {
-        let built = crate::jsonb::datum_from_json(&value);
+        let built = crate::execute::jsonb::datum_from_json(&value);
         let parsed = JsonB(value.clone()).into_datum().unwrap();
         // SAFETY: both are freshly built, untoasted jsonb varlenas.
         let (a, b) = unsafe {

@@ -7,8 +7,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use fraiseql_core::limits::{check, measure, QueryLimits};
-use fraiseql_core::{parse_document, Limits, Schema};
+use fraiseql_core::request::limits::{check, measure, QueryLimits};
+use fraiseql_core::{parse_document, PageSizes, Schema};
 
 /// Mean nanoseconds of one call of `f`, over enough calls to fill ~200 ms (best of 5 such runs, so a
 /// scheduler hiccup does not count).
@@ -44,18 +44,44 @@ fn main() {
     let schema = Schema::parse(&sdl).expect("the schema parses");
     let shapes = std::fs::read_to_string(shapes).expect("the shapes file can be read");
     // The defaults of fraiseql.max_depth / max_fields / max_aliases / max_cost and the page sizes.
-    let limits = QueryLimits { max_depth: 20, max_fields: 2000, max_aliases: 30, max_cost: 50_000 };
-    let pages = Limits::default();
+    let limits = QueryLimits {
+        max_depth: 20,
+        max_fields: 2000,
+        max_aliases: 30,
+        max_cost: 50_000,
+    };
+    let pages = PageSizes::default();
     // The bench's variables: the page offset `o` and a post id; neither changes a page size.
-    let variables = serde_json::json!({"o": 4200, "id": "00000000-0000-0000-0000-00000000002a", "t": "Post 1"});
-    for line in shapes.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    let variables =
+        serde_json::json!({"o": 4200, "id": "00000000-0000-0000-0000-00000000002a", "t": "Post 1"});
+    for line in shapes
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let mut cols = line.split('\t');
-        let (Some(name), Some(query)) = (cols.next(), cols.next()) else { continue };
+        let (Some(name), Some(query)) = (cols.next(), cols.next()) else {
+            continue;
+        };
         let doc = parse_document(query).unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        let m = measure(&schema, &doc, Some(&variables), &pages, limits.max_fields + 1);
-        assert!(check(&m, &limits).is_none(), "{name} is within the default limits: {m:?}");
+        let m = measure(
+            &schema,
+            &doc,
+            Some(&variables),
+            &pages,
+            limits.max_fields + 1,
+        );
+        assert!(
+            check(&m, &limits).is_none(),
+            "{name} is within the default limits: {m:?}"
+        );
         let limits_ns = ns_per_call(|| {
-            let m = measure(&schema, black_box(&doc), Some(&variables), &pages, limits.max_fields + 1);
+            let m = measure(
+                &schema,
+                black_box(&doc),
+                Some(&variables),
+                &pages,
+                limits.max_fields + 1,
+            );
             black_box(check(&m, &limits));
         });
         let parse_ns = ns_per_call(|| {

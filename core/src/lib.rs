@@ -2,26 +2,20 @@
 //! parsing, validation, variable coercion, field collection and planning into one SQL statement.
 //! It must not depend on pgrx: `cargo test -p fraiseql-core` runs it in seconds.
 pub mod audit;
-pub mod collect;
-pub mod document;
-pub mod error;
-pub mod generate;
-pub mod introspection;
-pub mod limits;
 pub mod names;
 pub mod plan;
-pub mod print;
 pub mod profile;
-pub mod scaffold;
+pub mod request;
+pub mod response;
 pub mod scalars;
 pub mod schema;
-pub mod validate;
-pub mod variables;
 
 use serde_json::Value as Json;
 
-pub use error::GqlError;
-pub use plan::{Limits, ParamType, ParamValue, Plan};
+pub use plan::{PageSizes, ParamType, ParamValue, Plan};
+pub use request::document;
+use request::{collect, validate, variables};
+pub use response::GqlError;
 pub use schema::{Catalog, Relation, Schema};
 
 /// A request ready to run: SQL, its parameter values, and field errors found while planning or binding.
@@ -49,7 +43,7 @@ pub fn parse_document(query: &str) -> Result<document::Document, Vec<GqlError>> 
     }
     if let Some((field, at)) = document::duplicate_input_field(query) {
         return Err(vec![GqlError::new(
-            error::code::VALIDATION,
+            response::code::VALIDATION,
             format!("There can be only one input field named \"{field}\"."),
         )
         .at(at)]);
@@ -108,7 +102,7 @@ pub fn plan_operation(
     match plan_request(schema, doc, operation_name, variables)? {
         (Planned::Query(p), vars) => Ok((p, vars)),
         (Planned::Mutation(_), _) => Err(vec![GqlError::new(
-            error::code::NOT_SUPPORTED,
+            response::code::NOT_SUPPORTED,
             "This function is read-only: run mutations with fraiseql.execute.",
         )]),
     }
@@ -126,7 +120,7 @@ pub fn coerce_variables(
 }
 
 /// Binds a plan to coerced variables; planning errors and binding errors are both field errors.
-pub fn bind(plan: &Plan, vars: &variables::Variables, limits: &Limits) -> Compiled {
+pub fn bind(plan: &Plan, vars: &variables::Variables, limits: &PageSizes) -> Compiled {
     let (values, mut field_errors) = plan::bind(plan, vars, limits);
     let mut all = plan.errors.clone();
     all.append(&mut field_errors);
@@ -143,7 +137,7 @@ pub fn compile(
     query: &str,
     operation_name: Option<&str>,
     variables: Option<&Json>,
-    limits: &Limits,
+    limits: &PageSizes,
 ) -> Result<Compiled, Vec<GqlError>> {
     let doc = prepare_document(schema, query)?;
     let (plan, vars) = plan_operation(schema, &doc, operation_name, variables)?;

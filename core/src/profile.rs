@@ -1,7 +1,7 @@
 //! Security profiles (`fraiseql.security_profile`): what `standard`, `regulated` and `restricted`
 //! impose on top of the individual settings. A profile only ever tightens: the rule in force is the
 //! stricter of the setting and the profile.
-use crate::limits::QueryLimits;
+use crate::request::limits::QueryLimits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {

@@ -3,11 +3,11 @@
 //! of the example queries, with random variables. Nothing may panic; request errors are fine.
 //! `FRAISEQL_FUZZ_SEED` and `FRAISEQL_FUZZ_CASES` choose a longer or different run (cargo-fuzz
 //! needs a nightly toolchain; this runs on stable).
-use fraiseql_core::limits::{self, QueryLimits};
+use fraiseql_core::request::limits::{self, QueryLimits};
 use fraiseql_core::schema::{Catalog, Function, Kind, Relation, TypeRef};
-use fraiseql_core::{Limits, Planned, Schema};
-use std::collections::BTreeMap;
+use fraiseql_core::{PageSizes, Planned, Schema};
 use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// splitmix64: small, seeded, good enough to explore.
@@ -32,17 +32,65 @@ impl Rng {
 }
 
 const NASTY_STRINGS: &[&str] = &[
-    "", "a", "%", "_", "\\\\", "\\u0000", "a\\u0000b", "'; drop table x; --", "\\u00e9\\u00e8",
-    "\\uD83D\\uDE00", "\\uD800", "00000000-0000-0000-0000-00000000000c", "not-a-uuid",
-    "2024-01-01T00:00:00Z", "202壛4-01-01T00:00:00Z", "é", "WyJhIl0=", "eyJ4Ijo=", "[]", "{}", "\\\"",
+    "",
+    "a",
+    "%",
+    "_",
+    "\\\\",
+    "\\u0000",
+    "a\\u0000b",
+    "'; drop table x; --",
+    "\\u00e9\\u00e8",
+    "\\uD83D\\uDE00",
+    "\\uD800",
+    "00000000-0000-0000-0000-00000000000c",
+    "not-a-uuid",
+    "2024-01-01T00:00:00Z",
+    "202壛4-01-01T00:00:00Z",
+    "é",
+    "WyJhIl0=",
+    "eyJ4Ijo=",
+    "[]",
+    "{}",
+    "\\\"",
 ];
 const NASTY_NUMBERS: &[&str] = &[
-    "0", "1", "-1", "2", "100", "1000", "1000000", "2147483648", "-9223372036854775808",
-    "9223372036854775807", "99999999999999999999", "1.5", "1e309", "-0", "3",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "100",
+    "1000",
+    "1000000",
+    "2147483648",
+    "-9223372036854775808",
+    "9223372036854775807",
+    "99999999999999999999",
+    "1.5",
+    "1e309",
+    "-0",
+    "3",
 ];
 const OPERATORS: &[&str] = &[
-    "eq", "neq", "gt", "gte", "lt", "lte", "in", "nin", "like", "ilike", "contains", "icontains",
-    "startsWith", "endsWith", "isNull", "nope", "AND", "OR", "NOT",
+    "eq",
+    "neq",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "nin",
+    "like",
+    "ilike",
+    "contains",
+    "icontains",
+    "startsWith",
+    "endsWith",
+    "isNull",
+    "nope",
+    "AND",
+    "OR",
+    "NOT",
 ];
 
 struct Gen<'s> {
@@ -69,8 +117,11 @@ impl Gen<'_> {
         match self.schema.kind(&named) {
             Some(Kind::Enum(e)) if !e.values.is_empty() => self.rng.pick(&e.values).clone(),
             Some(Kind::Input(input)) => {
-                let fields: Vec<(String, TypeRef)> =
-                    input.fields.iter().map(|f| (f.name.clone(), f.ty.clone())).collect();
+                let fields: Vec<(String, TypeRef)> = input
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.clone(), f.ty.clone()))
+                    .collect();
                 let mut parts = Vec::new();
                 for _ in 0..self.rng.below(4) {
                     if fields.is_empty() || self.rng.chance(5) {
@@ -102,7 +153,11 @@ impl Gen<'_> {
             4 => "$v".into(),
             5 => "RED".into(),
             6 => format!("[{}]", self.any_value(depth + 1)),
-            _ => format!("{{{}: {}}}", self.rng.pick(OPERATORS), self.any_value(depth + 1)),
+            _ => format!(
+                "{{{}: {}}}",
+                self.rng.pick(OPERATORS),
+                self.any_value(depth + 1)
+            ),
         }
     }
 
@@ -116,7 +171,11 @@ impl Gen<'_> {
         let count = 1 + self.rng.below(4);
         for _ in 0..count {
             if self.rng.chance(4) {
-                out.push(self.rng.pick(&["__typename", "nope", "__schema { types { name } }"]).to_string());
+                out.push(
+                    self.rng
+                        .pick(&["__typename", "nope", "__schema { types { name } }"])
+                        .to_string(),
+                );
                 continue;
             }
             if fields.is_empty() {
@@ -143,10 +202,17 @@ impl Gen<'_> {
                 s.push_str(&format!("({})", args.join(", ")));
             }
             if self.rng.chance(5) {
-                s.push_str(*self.rng.pick(&[" @include(if: $b)", " @skip(if: true)", " @nope"]));
+                s.push_str(
+                    *self
+                        .rng
+                        .pick(&[" @include(if: $b)", " @skip(if: true)", " @nope"]),
+                );
             }
             let child = f.ty.named().to_string();
-            if matches!(self.schema.kind(&child), Some(Kind::Object(_) | Kind::Union(_))) {
+            if matches!(
+                self.schema.kind(&child),
+                Some(Kind::Object(_) | Kind::Union(_))
+            ) {
                 if depth > 5 {
                     s.push_str(" { __typename }");
                 } else if self.rng.chance(10) && fragments.len() < 3 {
@@ -168,7 +234,11 @@ impl Gen<'_> {
     }
 
     fn document(&mut self) -> String {
-        let mutation = self.schema.mutation_type.clone().filter(|_| self.rng.chance(25));
+        let mutation = self
+            .schema
+            .mutation_type
+            .clone()
+            .filter(|_| self.rng.chance(25));
         let (keyword, root) = match &mutation {
             Some(m) => ("mutation", m.clone()),
             None => ("query", self.schema.query_type.clone()),
@@ -204,7 +274,11 @@ impl Gen<'_> {
             1 => json!("yes"),
             _ => json!(null),
         };
-        Some(if self.rng.chance(5) { json!([v, b]) } else { json!({"v": v, "b": b}) })
+        Some(if self.rng.chance(5) {
+            json!([v, b])
+        } else {
+            json!({"v": v, "b": b})
+        })
     }
 
     /// A byte- or token-level mutation of `doc`.
@@ -232,9 +306,22 @@ impl Gen<'_> {
                 3 => bytes.truncate(at),
                 4 => {
                     let token = self.rng.pick(&[
-                        "...", "fragment F on Query { ...F }", "query", "mutation", "$v", "null",
-                        "1e309", "\"\\u0000\"", "__typename", "{", "}", "\"\"\"", "limit: -1",
-                        "first: 99999999999", "after: \"x\"", "orderBy: {id: ASC}",
+                        "...",
+                        "fragment F on Query { ...F }",
+                        "query",
+                        "mutation",
+                        "$v",
+                        "null",
+                        "1e309",
+                        "\"\\u0000\"",
+                        "__typename",
+                        "{",
+                        "}",
+                        "\"\"\"",
+                        "limit: -1",
+                        "first: 99999999999",
+                        "after: \"x\"",
+                        "orderBy: {id: ASC}",
                     ]);
                     for (i, b) in token.bytes().enumerate() {
                         bytes.insert(at + i, b);
@@ -262,17 +349,30 @@ fn run(schema: &Schema, query: &str, vars: Option<&Json>) {
     let Ok(doc) = fraiseql_core::prepare_document(schema, query) else {
         return;
     };
-    let rules = QueryLimits { max_depth: 20, max_fields: 2000, max_aliases: 30, max_cost: 50_000 };
-    let m = limits::measure(schema, &doc, vars, &Limits::default(), 2001);
+    let rules = QueryLimits {
+        max_depth: 20,
+        max_fields: 2000,
+        max_aliases: 30,
+        max_cost: 50_000,
+    };
+    let m = limits::measure(schema, &doc, vars, &PageSizes::default(), 2001);
     if limits::check(&m, &rules).is_some() {
         return;
     }
     if let Ok((planned, coerced)) = fraiseql_core::plan_request(schema, &doc, None, vars) {
         if let Planned::Query(plan) = planned {
-            let compiled = fraiseql_core::bind(&plan, &coerced, &Limits::default());
-            assert!(!compiled.plan.sql.is_empty() || !compiled.field_errors.is_empty() || compiled.plan.params.is_empty());
+            let compiled = fraiseql_core::bind(&plan, &coerced, &PageSizes::default());
+            assert!(
+                !compiled.plan.sql.is_empty()
+                    || !compiled.field_errors.is_empty()
+                    || compiled.plan.params.is_empty()
+            );
             // every parameter the statement names has a value
-            assert_eq!(compiled.values.len(), compiled.plan.params.len(), "values for {query}");
+            assert_eq!(
+                compiled.values.len(),
+                compiled.plan.params.len(),
+                "values for {query}"
+            );
         }
     }
 }
@@ -284,7 +384,9 @@ fn schemas() -> Vec<Schema> {
         .map(|p| {
             let sdl = std::fs::read_to_string(format!("{root}/{p}")).unwrap();
             let mut schema = Schema::parse(&sdl).unwrap_or_else(|e| panic!("{p}: {e:?}"));
-            schema.bind(&catalog(&schema)).unwrap_or_else(|e| panic!("{p}: {e:?}"));
+            schema
+                .bind(&catalog(&schema))
+                .unwrap_or_else(|e| panic!("{p}: {e:?}"));
             schema
         })
         .collect()
@@ -298,7 +400,10 @@ fn catalog(schema: &Schema) -> Catalog {
     for t in schema.types.values() {
         let mut add = |view: &str, extra: Option<&str>| {
             let c = columns.entry(view.to_string()).or_insert_with(|| {
-                BTreeMap::from([("id".into(), "uuid".into()), ("data".into(), "jsonb".into())])
+                BTreeMap::from([
+                    ("id".into(), "uuid".into()),
+                    ("data".into(), "jsonb".into()),
+                ])
             });
             if let Some(col) = extra {
                 c.entry(col.to_string()).or_insert_with(|| "uuid".into());
@@ -315,7 +420,10 @@ fn catalog(schema: &Schema) -> Catalog {
                 add(&rd.source.view, Some(&rd.remote));
             }
             if let Some(name) = &f.function {
-                let function = Function { qualified: format!("public.{name}"), returns: "mutation_response".into() };
+                let function = Function {
+                    qualified: format!("public.{name}"),
+                    returns: "mutation_response".into(),
+                };
                 functions.insert(name.clone(), Some(function));
             }
         }
@@ -323,11 +431,26 @@ fn catalog(schema: &Schema) -> Catalog {
     let relations = columns
         .into_iter()
         .map(|(view, columns)| {
-            let (schema, name) = view.split_once('.').map_or(("public".to_string(), view.clone()), |(s, n)| (s.into(), n.into()));
-            (view, Some(Relation { schema, name, columns }))
+            let (schema, name) = view
+                .split_once('.')
+                .map_or(("public".to_string(), view.clone()), |(s, n)| {
+                    (s.into(), n.into())
+                });
+            (
+                view,
+                Some(Relation {
+                    schema,
+                    name,
+                    columns,
+                }),
+            )
         })
         .collect();
-    Catalog { relations, candidates: Vec::new(), functions }
+    Catalog {
+        relations,
+        candidates: Vec::new(),
+        functions,
+    }
 }
 
 fn seeds() -> Vec<String> {
@@ -344,8 +467,14 @@ fn seeds() -> Vec<String> {
 
 #[test]
 fn random_and_mutated_documents_never_panic() {
-    let seed: u64 = std::env::var("FRAISEQL_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261202);
-    let cases: usize = std::env::var("FRAISEQL_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(6000);
+    let seed: u64 = std::env::var("FRAISEQL_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20261202);
+    let cases: usize = std::env::var("FRAISEQL_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6000);
     let seeds = seeds();
     assert!(seeds.len() >= 4, "the example queries seed the mutations");
     // Panics are what we look for: keep their default message out of the test output.
@@ -353,7 +482,10 @@ fn random_and_mutated_documents_never_panic() {
     let mut failures = Vec::new();
     let mut accepted = 0usize;
     for (si, schema) in schemas().iter().enumerate() {
-        let mut g = Gen { schema, rng: Rng(seed ^ (si as u64) << 32) };
+        let mut g = Gen {
+            schema,
+            rng: Rng(seed ^ (si as u64) << 32),
+        };
         for case in 0..cases {
             let doc = match case % 3 {
                 0 => g.document(),
@@ -367,7 +499,9 @@ fn random_and_mutated_documents_never_panic() {
                 }
             };
             let vars = g.variables();
-            if std::env::var("FRAISEQL_FUZZ_TRACE").is_ok() { eprintln!("CASE {si}/{case}: {doc:?} {vars:?}"); }
+            if std::env::var("FRAISEQL_FUZZ_TRACE").is_ok() {
+                eprintln!("CASE {si}/{case}: {doc:?} {vars:?}");
+            }
             if fraiseql_core::prepare_document(schema, &doc).is_ok() {
                 accepted += 1;
             }
@@ -377,13 +511,33 @@ fn random_and_mutated_documents_never_panic() {
                     .cloned()
                     .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default();
-                failures.push(format!("schema {si}, case {case}: {why}: {doc:?} with {vars:?}"));
+                failures.push(format!(
+                    "schema {si}, case {case}: {why}: {doc:?} with {vars:?}"
+                ));
             }
         }
     }
     let _ = std::panic::take_hook();
-    eprintln!("fuzz: seed {seed}, {} documents, {accepted} valid, {} panics", cases * 2, failures.len());
-    assert!(failures.is_empty(), "{} panics (seed {seed}), first: {}", failures.len(), failures.iter().take(3).cloned().collect::<Vec<_>>().join("\n"));
+    eprintln!(
+        "fuzz: seed {seed}, {} documents, {accepted} valid, {} panics",
+        cases * 2,
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} panics (seed {seed}), first: {}",
+        failures.len(),
+        failures
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     // The generator must reach past the parser and validator, or it tests nothing.
-    assert!(accepted * 20 > cases, "only {accepted} of {} documents were valid: the generator is broken", cases * 2);
+    assert!(
+        accepted * 20 > cases,
+        "only {accepted} of {} documents were valid: the generator is broken",
+        cases * 2
+    );
 }

@@ -2,9 +2,9 @@
 //! the values sent with the statement. A value SQL would reject becomes a field error instead.
 use serde_json::Value as Json;
 
-use super::{Check, Limits, ParamSource, ParamType, ParamValue, Plan};
-use crate::error::{code, GqlError};
-use crate::variables::{literal_to_json, Variables};
+use super::{Check, PageSizes, ParamSource, ParamType, ParamValue, Plan};
+use crate::request::variables::{literal_to_json, Variables};
+use crate::response::{code, GqlError};
 
 fn is_uuid(s: &str) -> bool {
     let hex: String = s.chars().filter(|c| *c != '-').collect();
@@ -94,7 +94,7 @@ fn convert(j: &Json, ty: ParamType) -> ParamValue {
 }
 
 /// Resolves the plan's parameters; each problem is a field error on its root field.
-pub fn bind(plan: &Plan, vars: &Variables, limits: &Limits) -> (Vec<ParamValue>, Vec<GqlError>) {
+pub fn bind(plan: &Plan, vars: &Variables, limits: &PageSizes) -> (Vec<ParamValue>, Vec<GqlError>) {
     bind_params(&plan.params, vars, limits)
 }
 
@@ -102,7 +102,7 @@ pub fn bind(plan: &Plan, vars: &Variables, limits: &Limits) -> (Vec<ParamValue>,
 pub fn bind_params(
     params: &[super::Param],
     vars: &Variables,
-    limits: &Limits,
+    limits: &PageSizes,
 ) -> (Vec<ParamValue>, Vec<GqlError>) {
     let mut values = Vec::with_capacity(params.len());
     let mut errors: Vec<GqlError> = Vec::new();

@@ -2,8 +2,8 @@
 //! selected), paged with keyset cursors over the full sort order (any `orderBy`, nulls included).
 use super::order::OrderKey;
 use super::{build_object, fetched, Check, ParamType, Planner, Src};
-use crate::collect::Selected;
 use crate::names::quote_literal;
+use crate::request::collect::Selected;
 use crate::schema::{ObjectType, Relation};
 
 impl<'s> Planner<'s> {
@@ -103,7 +103,7 @@ impl<'s> Planner<'s> {
                                 "hasPreviousPage" => has_prev.clone(),
                                 "startCursor" => format!("{pg}.cursors->0"),
                                 "endCursor" => format!("{pg}.cursors->-1"),
-                                _ => quote_literal(crate::generate::PAGE_INFO),
+                                _ => quote_literal(crate::schema::generate::PAGE_INFO),
                             };
                             (f.key.clone(), e)
                         })

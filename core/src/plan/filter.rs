@@ -3,8 +3,8 @@
 //! type so numbers, booleans and times compare as such. Unknown fields and operators are errors.
 use super::value::Val;
 use super::{Check, ParamType, Planner, Src};
-use crate::generate::operators;
 use crate::names::{did_you_mean, quote_ident, quote_literal};
+use crate::schema::operator::{Operand, Operator, Sql};
 use crate::schema::{FieldDef, Kind, ObjectType};
 
 /// The SQL type a JSONB value of a GraphQL scalar is cast to for comparison.
@@ -112,8 +112,8 @@ impl<'s> Planner<'s> {
             Some(Kind::Object(child)) => child,
             _ => return self.scalar_cond(def, src, v, path),
         };
-        let k = self.depth + 1;
-        self.depth = k;
+        let k = self.aliases_made + 1;
+        self.aliases_made = k;
         if let Some(rd) = &def.relation {
             let (rel, local) = Self::relation_join(rd, src);
             let r = format!("f{k}");
@@ -150,160 +150,140 @@ impl<'s> Planner<'s> {
         path: &str,
     ) -> Option<String> {
         let scalar = def.ty.named().to_string();
-        let list = def.ty.is_list();
-        let allowed = operators(self.schema, &scalar, list);
-        let key = vec![def.key.clone()];
+        let operand = Operand::of(self.schema, &scalar, def.ty.is_list());
         let mut parts = Vec::new();
-        for (op, operand) in v.entries(self) {
-            let here = format!("{path}.{op}");
-            if !allowed.contains(&op.as_str()) {
-                let hint = did_you_mean(&op, allowed.iter().copied());
+        for (name, value) in v.entries(self) {
+            let Some(sql) = Operator::from_name(&name).and_then(|op| op.sql(operand)) else {
+                let allowed = Operator::of(operand).iter().map(|op| op.name());
+                let hint = did_you_mean(&name, allowed);
                 self.field_error(format!(
-                    "Unknown operator \"{op}\" in {path} for {}.{hint}",
+                    "Unknown operator \"{name}\" in {path} for {}.{hint}",
                     def.ty
                 ));
                 continue;
-            }
-            let what = format!("filter {here}");
-            let (expr, cast) = leaf_expr(src, &key, &scalar);
-            let column = src.column(&def.key);
-            // A JSON null inside the document means "no value", exactly like SQL NULL in a column.
-            let jsonb = match &column {
-                Some((col, ty)) if ty == "jsonb" => col.clone(),
-                _ => format!(
-                    "nullif({}->{}, 'null'::jsonb)",
-                    src.doc(),
-                    quote_literal(&def.key)
-                ),
             };
-            // An enum whose values are stored under other names compares stored values.
-            let mapping = match self.schema.kind(&scalar) {
-                Some(Kind::Enum(e)) => e.mapping(),
-                _ => None,
-            };
-            let to_stored = |x: &str| match &mapping {
-                Some(m) => {
-                    let arms: String = m
-                        .iter()
-                        .map(|(stored, gql)| {
-                            format!(
-                                " WHEN {} THEN {}",
-                                quote_literal(gql),
-                                quote_literal(stored)
-                            )
-                        })
-                        .collect();
-                    format!("(CASE {x}{arms} END)")
-                }
-                None => x.to_string(),
-            };
-            let one = |p: &mut Self| {
-                p.param(
-                    operand.source(),
-                    ParamType::Text,
-                    Check::NotNull,
-                    what.clone(),
-                )
-            };
-            let cond = match op.as_str() {
-                "isnull" => {
-                    let test = match &column {
-                        Some((col, _)) => format!("{col} IS NULL"),
-                        None => format!("{jsonb} IS NULL"),
-                    };
-                    let p = one(self);
-                    format!("(({test}) = {p}::boolean)")
-                }
-                _ if list => {
-                    let array_column = column.as_ref().filter(|(_, ty)| ty.ends_with("[]"));
-                    match (op.as_str(), array_column) {
-                        (op, Some((col, ty))) => {
-                            let p = self.param(
-                                operand.source(),
-                                ParamType::TextArray,
-                                Check::NotNull,
-                                what.clone(),
-                            );
-                            let sql_op = match op {
-                                "contains" => "@>",
-                                "containedBy" => "<@",
-                                _ => "&&",
-                            };
-                            format!("{col} {sql_op} {p}::text[]::{ty}")
-                        }
-                        ("contains", None) => format!("{jsonb} @> {}::jsonb", one(self)),
-                        ("containedBy", None) => format!("{jsonb} <@ {}::jsonb", one(self)),
-                        (_, None) => {
-                            let p = one(self);
-                            format!("EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof({jsonb}) = 'array' THEN {jsonb} END) AS ov(x) WHERE {p}::jsonb @> jsonb_build_array(ov.x))")
-                        }
-                    }
-                }
-                _ if scalar == "JSON" => {
-                    let p = one(self);
-                    match op.as_str() {
-                        "eq" => format!("{jsonb} = {p}::jsonb"),
-                        "neq" => format!("{jsonb} <> {p}::jsonb"),
-                        "contains" => format!("{jsonb} @> {p}::jsonb"),
-                        "containedBy" => format!("{jsonb} <@ {p}::jsonb"),
-                        _ => format!("{jsonb} ? {p}::text"),
-                    }
-                }
-                "eq" | "neq" | "gt" | "gte" | "lt" | "lte" => {
-                    let sql_op = match op.as_str() {
-                        "eq" => "=",
-                        "neq" => "<>",
-                        "gt" => ">",
-                        "gte" => ">=",
-                        "lt" => "<",
-                        _ => "<=",
-                    };
-                    let p = one(self);
-                    format!(
-                        "{expr} {sql_op} {}::{cast}",
-                        to_stored(&format!("{p}::text"))
-                    )
-                }
-                "in" | "nin" => {
-                    let p = self.param(
-                        operand.source(),
-                        ParamType::TextArray,
-                        Check::NotNull,
-                        what.clone(),
-                    );
-                    let list = if mapping.is_some() {
-                        format!(
-                            "ARRAY(SELECT {} FROM unnest({p}::text[]) AS m(x))",
-                            to_stored("m.x")
-                        )
-                    } else {
-                        format!("{p}::text[]")
-                    };
-                    if op == "in" {
-                        format!("{expr} = ANY({list}::{cast}[])")
-                    } else {
-                        format!("{expr} <> ALL({list}::{cast}[])")
-                    }
-                }
-                "contains" => format!("strpos({expr}::text, {}::text) > 0", one(self)),
-                "icontains" => format!(
-                    "strpos(lower({expr}::text), lower({}::text)) > 0",
-                    one(self)
-                ),
-                "startswith" => format!("starts_with({expr}::text, {}::text)", one(self)),
-                "endswith" => {
-                    let p = one(self);
-                    format!("right({expr}::text, length({p}::text)) = {p}::text")
-                }
-                "like" => format!("{expr}::text LIKE {}::text", one(self)),
-                _ => format!("{expr}::text ILIKE {}::text", one(self)),
-            };
-            parts.push(cond);
+            let what = format!("filter {path}.{name}");
+            parts.push(self.operator_cond(def, src, &scalar, sql, value, what));
         }
         match parts.len() {
             0 => None,
             1 => parts.pop(),
             _ => Some(format!("({})", parts.join(" AND "))),
+        }
+    }
+
+    /// One operator's condition on field `def` of `src`, its operand bound as a parameter.
+    fn operator_cond(
+        &mut self,
+        def: &FieldDef,
+        src: &Src<'s>,
+        scalar: &str,
+        sql: Sql,
+        operand: Val<'_>,
+        what: String,
+    ) -> String {
+        let (expr, cast) = leaf_expr(src, std::slice::from_ref(&def.key), scalar);
+        let column = src.column(&def.key);
+        // A JSON null inside the document means "no value", exactly like SQL NULL in a column.
+        let jsonb = match &column {
+            Some((col, ty)) if ty == "jsonb" => col.clone(),
+            _ => format!(
+                "nullif({}->{}, 'null'::jsonb)",
+                src.doc(),
+                quote_literal(&def.key)
+            ),
+        };
+        // An enum whose values are stored under other names compares stored values.
+        let mapping = match self.schema.kind(scalar) {
+            Some(Kind::Enum(e)) => e.mapping(),
+            _ => None,
+        };
+        let to_stored = |x: &str| match &mapping {
+            Some(m) => {
+                let arms: String = m
+                    .iter()
+                    .map(|(stored, gql)| {
+                        format!(
+                            " WHEN {} THEN {}",
+                            quote_literal(gql),
+                            quote_literal(stored)
+                        )
+                    })
+                    .collect();
+                format!("(CASE {x}{arms} END)")
+            }
+            None => x.to_string(),
+        };
+        let param = |p: &mut Self, ty: ParamType| {
+            p.param(operand.source(), ty, Check::NotNull, what.clone())
+        };
+        match sql {
+            Sql::IsNull => {
+                let test = match &column {
+                    Some((col, _)) => format!("{col} IS NULL"),
+                    None => format!("{jsonb} IS NULL"),
+                };
+                let p = param(self, ParamType::Text);
+                format!("(({test}) = {p}::boolean)")
+            }
+            Sql::Array(op) => match column.as_ref().filter(|(_, ty)| ty.ends_with("[]")) {
+                Some((col, ty)) => {
+                    let p = param(self, ParamType::TextArray);
+                    format!("{col} {op} {p}::text[]::{ty}")
+                }
+                None if op == "&&" => {
+                    let p = param(self, ParamType::Text);
+                    format!("EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof({jsonb}) = 'array' THEN {jsonb} END) AS ov(x) WHERE {p}::jsonb @> jsonb_build_array(ov.x))")
+                }
+                None => format!("{jsonb} {op} {}::jsonb", param(self, ParamType::Text)),
+            },
+            Sql::Jsonb(op) => format!("{jsonb} {op} {}::jsonb", param(self, ParamType::Text)),
+            Sql::HasKey => format!("{jsonb} ? {}::text", param(self, ParamType::Text)),
+            Sql::Compare(op) => {
+                let p = param(self, ParamType::Text);
+                format!("{expr} {op} {}::{cast}", to_stored(&format!("{p}::text")))
+            }
+            Sql::AnyOf | Sql::NoneOf => {
+                let p = param(self, ParamType::TextArray);
+                let list = if mapping.is_some() {
+                    format!(
+                        "ARRAY(SELECT {} FROM unnest({p}::text[]) AS m(x))",
+                        to_stored("m.x")
+                    )
+                } else {
+                    format!("{p}::text[]")
+                };
+                if sql == Sql::AnyOf {
+                    format!("{expr} = ANY({list}::{cast}[])")
+                } else {
+                    format!("{expr} <> ALL({list}::{cast}[])")
+                }
+            }
+            Sql::Substring {
+                case_insensitive: false,
+            } => {
+                format!(
+                    "strpos({expr}::text, {}::text) > 0",
+                    param(self, ParamType::Text)
+                )
+            }
+            Sql::Substring {
+                case_insensitive: true,
+            } => format!(
+                "strpos(lower({expr}::text), lower({}::text)) > 0",
+                param(self, ParamType::Text)
+            ),
+            Sql::Prefix => {
+                format!(
+                    "starts_with({expr}::text, {}::text)",
+                    param(self, ParamType::Text)
+                )
+            }
+            Sql::Suffix => {
+                let p = param(self, ParamType::Text);
+                format!("right({expr}::text, length({p}::text)) = {p}::text")
+            }
+            Sql::Pattern(op) => format!("{expr}::text {op} {}::text", param(self, ParamType::Text)),
         }
     }
 }

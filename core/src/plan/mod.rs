@@ -5,6 +5,7 @@
 mod bind;
 mod connection;
 mod filter;
+pub mod introspection;
 pub mod mutation;
 mod order;
 mod select;
@@ -17,26 +18,26 @@ use serde_json::Value as Json;
 pub use bind::{bind, bind_params};
 use value::Val;
 
-use crate::collect::Selected;
-use crate::document::Value;
-use crate::error::GqlError;
 use crate::names::quote_literal;
+use crate::request::collect::Selected;
+use crate::request::document::Value;
+use crate::request::variables::Variables;
+use crate::response::GqlError;
 use crate::schema::{Relation, Schema};
-use crate::variables::Variables;
 
 /// `jsonb_build_object` takes at most 100 arguments; larger objects are concatenated with `||`.
 const MAX_PAIRS_PER_CALL: usize = 50;
 
 /// Page-size settings (`fraiseql.default_limit`, `fraiseql.max_limit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub struct PageSizes {
     pub default_limit: i64,
     pub max_limit: i64,
 }
 
-impl Default for Limits {
+impl Default for PageSizes {
     fn default() -> Self {
-        Limits {
+        PageSizes {
             default_limit: 100,
             max_limit: 1000,
         }
@@ -158,7 +159,8 @@ pub(crate) struct Planner<'s> {
     pub(crate) schema: &'s Schema,
     pub(crate) vars: &'s Variables,
     pub(crate) params: Vec<Param>,
-    pub(crate) depth: usize,
+    /// How many table aliases (`t1`, `f2`, …) the statement has so far: each new one takes the next number.
+    pub(crate) aliases_made: usize,
     pub(crate) dynamic: bool,
     pub(crate) errors: Vec<GqlError>,
     /// The response key of the root field being planned.
@@ -214,12 +216,12 @@ impl<'s> Planner<'s> {
     pub(crate) fn field_error(&mut self, message: String) {
         let path = vec![Json::String(self.root_key.clone())];
         self.errors
-            .push(GqlError::new(crate::error::code::BAD_INPUT, message).with_path(path));
+            .push(GqlError::new(crate::response::code::BAD_INPUT, message).with_path(path));
     }
 
     pub(crate) fn next_alias(&mut self, prefix: &str) -> String {
-        self.depth += 1;
-        format!("{prefix}{}", self.depth)
+        self.aliases_made += 1;
+        format!("{prefix}{}", self.aliases_made)
     }
 }
 
@@ -247,7 +249,7 @@ pub fn plan_query(
         schema,
         vars,
         params: Vec::new(),
-        depth: 0,
+        aliases_made: 0,
         dynamic: directives_dynamic,
         errors: Vec::new(),
         root_key: String::new(),
@@ -324,7 +326,7 @@ mod tests {
             "{ users(limit: 2) { id who: name } }",
             None,
             None,
-            &Limits::default(),
+            &PageSizes::default(),
         )
         .unwrap();
         assert_eq!(
@@ -341,7 +343,7 @@ mod tests {
             "query ($id: ID!) { post(id: $id) { author { name } tags { label } } }",
             None,
             Some(&serde_json::json!({"id": "00000000-0000-0000-0000-000000000001"})),
-            &Limits::default(),
+            &PageSizes::default(),
         )
         .unwrap();
         assert_eq!(
@@ -364,7 +366,7 @@ mod tests {
             "query ($n: Int) { users(limit: $n) { name } }",
             None,
             Some(&serde_json::json!({"n": 1})),
-            &Limits::default(),
+            &PageSizes::default(),
         )
         .unwrap();
         let b = crate::compile(
@@ -372,7 +374,7 @@ mod tests {
             "query ($n: Int) { users(limit: $n) { name } }",
             None,
             Some(&serde_json::json!({"n": 7})),
-            &Limits::default(),
+            &PageSizes::default(),
         )
         .unwrap();
         assert_eq!(a.plan.sql, b.plan.sql);
@@ -386,7 +388,7 @@ mod tests {
             "{ post(id: \"x' OR 1=1\") { title } }",
             None,
             None,
-            &Limits::default(),
+            &PageSizes::default(),
         )
         .unwrap();
         assert_eq!(c.values, vec![ParamValue::Null]);

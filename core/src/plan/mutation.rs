@@ -3,9 +3,9 @@
 //! `Success | Error` unions chosen from `status`. The extension runs the steps in order, each in its
 //! own subtransaction, and appends each to the audit chain.
 use super::{Check, ParamSource, ParamType, Planner, Src};
-use crate::collect::Selected;
-use crate::document::Value;
 use crate::names::quote_literal;
+use crate::request::collect::Selected;
+use crate::request::document::Value;
 use crate::schema::{Kind, Schema, TypeRef};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -180,7 +180,7 @@ impl InputShape {
 pub fn plan_mutation(
     schema: &Schema,
     root: &[Selected],
-    vars: &crate::variables::Variables,
+    vars: &crate::request::variables::Variables,
     operation: Option<String>,
     directives_dynamic: bool,
 ) -> MutationPlan {
@@ -194,7 +194,7 @@ pub fn plan_mutation(
             schema,
             vars,
             params: Vec::new(),
-            depth: 0,
+            aliases_made: 0,
             dynamic: false,
             errors: Vec::new(),
             root_key: sel.key.clone(),
@@ -320,7 +320,7 @@ mod tests {
         let crate::Planned::Mutation(plan) = planned else {
             panic!("a mutation")
         };
-        let limits = crate::Limits::default();
+        let limits = crate::PageSizes::default();
         let inputs: Vec<Json> = plan
             .steps
             .iter()

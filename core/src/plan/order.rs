@@ -2,9 +2,9 @@
 //! conditions and cursors that Relay connections page with.
 use super::filter::leaf_expr;
 use super::{ParamSource, Planner, Src};
-use crate::collect::Selected;
-use crate::generate::DIRECTIONS;
 use crate::names::did_you_mean;
+use crate::request::collect::Selected;
+use crate::schema::generate::DIRECTIONS;
 use crate::schema::{Kind, ObjectType};
 
 /// One sort key: a JSONB path (or a real column), its scalar, its direction and null placement.

@@ -2,8 +2,8 @@
 //! objects and lists inside `data`, and `@relation` joins — all inside the one statement.
 use super::order::OrderKey;
 use super::{build_object, detoast_join, fetched, Check, ParamType, Planner, Src};
-use crate::collect::Selected;
 use crate::names::{quote_ident, quote_literal};
+use crate::request::collect::Selected;
 use crate::schema::{FieldDef, Kind, ObjectRole, ObjectType, Relation, RootKind, UnionType};
 
 impl<'s> Planner<'s> {
@@ -12,16 +12,16 @@ impl<'s> Planner<'s> {
         if sel.name == "__typename" {
             return quote_literal(&schema.query_type);
         }
-        if crate::introspection::is_entry_point(&sel.name) {
+        if crate::schema::meta::is_entry_point(&sel.name) {
             // Computed from the schema model and sent as a parameter; arguments read at plan time.
             if sel
                 .arguments
                 .iter()
-                .any(|(_, v)| matches!(v, crate::document::Value::Variable(_)))
+                .any(|(_, v)| matches!(v, crate::request::document::Value::Variable(_)))
             {
                 self.dynamic = true;
             }
-            let value = crate::introspection::resolve_root(schema, sel, self.vars);
+            let value = super::introspection::resolve_root(schema, sel, self.vars);
             let p = self.param(
                 super::ParamSource::Json(value),
                 ParamType::Text,
@@ -229,8 +229,8 @@ impl<'s> Planner<'s> {
         let value = format!("{}->{}", src.doc(), quote_literal(&def.key));
         match schema.kind(def.ty.named()) {
             Some(Kind::Union(u)) if def.ty.is_list() => {
-                let n = self.depth + 1;
-                self.depth = n;
+                let n = self.aliases_made + 1;
+                self.aliases_made = n;
                 let item = self.union_projection(u, &Src::Doc(format!("e{n}")), sel);
                 format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT jsonb_agg(CASE WHEN jsonb_typeof(e{n}) = 'object' THEN {item} END ORDER BY o{n}) FROM jsonb_array_elements({value}) WITH ORDINALITY AS a{n}(e{n}, o{n})), '[]'::jsonb) END")
             }
@@ -254,8 +254,8 @@ impl<'s> Planner<'s> {
                     format!("CASE {x}{arms} END")
                 };
                 if def.ty.is_list() {
-                    let n = self.depth + 1;
-                    self.depth = n;
+                    let n = self.aliases_made + 1;
+                    self.aliases_made = n;
                     format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT jsonb_agg({} ORDER BY o{n}) FROM jsonb_array_elements_text({value}) WITH ORDINALITY AS a{n}(e{n}, o{n})), '[]'::jsonb) END", case(&format!("e{n}")))
                 } else {
                     case(&format!("{}->>{}", src.doc(), quote_literal(&def.key)))
@@ -275,8 +275,8 @@ impl<'s> Planner<'s> {
 
     /// A list embedded in the parent's document; `where`, `orderBy`, `limit`, `offset` apply to its elements.
     fn embedded_list(&mut self, child: &'s ObjectType, value: &str, sel: &Selected) -> String {
-        let n = self.depth + 1;
-        self.depth = n;
+        let n = self.aliases_made + 1;
+        self.aliases_made = n;
         let (e, o) = (format!("e{n}"), format!("o{n}"));
         let elements = format!("jsonb_array_elements({value}) WITH ORDINALITY AS a{n}({e}, {o})");
         let item_src = Src::Doc(e.clone());

@@ -3,7 +3,7 @@
 use serde_json::Value as Json;
 
 use super::{ParamSource, Planner};
-use crate::document::Value;
+use crate::request::document::Value;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Val<'a> {

@@ -1,0 +1,189 @@
+//! Preparing a request: the document (persisted or sent, within its size), the claims, the active
+//! schema, then the core's pipeline — parse, limits, validate, plan — with the per-backend caches
+//! around each stage, and the plan bound to the request's variables.
+use std::rc::Rc;
+
+use fraiseql_core::document::OpKind;
+use fraiseql_core::response::{code, request_error_response, GqlError};
+use pgrx::prelude::*;
+
+use crate::execute::plan_cache as cache;
+use crate::schema_store as store;
+use crate::security::claims;
+use crate::{audit, settings as gucs};
+
+use super::{Incoming, Prepared, PreparedMutation, Request};
+
+/// What an audited query's entry records. Entries are written when the transaction commits, so a
+/// query can be audited only in a read-write transaction on the primary.
+fn audited_query(
+    doc: &fraiseql_core::document::Document,
+    query: &str,
+    operation: Option<&str>,
+    vars: std::collections::BTreeMap<String, serde_json::Value>,
+    read_only: bool,
+) -> Result<(audit::Request, String), GqlError> {
+    // SAFETY: reading the transaction's read-only flag and the recovery state has no preconditions.
+    let read_only_tx = unsafe { pg_sys::XactReadOnly || pg_sys::RecoveryInProgress() };
+    if read_only || read_only_tx {
+        return Err(GqlError::new(
+            code::NOT_SUPPORTED,
+            "Queries are audited on this server (fraiseql.audit_queries, or security_profile regulated/restricted): run them with fraiseql.execute in a read-write transaction on the primary.",
+        ));
+    }
+    let op = fraiseql_core::document::select_operation(doc, operation)?;
+    let fields = fraiseql_core::document::root_fields(&op).join(",");
+    let vars_json = serde_json::Value::Object(vars.into_iter().collect());
+    Ok((audit::Request::new(query, op.name, vars_json), fields))
+}
+
+/// A read-only request's plan (for `explain`).
+pub(super) fn prepare(request: &Incoming) -> Result<Prepared, serde_json::Value> {
+    match prepare_request(request, true, &mut None)? {
+        Request::Query(p) => Ok(p),
+        Request::Mutation(_) => Err(request_error_response(&[GqlError::new(
+            code::NOT_SUPPORTED,
+            "explain shows queries only.",
+        )])),
+    }
+}
+
+/// Prepares a request; `label` learns which operation it runs as soon as the document is known (for
+/// statistics, also when preparing fails later).
+pub(super) fn prepare_request(
+    request: &Incoming,
+    read_only: bool,
+    label: &mut Option<(OpKind, String)>,
+) -> Result<Request, serde_json::Value> {
+    let one = |e: GqlError| request_error_response(&[e]);
+    if let Some(e) = &request.rejected {
+        return Err(one(e.clone()));
+    }
+    let rules = gucs::rules();
+    let (variables, operation) = (request.variables.as_ref(), request.operation);
+    let query = crate::security::persisted::resolve(
+        request.query,
+        request.extensions.as_ref(),
+        rules.persisted_only,
+    )
+    .map_err(one)?;
+    let query = query.as_str();
+    if query.len() > gucs::max_query_size() {
+        return Err(one(GqlError::new(
+            code::VALIDATION,
+            format!(
+                "The query is {} bytes; the limit is {} (setting fraiseql.max_query_size).",
+                query.len(),
+                gucs::max_query_size()
+            ),
+        )));
+    }
+    claims::apply();
+    let name = gucs::schema_name();
+    let (schema, generation) = match store::active(&name) {
+        Ok(s) => s,
+        Err(store::StoreError::NotLoaded(name)) => {
+            return Err(one(GqlError::new(code::NO_SCHEMA, format!("No GraphQL schema named \"{name}\" is loaded: call fraiseql.load_schema(sdl) first."))))
+        }
+        Err(store::StoreError::Broken(why)) => return Err(one(GqlError::new(code::INTERNAL, why))),
+    };
+    let limits = gucs::page_sizes();
+    // PageSizes come before validation: a document of thousands of bad fields is refused by counting,
+    // not by validating (and suggesting names for) every one of them.
+    let (doc, cached_plan, validated) = match cache::lookup(generation, query, operation) {
+        Some((doc, plan)) => (doc, plan, true),
+        None => {
+            let doc =
+                fraiseql_core::parse_document(query).map_err(|e| request_error_response(&e))?;
+            (Rc::new(doc), None, false)
+        }
+    };
+    *label = fraiseql_core::document::operation_label(&doc, operation);
+    let measure = fraiseql_core::request::limits::measure(
+        &schema,
+        &doc,
+        variables,
+        &limits,
+        rules.limits.max_fields + 1,
+    );
+    if let Some(e) = fraiseql_core::request::limits::check(&measure, &rules.limits) {
+        return Err(one(e));
+    }
+    if !validated {
+        fraiseql_core::validate_document(&schema, &doc).map_err(|e| request_error_response(&e))?;
+        cache::store_document(generation, query, doc.clone());
+    }
+    if !rules.introspection {
+        if let Some(at) = fraiseql_core::document::introspection_used(&doc) {
+            let why = match gucs::profile() {
+                fraiseql_core::profile::Profile::Standard => {
+                    "fraiseql.introspection = off".to_string()
+                }
+                p => format!("fraiseql.security_profile = {}", p.name()),
+            };
+            return Err(one(GqlError::new(
+                code::VALIDATION,
+                format!("Introspection is disabled on this server ({why})."),
+            )
+            .at(at)));
+        }
+    }
+    let (planned, vars) = match cached_plan {
+        Some(plan) => {
+            let vars = fraiseql_core::coerce_variables(&schema, &doc, operation, variables)
+                .map_err(|e| request_error_response(&e))?;
+            (plan, vars)
+        }
+        None => {
+            let (planned, vars) = fraiseql_core::plan_request(&schema, &doc, operation, variables)
+                .map_err(|e| request_error_response(&e))?;
+            let (plan, reusable) = match planned {
+                fraiseql_core::Planned::Query(plan) => {
+                    let reusable = !plan.dynamic && plan.errors.is_empty();
+                    (cache::CachedPlan::Query(Rc::new(plan)), reusable)
+                }
+                fraiseql_core::Planned::Mutation(plan) => {
+                    let reusable = !plan.dynamic;
+                    (cache::CachedPlan::Mutation(Rc::new(plan)), reusable)
+                }
+            };
+            if reusable {
+                cache::store_plan(generation, query, operation, plan.clone());
+            }
+            (plan, vars)
+        }
+    };
+    let plan = match planned {
+        cache::CachedPlan::Query(plan) => plan,
+        cache::CachedPlan::Mutation(_) if read_only => {
+            return Err(one(GqlError::new(
+                code::NOT_SUPPORTED,
+                "fraiseql.query is read-only: run mutations with fraiseql.execute.",
+            )));
+        }
+        cache::CachedPlan::Mutation(plan) => {
+            let bound = plan
+                .steps
+                .iter()
+                .map(|s| fraiseql_core::plan::bind_params(&s.params, &vars, &limits))
+                .collect();
+            let vars_json = serde_json::Value::Object(vars.into_iter().collect());
+            let audit = audit::Request::new(query, plan.operation.as_deref(), vars_json);
+            return Ok(Request::Mutation(PreparedMutation { plan, bound, audit }));
+        }
+    };
+    let (values, mut bind_errors) = fraiseql_core::plan::bind(&plan, &vars, &limits);
+    let mut field_errors = plan.errors.clone();
+    field_errors.append(&mut bind_errors);
+    let audit = if rules.audit_queries {
+        Some(audited_query(&doc, query, operation, vars, read_only).map_err(one)?)
+    } else {
+        None
+    };
+    Ok(Request::Query(Prepared {
+        plan,
+        values,
+        field_errors,
+        audit,
+    }))
+}
