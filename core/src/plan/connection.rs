@@ -223,3 +223,46 @@ impl<'s> Planner<'s> {
         format!("({})", parts.join(" AND "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{schema, sql};
+    use crate::PageSizes;
+
+    #[test]
+    fn a_connection_page_with_cursors_and_page_info() {
+        assert_eq!(
+            sql("{ booksConnection(first: 2, orderBy: {pages: ASC}) { edges { cursor node { title } } pageInfo { hasNextPage endCursor } } }", None),
+            r#"SELECT jsonb_build_object('data', jsonb_build_object('booksConnection', (SELECT jsonb_build_object('edges', pg3.c0, 'pageInfo', jsonb_build_object('hasNextPage', pg3.fetched > $1, 'endCursor', pg3.cursors->-1)) FROM (SELECT count(*) AS fetched, coalesce(jsonb_agg(to_jsonb(translate(encode(convert_to(jsonb_build_array(to_jsonb(((p2d.__doc->>'pages')::numeric)), to_jsonb(p2."id"))::text, 'UTF8'), 'base64'), E'\n', '')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $1), '[]'::jsonb) AS cursors, coalesce(jsonb_agg(jsonb_build_object('cursor', translate(encode(convert_to(jsonb_build_array(to_jsonb(((p2d.__doc->>'pages')::numeric)), to_jsonb(p2."id"))::text, 'UTF8'), 'base64'), E'\n', ''), 'node', jsonb_build_object('title', p2d.__doc->'title')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $1), '[]'::jsonb) AS c0 FROM (SELECT v1.*, row_number() OVER (ORDER BY ((v1.data->>'pages')::numeric), v1."id") AS __rn FROM "public"."v_book" v1 ORDER BY ((v1.data->>'pages')::numeric), v1."id" LIMIT $1 + 1) p2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(p2.data) AS __doc OFFSET 0) p2d) pg3)))"#
+        );
+    }
+
+    #[test]
+    fn after_a_cursor_adds_the_keyset_condition() {
+        assert_eq!(
+            sql(
+                "query ($c: String) { booksConnection(first: 2, after: $c) { edges { node { title } } } }",
+                Some(serde_json::json!({"c": "WyIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDEiXQ=="}))
+            ),
+            r#"SELECT jsonb_build_object('data', jsonb_build_object('booksConnection', (SELECT jsonb_build_object('edges', pg3.c0) FROM (SELECT count(*) AS fetched, coalesce(jsonb_agg(to_jsonb(translate(encode(convert_to(jsonb_build_array(to_jsonb(p2."id"))::text, 'UTF8'), 'base64'), E'\n', '')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $2), '[]'::jsonb) AS cursors, coalesce(jsonb_agg(jsonb_build_object('node', jsonb_build_object('title', p2d.__doc->'title')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $2), '[]'::jsonb) AS c0 FROM (SELECT v1.*, row_number() OVER (ORDER BY v1."id") AS __rn FROM "public"."v_book" v1 WHERE ((($1::uuid IS NOT NULL AND (v1."id" > $1::uuid OR v1."id" IS NULL)))) ORDER BY v1."id" LIMIT $2 + 1) p2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(p2.data) AS __doc OFFSET 0) p2d) pg3)))"#
+        );
+    }
+
+    #[test]
+    fn a_malformed_cursor_is_a_field_error() {
+        let c = crate::compile(
+            &schema(),
+            r#"{ booksConnection(first: 2, after: "not a cursor") { edges { node { title } } } }"#,
+            None,
+            None,
+            &PageSizes::default(),
+        )
+        .unwrap();
+        assert_eq!(c.field_errors.len(), 1, "{:?}", c.field_errors);
+        assert!(
+            c.field_errors[0].message.contains("cursor"),
+            "{:?}",
+            c.field_errors
+        );
+    }
+}

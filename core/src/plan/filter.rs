@@ -287,3 +287,152 @@ impl<'s> Planner<'s> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{book_row, planner, schema, value};
+    use super::super::ParamType;
+    use super::*;
+    use crate::request::variables::Variables;
+
+    /// The condition `where` compiles to on a `v_book` row `t`, the parameters' types, and the
+    /// field errors.
+    fn cond(literal: &str) -> (Option<String>, Vec<ParamType>, Vec<String>) {
+        let s = schema();
+        let vars = Variables::new();
+        let mut p = planner(&s, &vars);
+        let w = value(literal);
+        let c = p.where_cond(&s.types["Book"], &book_row(&s), Val::Ast(&w), "where");
+        let types = p.params.iter().map(|x| x.ty).collect();
+        (c, types, p.errors.into_iter().map(|e| e.message).collect())
+    }
+
+    fn ok(literal: &str) -> String {
+        let (c, _, errors) = cond(literal);
+        assert!(errors.is_empty(), "{literal}: {errors:?}");
+        c.unwrap_or_else(|| panic!("{literal}: no condition"))
+    }
+
+    #[test]
+    fn a_real_column_is_compared_directly() {
+        assert_eq!(
+            ok(r#"{title: {eq: "Dune"}}"#),
+            r#"t."title" = $1::text::text"#
+        );
+    }
+
+    #[test]
+    fn a_jsonb_path_is_cast_to_the_field_type() {
+        assert_eq!(
+            ok("{pages: {gt: 100}}"),
+            "((t.data->>'pages')::numeric) > $1::text::numeric"
+        );
+        assert_eq!(
+            ok(r#"{published: {lte: "2024-01-31"}}"#),
+            "((t.data->>'published')::date) <= $1::text::date"
+        );
+    }
+
+    #[test]
+    fn an_enum_compares_its_stored_values() {
+        assert_eq!(
+            ok("{status: {in: [DRAFT]}}"),
+            "(t.data->>'status') = ANY(ARRAY(SELECT (CASE m.x WHEN 'DRAFT' THEN 'draft' WHEN 'PUBLISHED' THEN 'published' END) FROM unnest($1::text[]) AS m(x))::text[])"
+        );
+    }
+
+    #[test]
+    fn string_operators() {
+        assert_eq!(
+            ok(r#"{title: {icontains: "du"}}"#),
+            r#"strpos(lower(t."title"::text), lower($1::text)) > 0"#
+        );
+        assert_eq!(
+            ok(r#"{title: {startswith: "D"}}"#),
+            r#"starts_with(t."title"::text, $1::text)"#
+        );
+        assert_eq!(
+            ok(r#"{title: {endswith: "e"}}"#),
+            r#"right(t."title"::text, length($1::text)) = $1::text"#
+        );
+        assert_eq!(
+            ok(r#"{title: {ilike: "d%"}}"#),
+            r#"t."title"::text ILIKE $1::text"#
+        );
+    }
+
+    #[test]
+    fn isnull_tests_the_column_or_the_json_value() {
+        assert_eq!(
+            ok("{title: {isnull: true}}"),
+            r#"((t."title" IS NULL) = $1::boolean)"#
+        );
+        assert_eq!(
+            ok("{pages: {isnull: false}}"),
+            "((nullif(t.data->'pages', 'null'::jsonb) IS NULL) = $1::boolean)"
+        );
+    }
+
+    #[test]
+    fn lists_use_the_array_column_or_the_json_array() {
+        let (c, types, _) = cond(r#"{tags: {contains: ["sf"]}}"#);
+        assert_eq!(c.as_deref(), Some(r#"t."tags" @> $1::text[]::text[]"#));
+        assert_eq!(types, vec![ParamType::TextArray]);
+    }
+
+    #[test]
+    fn json_operators_compare_jsonb() {
+        assert_eq!(
+            ok(r#"{meta: {hasKey: "isbn"}}"#),
+            "nullif(t.data->'meta', 'null'::jsonb) ? $1::text"
+        );
+        assert_eq!(
+            ok(r#"{meta: {contains: {a: 1}}}"#),
+            "nullif(t.data->'meta', 'null'::jsonb) @> $1::jsonb"
+        );
+    }
+
+    #[test]
+    fn and_or_not_nest() {
+        assert_eq!(
+            ok(r#"{OR: [{pages: {lt: 10}}, {NOT: {title: {eq: "x"}}}], pages: {gte: 1}}"#),
+            r#"((((t.data->>'pages')::numeric) < $1::text::numeric OR NOT t."title" = $2::text::text) AND ((t.data->>'pages')::numeric) >= $3::text::numeric)"#
+        );
+        assert_eq!(ok("{OR: []}"), "FALSE");
+        assert_eq!(ok("{AND: []}"), "TRUE");
+    }
+
+    #[test]
+    fn a_relation_filter_is_an_exists_on_the_joined_view() {
+        assert_eq!(
+            ok(r#"{author: {name: {eq: "Herbert"}}}"#),
+            r#"EXISTS (SELECT 1 FROM "public"."v_author" f1 WHERE f1."id" = t."author_id" AND (f1.data->>'name') = $1::text::text)"#
+        );
+    }
+
+    #[test]
+    fn unknown_operators_and_fields_are_field_errors_never_a_wider_filter() {
+        let (c, _, errors) = cond(r#"{title: {regex: "x"}}"#);
+        assert_eq!(c, None);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with(r#"Unknown operator "regex" in where.title for String!."#),
+            "{errors:?}"
+        );
+        let (c, _, errors) = cond(r#"{pages: {icontains: "1"}}"#);
+        assert_eq!(c, None, "icontains does not apply to Int");
+        assert!(errors[0].contains(r#"Unknown operator "icontains""#));
+        let (_, _, errors) = cond(r#"{titel: {eq: "x"}}"#);
+        assert!(
+            errors[0].contains(r#"Unknown field "titel""#) && errors[0].contains("title"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_null_filter_is_an_error_not_a_match_all() {
+        let (c, _, errors) = cond("{title: null}");
+        assert_eq!(c, None);
+        assert!(errors[0].contains("isnull"), "{errors:?}");
+    }
+}

@@ -9,6 +9,8 @@ pub mod introspection;
 pub mod mutation;
 mod order;
 mod select;
+#[cfg(test)]
+mod test_support;
 mod value;
 
 use std::fmt::Write;

@@ -189,3 +189,37 @@ impl<'s> Planner<'s> {
         format!("translate(encode(convert_to(jsonb_build_array({})::text, 'UTF8'), 'base64'), E'\\n', '')", values.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{schema, sql};
+    use crate::PageSizes;
+
+    #[test]
+    fn order_keys_then_the_id_for_stable_pages() {
+        assert_eq!(
+            sql(
+                "{ books(orderBy: [{pages: DESC}, {title: ASC_NULLS_FIRST}], limit: 5) { title } }",
+                None
+            ),
+            r#"SELECT jsonb_build_object('data', jsonb_build_object('books', (SELECT coalesce(jsonb_agg(jsonb_build_object('title', t2d.__doc->'title') ORDER BY ((t2d.__doc->>'pages')::numeric) DESC, t2."title" NULLS FIRST, t2."id"), '[]'::jsonb) FROM (SELECT * FROM "public"."v_book" v1 ORDER BY ((v1.data->>'pages')::numeric) DESC, v1."title" NULLS FIRST, v1."id" LIMIT $1 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"#
+        );
+    }
+
+    #[test]
+    fn an_unknown_order_field_or_direction_is_a_field_error() {
+        for q in [
+            "{ books(orderBy: {titel: ASC}) { title } }",
+            r#"{ books(orderBy: {title: "UP"}) { title } }"#,
+        ] {
+            let c = crate::compile(&schema(), q, None, None, &PageSizes::default());
+            match c {
+                Ok(c) => assert!(
+                    !c.field_errors.is_empty() || !c.plan.errors.is_empty(),
+                    "{q}"
+                ),
+                Err(e) => assert!(!e.is_empty(), "{q}"),
+            }
+        }
+    }
+}

@@ -360,3 +360,27 @@ impl<'s> Planner<'s> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::sql;
+
+    #[test]
+    fn a_list_projects_the_selection_from_each_row_once() {
+        assert_eq!(
+            sql("{ books(limit: 3) { title pages } }", None),
+            r#"SELECT jsonb_build_object('data', jsonb_build_object('books', (SELECT coalesce(jsonb_agg(jsonb_build_object('title', t2d.__doc->'title', 'pages', t2d.__doc->'pages') ORDER BY t2."id"), '[]'::jsonb) FROM (SELECT * FROM "public"."v_book" v1 ORDER BY v1."id" LIMIT $1 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"#
+        );
+    }
+
+    #[test]
+    fn by_id_reads_one_row_and_follows_a_relation() {
+        assert_eq!(
+            sql(
+                r#"{ book(id: "00000000-0000-0000-0000-000000000001") { __typename title author { name } } }"#,
+                None
+            ),
+            r#"SELECT jsonb_build_object('data', jsonb_build_object('book', (SELECT jsonb_build_object('__typename', 'Book', 'title', t1d.__doc->'title', 'author', (SELECT jsonb_build_object('name', t2d.__doc->'name') FROM "public"."v_author" t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d WHERE t2."id" = t1."author_id" LIMIT 1)) FROM "public"."v_book" t1 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t1.data) AS __doc OFFSET 0) t1d WHERE t1."id" = $1::uuid LIMIT 1)))"#
+        );
+    }
+}

@@ -164,3 +164,84 @@ impl Collector<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::document::{parse, select_operation};
+    use serde_json::json;
+
+    fn schema() -> Schema {
+        Schema::parse(
+            r#"type Author @view(name: "v_author") { id: ID! name: String! }
+               type Book @view(name: "v_book") { id: ID! title: String! author: Author }
+               type Query { books: [Book!]! }"#,
+        )
+        .unwrap()
+    }
+
+    /// The collected tree as `key(children…)` text, and whether directives made it dynamic.
+    fn collected(query: &str, vars: serde_json::Value) -> (String, bool) {
+        let s = schema();
+        let doc = parse(query).unwrap();
+        let op = select_operation(&doc, None).unwrap();
+        let vars: Variables = serde_json::from_value(vars).unwrap();
+        let (root, dynamic) = collect(&s, &doc, "Query", op.selection_set, &vars);
+        fn show(sel: &[Selected]) -> String {
+            sel.iter()
+                .map(|s| {
+                    let head = if s.key == s.name {
+                        s.key.clone()
+                    } else {
+                        format!("{}:{}", s.key, s.name)
+                    };
+                    if s.children.is_empty() {
+                        head
+                    } else {
+                        format!("{head}({})", show(&s.children))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        (show(&root), dynamic)
+    }
+
+    #[test]
+    fn fragments_are_inlined_and_keys_merged_in_first_occurrence_order() {
+        let (tree, dynamic) = collected(
+            "{ books { title ...F ... on Book { id author { id } } } } fragment F on Book { author { name } title }",
+            json!({}),
+        );
+        assert_eq!(tree, "books(title author(name id) id)");
+        assert!(!dynamic);
+    }
+
+    #[test]
+    fn aliases_are_their_own_keys() {
+        let (tree, _) = collected("{ a: books { t: title } b: books { title } }", json!({}));
+        assert_eq!(tree, "a:books(t:title) b:books(title)");
+    }
+
+    #[test]
+    fn skip_and_include_apply_literals_and_variables() {
+        let q = "query ($on: Boolean!) { books { id title @skip(if: true) author @include(if: $on) { name } } }";
+        let (tree, dynamic) = collected(q, json!({"on": false}));
+        assert_eq!(tree, "books(id)");
+        assert!(
+            dynamic,
+            "a variable condition makes the collection depend on the variables"
+        );
+        let (tree, _) = collected(q, json!({"on": true}));
+        assert_eq!(tree, "books(id author(name))");
+    }
+
+    #[test]
+    fn a_skipped_fragment_spread_contributes_nothing() {
+        let (tree, _) = collected(
+            "{ books { id ...F @skip(if: true) } } fragment F on Book { title }",
+            json!({}),
+        );
+        assert_eq!(tree, "books(id)");
+    }
+}

@@ -210,3 +210,120 @@ pub fn literal_to_json(value: &Value, vars: &Variables) -> Json {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::document::{parse, select_operation};
+    use serde_json::json;
+
+    fn schema() -> Schema {
+        Schema::parse(
+            r#"enum Color { RED GREEN }
+               input Range { min: Int! max: Int }
+               type Item @view(name: "v_item") { id: ID! n: Int }
+               type Query { items: [Item!]! }"#,
+        )
+        .unwrap()
+    }
+
+    fn coerce_doc(query: &str, given: serde_json::Value) -> Result<Variables, Vec<String>> {
+        let doc = parse(query).unwrap();
+        let op = select_operation(&doc, None).unwrap();
+        coerce(&schema(), &op, Some(&given)).map_err(|e| e.into_iter().map(|e| e.message).collect())
+    }
+
+    fn one(ty: &str, value: serde_json::Value) -> Result<serde_json::Value, String> {
+        let t = TypeRef::from_query_ast(&parse_type(ty));
+        coerce_value(&schema(), &value, &t)
+    }
+
+    fn parse_type(ty: &str) -> graphql_parser::query::Type<'static, String> {
+        let doc = parse(&format!("query ($x: {ty}) {{ items {{ id }} }}")).unwrap();
+        let op = select_operation(&doc, None).unwrap();
+        op.variables[0].var_type.clone()
+    }
+
+    #[test]
+    fn defaults_fill_what_is_absent_and_required_ones_must_be_given() {
+        let v = coerce_doc("query ($n: Int = 3, $m: Int) { items { id } }", json!({})).unwrap();
+        assert_eq!(v.get("n"), Some(&json!(3)));
+        assert_eq!(
+            v.get("m"),
+            None,
+            "absent and without default: absent, not null"
+        );
+        let e = coerce_doc("query ($n: Int!) { items { id } }", json!({})).unwrap_err();
+        assert_eq!(
+            e,
+            vec![r#"Variable "$n" of required type "Int!" was not provided."#]
+        );
+    }
+
+    #[test]
+    fn every_bad_variable_is_reported() {
+        let e = coerce_doc(
+            "query ($a: Int!, $b: Color) { items { id } }",
+            json!({"a": null, "b": "BLUE"}),
+        )
+        .unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].starts_with(r#"Variable "$a" got invalid value null"#),
+            "{e:?}"
+        );
+        assert!(
+            e[1].starts_with(r#"Variable "$b" got invalid value "BLUE""#),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn scalars_are_checked() {
+        assert_eq!(one("Int", json!(7)), Ok(json!(7)));
+        assert!(
+            one("Int", json!(2_147_483_648_i64)).is_err(),
+            "beyond 32 bits"
+        );
+        assert!(one("Int", json!(1.5)).is_err());
+        assert!(
+            one("Int", json!("7")).is_err(),
+            "no string to number coercion"
+        );
+        assert_eq!(one("Float", json!(2)), Ok(json!(2)));
+        assert!(one("Boolean", json!(1)).is_err());
+        assert_eq!(
+            one("ID", json!(42)),
+            Ok(json!("42")),
+            "an integer ID becomes a string"
+        );
+    }
+
+    #[test]
+    fn a_single_value_is_a_list_of_one() {
+        assert_eq!(one("[Int!]", json!(4)), Ok(json!([4])));
+        assert_eq!(one("[Int!]", json!([1, 2])), Ok(json!([1, 2])));
+        assert!(one("[Int!]", json!([1, null])).is_err());
+    }
+
+    #[test]
+    fn enums_and_input_objects() {
+        assert_eq!(one("Color", json!("RED")), Ok(json!("RED")));
+        assert!(
+            one("Color", json!("red")).is_err(),
+            "enum values are case-sensitive"
+        );
+        assert_eq!(one("Range", json!({"min": 1})), Ok(json!({"min": 1})));
+        assert!(one("Range", json!({"max": 1})).is_err(), "min is required");
+        let e = one("Range", json!({"min": 1, "mx": 2})).unwrap_err();
+        assert!(e.contains("mx"), "an unknown input field is named: {e}");
+    }
+
+    #[test]
+    fn variables_must_be_an_object() {
+        let doc = parse("{ items { id } }").unwrap();
+        let op = select_operation(&doc, None).unwrap();
+        assert!(coerce(&schema(), &op, Some(&json!([1]))).is_err());
+        assert!(coerce(&schema(), &op, Some(&serde_json::Value::Null)).is_ok());
+    }
+}
