@@ -3,7 +3,7 @@
 //! of the example queries, with random variables. Nothing may panic; request errors are fine.
 //! `FRAISEQL_FUZZ_SEED` and `FRAISEQL_FUZZ_CASES` choose a longer or different run (cargo-fuzz
 //! needs a nightly toolchain; this runs on stable).
-use fraiseql_core::request::limits::{self, QueryLimits};
+use fraiseql_core::request::limits::QueryLimits;
 use fraiseql_core::schema::{Catalog, Function, Kind, Relation, TypeRef};
 use fraiseql_core::{PageSizes, Planned, Schema};
 use serde_json::{json, Value as Json};
@@ -349,14 +349,8 @@ fn run(schema: &Schema, query: &str, vars: Option<&Json>) {
     let Ok(doc) = fraiseql_core::prepare_document(schema, query) else {
         return;
     };
-    let rules = QueryLimits {
-        max_depth: 20,
-        max_fields: 2000,
-        max_aliases: 30,
-        max_cost: 50_000,
-    };
-    let m = limits::measure(schema, &doc, vars, &PageSizes::default(), 2001);
-    if limits::check(&m, &rules).is_some() {
+    let limits = QueryLimits::default();
+    if fraiseql_core::check_limits(schema, &doc, vars, &PageSizes::default(), &limits).is_err() {
         return;
     }
     if let Ok((planned, coerced)) = fraiseql_core::plan_request(schema, &doc, None, vars) {

@@ -87,8 +87,9 @@ pub(super) fn prepare_request(
         }
         Err(store::StoreError::Broken(why)) => return Err(one(GqlError::new(code::INTERNAL, why))),
     };
-    let limits = gucs::page_sizes();
-    // PageSizes come before validation: a document of thousands of bad fields is refused by counting,
+    let pages = gucs::page_sizes();
+    // The core's pipeline (fraiseql_core::pipeline), stage by stage, with the caches between:
+    // limits come before validation, so a document of thousands of bad fields is refused by counting,
     // not by validating (and suggesting names for) every one of them.
     let (doc, cached_plan, validated) = match cache::lookup(generation, query, operation) {
         Some((doc, plan)) => (doc, plan, true),
@@ -99,16 +100,7 @@ pub(super) fn prepare_request(
         }
     };
     *label = fraiseql_core::document::operation_label(&doc, operation);
-    let measure = fraiseql_core::request::limits::measure(
-        &schema,
-        &doc,
-        variables,
-        &limits,
-        rules.limits.max_fields + 1,
-    );
-    if let Some(e) = fraiseql_core::request::limits::check(&measure, &rules.limits) {
-        return Err(one(e));
-    }
+    fraiseql_core::check_limits(&schema, &doc, variables, &pages, &rules.limits).map_err(one)?;
     if !validated {
         fraiseql_core::validate_document(&schema, &doc).map_err(|e| request_error_response(&e))?;
         cache::store_document(generation, query, doc.clone());
@@ -162,19 +154,13 @@ pub(super) fn prepare_request(
             )));
         }
         cache::CachedPlan::Mutation(plan) => {
-            let bound = plan
-                .steps
-                .iter()
-                .map(|s| fraiseql_core::plan::bind_params(&s.params, &vars, &limits))
-                .collect();
+            let bound = fraiseql_core::bind_mutation(&plan, &vars, &pages);
             let vars_json = serde_json::Value::Object(vars.into_iter().collect());
             let audit = audit::Request::new(query, plan.operation.as_deref(), vars_json);
             return Ok(Request::Mutation(PreparedMutation { plan, bound, audit }));
         }
     };
-    let (values, mut bind_errors) = fraiseql_core::plan::bind(&plan, &vars, &limits);
-    let mut field_errors = plan.errors.clone();
-    field_errors.append(&mut bind_errors);
+    let (values, field_errors) = fraiseql_core::bind_query(&plan, &vars, &pages);
     let audit = if rules.audit_queries {
         Some(audited_query(&doc, query, operation, vars, read_only).map_err(one)?)
     } else {

@@ -170,6 +170,19 @@ pub(crate) struct Planner<'s> {
 }
 
 impl<'s> Planner<'s> {
+    /// A planner for one statement; `root_key` names the root field errors belong to.
+    pub(crate) fn new(schema: &'s Schema, vars: &'s Variables, root_key: &str) -> Planner<'s> {
+        Planner {
+            schema,
+            vars,
+            params: Vec::new(),
+            aliases_made: 0,
+            dynamic: false,
+            errors: Vec::new(),
+            root_key: root_key.to_string(),
+        }
+    }
+
     pub(crate) fn param(
         &mut self,
         source: ParamSource,
@@ -247,15 +260,8 @@ pub fn plan_query(
     vars: &Variables,
     directives_dynamic: bool,
 ) -> Plan {
-    let mut p = Planner {
-        schema,
-        vars,
-        params: Vec::new(),
-        aliases_made: 0,
-        dynamic: directives_dynamic,
-        errors: Vec::new(),
-        root_key: String::new(),
-    };
+    let mut p = Planner::new(schema, vars, "");
+    p.dynamic = directives_dynamic;
     let mut pairs = Vec::with_capacity(root.len());
     for sel in root {
         p.root_key = sel.key.clone();

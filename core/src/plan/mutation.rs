@@ -190,15 +190,7 @@ pub fn plan_mutation(
     let mut steps = Vec::new();
     let mut dynamic = directives_dynamic;
     for sel in root {
-        let mut p = Planner {
-            schema,
-            vars,
-            params: Vec::new(),
-            aliases_made: 0,
-            dynamic: false,
-            errors: Vec::new(),
-            root_key: sel.key.clone(),
-        };
+        let mut p = Planner::new(schema, vars, &sel.key);
         if sel.name == "__typename" {
             steps.push(MutationStep { key: sel.key.clone(), field: sel.name.clone(), function: None, sql: format!("SELECT to_jsonb({}::text) AS result, NULL::text AS status, NULL::text AS entity_id", quote_literal(&mutation.name)), params: vec![] });
             continue;

@@ -39,15 +39,7 @@ pub(crate) fn schema() -> Schema {
 }
 
 pub(crate) fn planner<'s>(schema: &'s Schema, vars: &'s Variables) -> Planner<'s> {
-    Planner {
-        schema,
-        vars,
-        params: Vec::new(),
-        aliases_made: 0,
-        dynamic: false,
-        errors: Vec::new(),
-        root_key: "books".into(),
-    }
+    Planner::new(schema, vars, "books")
 }
 
 /// A row of `v_book` under alias `t`.

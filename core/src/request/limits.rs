@@ -25,6 +25,18 @@ pub struct QueryLimits {
     pub max_cost: u64,
 }
 
+impl Default for QueryLimits {
+    /// The defaults of `fraiseql.max_depth`, `max_fields`, `max_aliases` and `max_cost`.
+    fn default() -> Self {
+        QueryLimits {
+            max_depth: 20,
+            max_fields: 2000,
+            max_aliases: 30,
+            max_cost: 50_000,
+        }
+    }
+}
+
 /// How deep, large, aliased and costly a document is, fragments expanded (counting stops at `cap`
 /// fields, which bounds the walk itself).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
