@@ -61,32 +61,10 @@ pub(super) fn prepare_request(
     }
     let rules = gucs::rules();
     let (variables, operation) = (request.variables.as_ref(), request.operation);
-    let query = crate::security::persisted::resolve(
-        request.query,
-        request.extensions.as_ref(),
-        rules.persisted_only,
-    )
-    .map_err(one)?;
+    let query = document_text(request, rules.persisted_only).map_err(one)?;
     let query = query.as_str();
-    if query.len() > gucs::max_query_size() {
-        return Err(one(GqlError::new(
-            code::VALIDATION,
-            format!(
-                "The query is {} bytes; the limit is {} (setting fraiseql.max_query_size).",
-                query.len(),
-                gucs::max_query_size()
-            ),
-        )));
-    }
     claims::apply();
-    let name = gucs::schema_name();
-    let (schema, generation) = match store::active(&name) {
-        Ok(s) => s,
-        Err(store::StoreError::NotLoaded(name)) => {
-            return Err(one(GqlError::new(code::NO_SCHEMA, format!("No GraphQL schema named \"{name}\" is loaded: call fraiseql.load_schema(sdl) first."))))
-        }
-        Err(store::StoreError::Broken(why)) => return Err(one(GqlError::new(code::INTERNAL, why))),
-    };
+    let (schema, generation) = active_schema().map_err(one)?;
     let pages = gucs::page_sizes();
     // The core's pipeline (fraiseql_core::pipeline), stage by stage, with the caches between:
     // limits come before validation, so a document of thousands of bad fields is refused by counting,
@@ -106,45 +84,9 @@ pub(super) fn prepare_request(
         cache::store_document(generation, query, doc.clone());
     }
     if !rules.introspection {
-        if let Some(at) = fraiseql_core::document::introspection_used(&doc) {
-            let why = match gucs::profile() {
-                fraiseql_core::profile::Profile::Standard => {
-                    "fraiseql.introspection = off".to_string()
-                }
-                p => format!("fraiseql.security_profile = {}", p.name()),
-            };
-            return Err(one(GqlError::new(
-                code::VALIDATION,
-                format!("Introspection is disabled on this server ({why})."),
-            )
-            .at(at)));
-        }
+        introspection_refused(&doc).map_or(Ok(()), |e| Err(one(e)))?;
     }
-    let (planned, vars) = match cached_plan {
-        Some(plan) => {
-            let vars = fraiseql_core::coerce_variables(&schema, &doc, operation, variables)
-                .map_err(|e| request_error_response(&e))?;
-            (plan, vars)
-        }
-        None => {
-            let (planned, vars) = fraiseql_core::plan_request(&schema, &doc, operation, variables)
-                .map_err(|e| request_error_response(&e))?;
-            let (plan, reusable) = match planned {
-                fraiseql_core::Planned::Query(plan) => {
-                    let reusable = !plan.dynamic && plan.errors.is_empty();
-                    (cache::CachedPlan::Query(Rc::new(plan)), reusable)
-                }
-                fraiseql_core::Planned::Mutation(plan) => {
-                    let reusable = !plan.dynamic;
-                    (cache::CachedPlan::Mutation(Rc::new(plan)), reusable)
-                }
-            };
-            if reusable {
-                cache::store_plan(generation, query, operation, plan.clone());
-            }
-            (plan, vars)
-        }
-    };
+    let (planned, vars) = plan(&schema, generation, query, &doc, cached_plan, request)?;
     let plan = match planned {
         cache::CachedPlan::Query(plan) => plan,
         cache::CachedPlan::Mutation(_) if read_only => {
@@ -172,4 +114,93 @@ pub(super) fn prepare_request(
         field_errors,
         audit,
     }))
+}
+
+/// The document the request runs (sent, or named by its persisted-query hash), within
+/// `fraiseql.max_query_size`.
+fn document_text(request: &Incoming, persisted_only: bool) -> Result<String, GqlError> {
+    if let Some(e) = &request.rejected {
+        return Err(e.clone());
+    }
+    let query = crate::security::persisted::resolve(
+        request.query,
+        request.extensions.as_ref(),
+        persisted_only,
+    )?;
+    if query.len() > gucs::max_query_size() {
+        return Err(GqlError::new(
+            code::VALIDATION,
+            format!(
+                "The query is {} bytes; the limit is {} (setting fraiseql.max_query_size).",
+                query.len(),
+                gucs::max_query_size()
+            ),
+        ));
+    }
+    Ok(query)
+}
+
+/// The active version of the schema `fraiseql.schema` names, and its generation.
+fn active_schema() -> Result<(Rc<fraiseql_core::Schema>, u64), GqlError> {
+    let name = gucs::schema_name();
+    store::active(&name).map_err(|e| match e {
+        store::StoreError::NotLoaded(name) => GqlError::new(code::NO_SCHEMA, format!("No GraphQL schema named \"{name}\" is loaded: call fraiseql.load_schema(sdl) first.")),
+        store::StoreError::Broken(why) => GqlError::new(code::INTERNAL, why),
+    })
+}
+
+/// The request error for a document that selects `__schema` or `__type` where introspection is off.
+fn introspection_refused(doc: &fraiseql_core::document::Document) -> Option<GqlError> {
+    let at = fraiseql_core::document::introspection_used(doc)?;
+    let why = match gucs::profile() {
+        fraiseql_core::profile::Profile::Standard => "fraiseql.introspection = off".to_string(),
+        p => format!("fraiseql.security_profile = {}", p.name()),
+    };
+    Some(
+        GqlError::new(
+            code::VALIDATION,
+            format!("Introspection is disabled on this server ({why})."),
+        )
+        .at(at),
+    )
+}
+
+/// Stage 4 with the plan cache: the cached plan with freshly coerced variables, or a new plan
+/// (stored when it can be reused: it read no variable values and found no field errors).
+fn plan(
+    schema: &fraiseql_core::Schema,
+    generation: u64,
+    query: &str,
+    doc: &fraiseql_core::document::Document,
+    cached: Option<cache::CachedPlan>,
+    request: &Incoming,
+) -> Result<
+    (
+        cache::CachedPlan,
+        fraiseql_core::request::variables::Variables,
+    ),
+    serde_json::Value,
+> {
+    let (operation, variables) = (request.operation, request.variables.as_ref());
+    if let Some(plan) = cached {
+        let vars = fraiseql_core::coerce_variables(schema, doc, operation, variables)
+            .map_err(|e| request_error_response(&e))?;
+        return Ok((plan, vars));
+    }
+    let (planned, vars) = fraiseql_core::plan_request(schema, doc, operation, variables)
+        .map_err(|e| request_error_response(&e))?;
+    let (plan, reusable) = match planned {
+        fraiseql_core::Planned::Query(plan) => {
+            let reusable = !plan.dynamic && plan.errors.is_empty();
+            (cache::CachedPlan::Query(Rc::new(plan)), reusable)
+        }
+        fraiseql_core::Planned::Mutation(plan) => {
+            let reusable = !plan.dynamic;
+            (cache::CachedPlan::Mutation(Rc::new(plan)), reusable)
+        }
+    };
+    if reusable {
+        cache::store_plan(generation, query, operation, plan.clone());
+    }
+    Ok((plan, vars))
 }

@@ -194,9 +194,21 @@ mod tests {
     #[test]
     fn every_argument_problem_of_a_field_is_reported() {
         let e = errors(r#"{ user: users(limt: 1, limit: 2, limit: 3, ofset: 0) { id } }"#);
-        assert!(e.iter().any(|m| m.starts_with(r#"Unknown argument "limt""#)), "{e:?}");
-        assert!(e.iter().any(|m| m.starts_with(r#"Unknown argument "ofset""#)), "{e:?}");
-        assert!(e.iter().any(|m| m == r#"There can be only one argument named "limit"."#), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with(r#"Unknown argument "limt""#)),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with(r#"Unknown argument "ofset""#)),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|m| m == r#"There can be only one argument named "limit"."#),
+            "{e:?}"
+        );
     }
 
     #[test]
