@@ -233,132 +233,161 @@ pub fn verify(
     };
     let mut expected_seq = first_seq;
     let mut prev: Vec<u8> = anchor.to_vec();
-    let bad = |seq: i64, problem: Problem, detail: String| {
-        Some(Finding {
-            seq,
-            problem,
-            detail,
-        })
-    };
     for s in entries {
-        let e = &s.entry;
-        if let Some((head_seq, _)) = head {
-            if e.seq > head_seq {
-                report.first_bad = bad(
-                    e.seq,
-                    Problem::Inserted,
-                    format!(
-                        "entry {} lies beyond the chain head (seq {head_seq})",
-                        e.seq
-                    ),
-                );
+        match check_entry(s, expected_seq, &prev, head.map(|(seq, _)| seq), key) {
+            Err(bad) => {
+                report.first_bad = Some(bad);
                 return report;
             }
-        }
-        if entry_hash(&s.prev_hash, e).as_slice() != s.entry_hash.as_slice() {
-            let moved = (e.seq - 16..=e.seq + 16)
-                .filter(|c| *c != e.seq && *c > 0)
-                .find(|c| {
-                    let mut other = e.clone();
-                    other.seq = *c;
-                    entry_hash(&s.prev_hash, &other).as_slice() == s.entry_hash.as_slice()
-                });
-            report.first_bad = match moved {
-                Some(orig) => bad(
-                    e.seq,
-                    Problem::Reordered,
-                    format!("entry at seq {} was written as seq {orig}", e.seq),
-                ),
-                None => bad(
-                    e.seq,
-                    Problem::Edited,
-                    format!(
-                        "entry {} does not hash to its entry_hash: its content was changed",
-                        e.seq
-                    ),
-                ),
-            };
-            return report;
-        }
-        if e.seq > expected_seq {
-            report.first_bad = bad(
-                e.seq,
-                Problem::Deleted,
-                format!("entries {expected_seq}..{} are missing", e.seq - 1),
-            );
-            return report;
-        }
-        if e.seq < expected_seq || s.prev_hash != prev {
-            report.first_bad = bad(
-                e.seq,
-                Problem::Inserted,
-                format!(
-                    "entry {} does not link to the entry before it (prev_hash differs)",
-                    e.seq
-                ),
-            );
-            return report;
-        }
-        match (&s.signature, &s.key_id) {
-            (Some(sig), Some(kid)) => match key(kid) {
-                None => {
-                    report.first_bad = bad(
-                        e.seq,
-                        Problem::UnknownKey,
-                        format!(
-                            "entry {} is signed with key \"{kid}\", which is not installed",
-                            e.seq
-                        ),
-                    );
-                    return report;
-                }
-                Some(k) if sign(&k, &s.entry_hash).as_slice() != sig.as_slice() => {
-                    report.first_bad = bad(
-                        e.seq,
-                        Problem::BadSignature,
-                        format!(
-                            "the signature of entry {} does not verify with key \"{kid}\"",
-                            e.seq
-                        ),
-                    );
-                    return report;
-                }
-                Some(_) => report.signed += 1,
-            },
-            (None, None) => {}
-            _ => {
-                report.first_bad = bad(e.seq, Problem::BadSignature, format!("entry {} has a signature without a key id, or a key id without a signature", e.seq));
-                return report;
-            }
+            Ok(signed) => report.signed += usize::from(signed),
         }
         report.checked += 1;
         prev = s.entry_hash.clone();
-        expected_seq = e.seq + 1;
+        expected_seq = s.entry.seq + 1;
     }
+    report.first_bad = check_head(head, expected_seq, &prev, !entries.is_empty());
+    report
+}
+
+fn finding(seq: i64, problem: Problem, detail: String) -> Finding {
+    Finding {
+        seq,
+        problem,
+        detail,
+    }
+}
+
+/// One entry, expected at `expected_seq` after the entry hashed `prev`: its own hash, its link, its
+/// place (not beyond the head) and its signature. `Ok(true)` when it is signed and verifies.
+fn check_entry(
+    s: &Stored,
+    expected_seq: i64,
+    prev: &[u8],
+    head_seq: Option<i64>,
+    key: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Result<bool, Finding> {
+    let e = &s.entry;
+    if let Some(head_seq) = head_seq {
+        if e.seq > head_seq {
+            return Err(finding(
+                e.seq,
+                Problem::Inserted,
+                format!(
+                    "entry {} lies beyond the chain head (seq {head_seq})",
+                    e.seq
+                ),
+            ));
+        }
+    }
+    if entry_hash(&s.prev_hash, e).as_slice() != s.entry_hash.as_slice() {
+        let moved = (e.seq - 16..=e.seq + 16)
+            .filter(|c| *c != e.seq && *c > 0)
+            .find(|c| {
+                let mut other = e.clone();
+                other.seq = *c;
+                entry_hash(&s.prev_hash, &other).as_slice() == s.entry_hash.as_slice()
+            });
+        return Err(match moved {
+            Some(orig) => finding(
+                e.seq,
+                Problem::Reordered,
+                format!("entry at seq {} was written as seq {orig}", e.seq),
+            ),
+            None => finding(
+                e.seq,
+                Problem::Edited,
+                format!(
+                    "entry {} does not hash to its entry_hash: its content was changed",
+                    e.seq
+                ),
+            ),
+        });
+    }
+    if e.seq > expected_seq {
+        return Err(finding(
+            e.seq,
+            Problem::Deleted,
+            format!("entries {expected_seq}..{} are missing", e.seq - 1),
+        ));
+    }
+    if e.seq < expected_seq || s.prev_hash != prev {
+        return Err(finding(
+            e.seq,
+            Problem::Inserted,
+            format!(
+                "entry {} does not link to the entry before it (prev_hash differs)",
+                e.seq
+            ),
+        ));
+    }
+    match (&s.signature, &s.key_id) {
+        (Some(sig), Some(kid)) => match key(kid) {
+            None => {
+                return Err(finding(
+                    e.seq,
+                    Problem::UnknownKey,
+                    format!(
+                        "entry {} is signed with key \"{kid}\", which is not installed",
+                        e.seq
+                    ),
+                ));
+            }
+            Some(k) if sign(&k, &s.entry_hash).as_slice() != sig.as_slice() => {
+                return Err(finding(
+                    e.seq,
+                    Problem::BadSignature,
+                    format!(
+                        "the signature of entry {} does not verify with key \"{kid}\"",
+                        e.seq
+                    ),
+                ));
+            }
+            Some(_) => return Ok(true),
+        },
+        (None, None) => {}
+        _ => {
+            return Err(finding(
+                e.seq,
+                Problem::BadSignature,
+                format!(
+                    "entry {} has a signature without a key id, or a key id without a signature",
+                    e.seq
+                ),
+            ))
+        }
+    }
+    Ok(false)
+}
+
+/// After the last entry: the chain head must not point further (deleted entries) nor record
+/// another last entry (a replaced one).
+fn check_head(
+    head: Option<(i64, &[u8])>,
+    expected_seq: i64,
+    prev: &[u8],
+    any: bool,
+) -> Option<Finding> {
     if let Some((head_seq, head_hash)) = head {
         if head_seq >= expected_seq {
-            report.first_bad = bad(
+            return Some(finding(
                 expected_seq,
                 Problem::Deleted,
                 format!(
                     "the chain head is at seq {head_seq} but the last entry is {}",
                     expected_seq - 1
                 ),
-            );
-        } else if head_seq == expected_seq - 1
-            && head_hash != prev.as_slice()
-            && !entries.is_empty()
-        {
-            report.first_bad = bad(
+            ));
+        } else if head_seq == expected_seq - 1 && head_hash != prev && any {
+            return Some(finding(
                 head_seq,
                 Problem::Inserted,
                 format!(
                     "entry {head_seq} is not the entry the chain head recorded (it was replaced)"
                 ),
-            );
+            ));
         }
     }
-    report
+    None
 }
 
 #[cfg(test)]
