@@ -90,90 +90,7 @@ pub fn generate(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
     let mut inputs: Vec<InputType> = Vec::new();
     let mut scalar_filters: Vec<(String, bool)> = Vec::new();
     for t in &objects {
-        let mut wfields = Vec::new();
-        let mut ofields = Vec::new();
-        for f in &t.fields {
-            let inner = f.ty.named();
-            if matches!(schema.kind(inner), Some(Kind::Union(_))) {
-                continue;
-            }
-            if is_leaf(schema, inner) {
-                let list = f.ty.is_list();
-                if !scalar_filters.contains(&(inner.to_string(), list)) {
-                    scalar_filters.push((inner.to_string(), list));
-                }
-                let filter = if list {
-                    format!("{inner}ListFilter")
-                } else {
-                    format!("{inner}Filter")
-                };
-                wfields.push(InputField {
-                    name: f.name.clone(),
-                    ty: named(&filter),
-                    description: None,
-                });
-                if !list {
-                    ofields.push(InputField {
-                        name: f.name.clone(),
-                        ty: named(ORDER_DIRECTION),
-                        description: None,
-                    });
-                }
-            } else {
-                wfields.push(InputField {
-                    name: f.name.clone(),
-                    ty: named(&where_name(inner)),
-                    description: Some(
-                        "Matches when the related object (any element, for a list) matches.".into(),
-                    ),
-                });
-                if !f.ty.is_list() && f.relation.is_none() {
-                    ofields.push(InputField {
-                        name: f.name.clone(),
-                        ty: named(&order_name(inner)),
-                        description: None,
-                    });
-                }
-            }
-        }
-        let w = where_name(&t.name);
-        wfields.push(InputField {
-            name: "AND".into(),
-            ty: list_of(non_null(named(&w))),
-            description: Some("All of these match.".into()),
-        });
-        wfields.push(InputField {
-            name: "OR".into(),
-            ty: list_of(non_null(named(&w))),
-            description: Some("At least one of these matches.".into()),
-        });
-        wfields.push(InputField {
-            name: "NOT".into(),
-            ty: named(&w),
-            description: Some("This does not match.".into()),
-        });
-        inputs.push(InputType {
-            name: w,
-            description: Some(format!(
-                "A filter on {}: unknown fields and operators are errors.",
-                t.name
-            )),
-            fields: wfields,
-            role: InputRole::Where {
-                object: t.name.clone(),
-            },
-        });
-        inputs.push(InputType {
-            name: order_name(&t.name),
-            description: Some(format!(
-                "One ordering key of {}: set exactly one field per list entry.",
-                t.name
-            )),
-            fields: ofields,
-            role: InputRole::OrderBy {
-                object: t.name.clone(),
-            },
-        });
+        inputs.extend(object_inputs(schema, t, &mut scalar_filters));
     }
     for (scalar, list) in &scalar_filters {
         inputs.push(scalar_filter(schema, scalar, *list));
@@ -308,6 +225,100 @@ fn object(name: String, description: &str, fields: Vec<FieldDef>, role: ObjectRo
 
 fn field(name: &str, ty: TypeRef, description: &str) -> FieldDef {
     FieldDef::synthetic(name, ty, Some(description), vec![])
+}
+
+/// The `<Type>Where` and `<Type>OrderBy` inputs of one object type; the scalar filters they use are
+/// added to `scalar_filters` (each generated once).
+fn object_inputs(
+    schema: &Schema,
+    t: &ObjectType,
+    scalar_filters: &mut Vec<(String, bool)>,
+) -> [InputType; 2] {
+    let mut wfields = Vec::new();
+    let mut ofields = Vec::new();
+    for f in &t.fields {
+        let inner = f.ty.named();
+        if matches!(schema.kind(inner), Some(Kind::Union(_))) {
+            continue;
+        }
+        if is_leaf(schema, inner) {
+            let list = f.ty.is_list();
+            if !scalar_filters.contains(&(inner.to_string(), list)) {
+                scalar_filters.push((inner.to_string(), list));
+            }
+            let filter = if list {
+                format!("{inner}ListFilter")
+            } else {
+                format!("{inner}Filter")
+            };
+            wfields.push(InputField {
+                name: f.name.clone(),
+                ty: named(&filter),
+                description: None,
+            });
+            if !list {
+                ofields.push(InputField {
+                    name: f.name.clone(),
+                    ty: named(ORDER_DIRECTION),
+                    description: None,
+                });
+            }
+        } else {
+            wfields.push(InputField {
+                name: f.name.clone(),
+                ty: named(&where_name(inner)),
+                description: Some(
+                    "Matches when the related object (any element, for a list) matches.".into(),
+                ),
+            });
+            if !f.ty.is_list() && f.relation.is_none() {
+                ofields.push(InputField {
+                    name: f.name.clone(),
+                    ty: named(&order_name(inner)),
+                    description: None,
+                });
+            }
+        }
+    }
+    let w = where_name(&t.name);
+    wfields.push(InputField {
+        name: "AND".into(),
+        ty: list_of(non_null(named(&w))),
+        description: Some("All of these match.".into()),
+    });
+    wfields.push(InputField {
+        name: "OR".into(),
+        ty: list_of(non_null(named(&w))),
+        description: Some("At least one of these matches.".into()),
+    });
+    wfields.push(InputField {
+        name: "NOT".into(),
+        ty: named(&w),
+        description: Some("This does not match.".into()),
+    });
+    let filter = InputType {
+        name: w,
+        description: Some(format!(
+            "A filter on {}: unknown fields and operators are errors.",
+            t.name
+        )),
+        fields: wfields,
+        role: InputRole::Where {
+            object: t.name.clone(),
+        },
+    };
+    let order = InputType {
+        name: order_name(&t.name),
+        description: Some(format!(
+            "One ordering key of {}: set exactly one field per list entry.",
+            t.name
+        )),
+        fields: ofields,
+        role: InputRole::OrderBy {
+            object: t.name.clone(),
+        },
+    };
+    [filter, order]
 }
 
 /// Gives each root field its kind and the generated arguments, and adds `<field>Connection` fields.
