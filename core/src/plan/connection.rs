@@ -6,6 +6,15 @@ use crate::names::quote_literal;
 use crate::request::collect::Selected;
 use crate::schema::{ObjectType, Relation};
 
+/// What `pageInfo` needs of its connection's page: the order keys, the direction, the page's alias
+/// and its size parameter.
+struct Page<'a> {
+    keys: &'a [OrderKey],
+    backward: bool,
+    pg: &'a str,
+    n: &'a str,
+}
+
 impl<'s> Planner<'s> {
     pub(crate) fn connection(
         &mut self,
@@ -82,48 +91,16 @@ impl<'s> Planner<'s> {
                     format!("{pg}.c{i}")
                 }
                 "pageInfo" => {
-                    let more = format!("{pg}.fetched > {n}");
-                    let (has_next, has_prev) = if backward {
-                        (
-                            self.beyond_cursor(sel, "before", &keys, node, rel, false),
-                            more,
-                        )
-                    } else {
-                        (
-                            more,
-                            self.beyond_cursor(sel, "after", &keys, node, rel, true),
-                        )
+                    let page = Page {
+                        keys: &keys,
+                        backward,
+                        pg: &pg,
+                        n: &n,
                     };
-                    let info: Vec<(String, String)> = child
-                        .children
-                        .iter()
-                        .map(|f| {
-                            let e = match f.name.as_str() {
-                                "hasNextPage" => has_next.clone(),
-                                "hasPreviousPage" => has_prev.clone(),
-                                "startCursor" => format!("{pg}.cursors->0"),
-                                "endCursor" => format!("{pg}.cursors->-1"),
-                                _ => quote_literal(crate::schema::generate::PAGE_INFO),
-                            };
-                            (f.key.clone(), e)
-                        })
-                        .collect();
-                    build_object(&info)
+                    self.page_info(sel, child, node, rel, &page)
                 }
-                _ => {
-                    // totalCount: its own count over the filter, only when selected.
-                    let c = self.next_alias("v");
-                    let csrc = Src::Row {
-                        alias: c.clone(),
-                        rel,
-                    };
-                    let cond = match self.arg(sel, "where") {
-                        Some(w) => self.where_cond(node, &csrc, w, "where"),
-                        None => None,
-                    };
-                    let w = cond.map(|c| format!(" WHERE {c}")).unwrap_or_default();
-                    format!("(SELECT count(*) FROM {} {c}{w})", rel.qualified())
-                }
+                // totalCount: its own count over the filter, only when selected.
+                _ => self.total_count(sel, node, rel),
             };
             pairs.push((child.key.clone(), expr));
         }
@@ -133,6 +110,60 @@ impl<'s> Planner<'s> {
             aggregates.join(", "),
             fetched(&format!("SELECT {v}.*, row_number() OVER (ORDER BY {fetch_order}) AS __rn FROM {} {v}{where_sql} ORDER BY {fetch_order} LIMIT {n} + 1", rel.qualified()), &p)
         )
+    }
+
+    /// `pageInfo`: whether rows lie beyond the page (one more row fetched) or before its cursor,
+    /// and the page's first and last cursors.
+    fn page_info(
+        &mut self,
+        sel: &Selected,
+        child: &Selected,
+        node: &'s ObjectType,
+        rel: &'s Relation,
+        page: &Page<'_>,
+    ) -> String {
+        let more = format!("{}.fetched > {}", page.pg, page.n);
+        let (has_next, has_prev) = if page.backward {
+            (
+                self.beyond_cursor(sel, "before", page.keys, node, rel, false),
+                more,
+            )
+        } else {
+            (
+                more,
+                self.beyond_cursor(sel, "after", page.keys, node, rel, true),
+            )
+        };
+        let info: Vec<(String, String)> = child
+            .children
+            .iter()
+            .map(|f| {
+                let e = match f.name.as_str() {
+                    "hasNextPage" => has_next.clone(),
+                    "hasPreviousPage" => has_prev.clone(),
+                    "startCursor" => format!("{}.cursors->0", page.pg),
+                    "endCursor" => format!("{}.cursors->-1", page.pg),
+                    _ => quote_literal(crate::schema::generate::PAGE_INFO),
+                };
+                (f.key.clone(), e)
+            })
+            .collect();
+        build_object(&info)
+    }
+
+    /// `totalCount`: its own count over the connection's filter, computed only when selected.
+    fn total_count(&mut self, sel: &Selected, node: &'s ObjectType, rel: &'s Relation) -> String {
+        let c = self.next_alias("v");
+        let csrc = Src::Row {
+            alias: c.clone(),
+            rel,
+        };
+        let cond = match self.arg(sel, "where") {
+            Some(w) => self.where_cond(node, &csrc, w, "where"),
+            None => None,
+        };
+        let w = cond.map(|c| format!(" WHERE {c}")).unwrap_or_default();
+        format!("(SELECT count(*) FROM {} {c}{w})", rel.qualified())
     }
 
     fn edge(
