@@ -40,6 +40,27 @@ pub(crate) fn leaf_expr(src: &Src<'_>, path: &[String], scalar: &str) -> (String
     }
 }
 
+/// `x` (a GraphQL enum value's SQL text) as the value the documents store: an enum whose values are
+/// stored under other names (`@stored`) maps each name; other enums and scalars are as they are.
+fn stored_value(mapping: Option<&[(String, String)]>, x: &str) -> String {
+    match mapping {
+        Some(m) => {
+            let arms: String = m
+                .iter()
+                .map(|(stored, gql)| {
+                    format!(
+                        " WHEN {} THEN {}",
+                        quote_literal(gql),
+                        quote_literal(stored)
+                    )
+                })
+                .collect();
+            format!("(CASE {x}{arms} END)")
+        }
+        None => x.to_string(),
+    }
+}
+
 impl<'s> Planner<'s> {
     /// The condition for a `<Type>Where` value on objects read from `src`; `None` for no condition.
     pub(crate) fn where_cond(
@@ -172,7 +193,8 @@ impl<'s> Planner<'s> {
         }
     }
 
-    /// One operator's condition on field `def` of `src`, its operand bound as a parameter.
+    /// One operator's condition on field `def` of `src`, its operand bound as a parameter. Long by
+    /// design: one exhaustive arm per kind of SQL an operator compiles to (`schema::operator::Sql`).
     fn operator_cond(
         &mut self,
         def: &FieldDef,
@@ -198,22 +220,7 @@ impl<'s> Planner<'s> {
             Some(Kind::Enum(e)) => e.mapping(),
             _ => None,
         };
-        let to_stored = |x: &str| match &mapping {
-            Some(m) => {
-                let arms: String = m
-                    .iter()
-                    .map(|(stored, gql)| {
-                        format!(
-                            " WHEN {} THEN {}",
-                            quote_literal(gql),
-                            quote_literal(stored)
-                        )
-                    })
-                    .collect();
-                format!("(CASE {x}{arms} END)")
-            }
-            None => x.to_string(),
-        };
+        let to_stored = |x: &str| stored_value(mapping.as_deref(), x);
         let param = |p: &mut Self, ty: ParamType| {
             p.param(operand.source(), ty, Check::NotNull, what.clone())
         };
