@@ -65,79 +65,83 @@ pub fn text() -> String {
             );
         }
     }
-    family(
-        &mut out,
+    status(&mut out, dropped);
+    out
+}
+
+/// The one-sample families: statistics coverage, audit signing, security profile, schema, caches.
+fn status(out: &mut String, dropped: i64) {
+    let one =
+        |out: &mut String, name: &str, kind: &str, help: &str, labels: String, value: String| {
+            family(out, name, kind, help);
+            let _ = writeln!(out, "{name}{labels} {value}");
+        };
+    one(
+        out,
         "fraiseql_stats_dropped_total",
         "counter",
         "Requests not counted per operation because the statistics table was full.",
+        String::new(),
+        dropped.to_string(),
     );
-    let _ = writeln!(out, "fraiseql_stats_dropped_total {dropped}");
-    family(&mut out, "fraiseql_stats_cluster_wide", "gauge", "1 when the statistics cover the cluster (fraiseql in shared_preload_libraries), 0 when they cover this backend only.");
-    let _ = writeln!(
-        out,
-        "fraiseql_stats_cluster_wide {}",
-        u8::from(stats::scope() == "cluster")
-    );
+    one(out, "fraiseql_stats_cluster_wide", "gauge", "1 when the statistics cover the cluster (fraiseql in shared_preload_libraries), 0 when they cover this backend only.", String::new(), u8::from(stats::scope() == "cluster").to_string());
     let signing = crate::audit::keys::signing_key_id().is_some();
-    family(
-        &mut out,
+    one(
+        out,
         "fraiseql_audit_signing",
         "gauge",
         "1 when audit entries are signed (a key is installed), 0 when they are only hashed.",
+        String::new(),
+        u8::from(signing).to_string(),
     );
-    let _ = writeln!(out, "fraiseql_audit_signing {}", u8::from(signing));
-    family(
-        &mut out,
+    one(
+        out,
         "fraiseql_security_profile",
         "gauge",
         "The security profile in force (fraiseql.security_profile), as a label.",
-    );
-    let _ = writeln!(
-        out,
-        "fraiseql_security_profile{{profile=\"{}\"}} 1",
-        gucs::profile().name()
+        format!("{{profile=\"{}\"}}", gucs::profile().name()),
+        "1".into(),
     );
     let name = gucs::schema_name();
-    family(
-        &mut out,
+    one(
+        out,
         "fraiseql_schema_loaded",
         "gauge",
         "1 when the session's GraphQL schema (fraiseql.schema) is loaded.",
-    );
-    let _ = writeln!(
-        out,
-        "fraiseql_schema_loaded{{schema=\"{}\"}} {}",
-        label(&name),
-        u8::from(store::active(&name).is_ok())
+        format!("{{schema=\"{}\"}}", label(&name)),
+        u8::from(store::active(&name).is_ok()).to_string(),
     );
     let (documents, statements, hits, misses) = cache::stats();
-    family(
-        &mut out,
+    one(
+        out,
         "fraiseql_backend_plan_cache_hits_total",
         "counter",
         "This backend's plan-cache hits.",
+        String::new(),
+        hits.to_string(),
     );
-    let _ = writeln!(out, "fraiseql_backend_plan_cache_hits_total {hits}");
-    family(
-        &mut out,
+    one(
+        out,
         "fraiseql_backend_plan_cache_misses_total",
         "counter",
         "This backend's plan-cache misses.",
+        String::new(),
+        misses.to_string(),
     );
-    let _ = writeln!(out, "fraiseql_backend_plan_cache_misses_total {misses}");
-    family(
-        &mut out,
+    one(
+        out,
         "fraiseql_backend_cached_documents",
         "gauge",
         "Parsed documents this backend keeps.",
+        String::new(),
+        documents.to_string(),
     );
-    let _ = writeln!(out, "fraiseql_backend_cached_documents {documents}");
-    family(
-        &mut out,
+    one(
+        out,
         "fraiseql_backend_cached_statements",
         "gauge",
         "Prepared statements this backend keeps.",
+        String::new(),
+        statements.to_string(),
     );
-    let _ = writeln!(out, "fraiseql_backend_cached_statements {statements}");
-    out
 }
