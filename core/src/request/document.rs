@@ -75,16 +75,17 @@ fn tidy_tokens(text: &str) -> String {
     out
 }
 
-/// Spec §5.6.3 (input object field uniqueness), checked on the source text: graphql-parser keeps only
-/// the last of duplicated fields in an object value, so duplicates are found by a small lexer here.
-/// Returns the first duplicated field name and where it stands.
-pub fn duplicate_input_field(query: &str) -> Option<(String, Location)> {
-    #[derive(PartialEq)]
-    enum Tok {
-        Punct(char),
-        Name(String),
-        Other,
-    }
+/// A token of a request document, as far as finding input-object keys needs: punctuation, names,
+/// and anything else (strings, numbers, other characters) as one kind.
+#[derive(PartialEq)]
+enum Tok {
+    Punct(char),
+    Name(String),
+    Other,
+}
+
+/// The document's tokens with their locations; comments, whitespace and commas are skipped.
+fn lex(query: &str) -> Vec<(Tok, Location)> {
     let mut toks: Vec<(Tok, Location)> = Vec::new();
     let chars: Vec<char> = query.chars().collect();
     let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
@@ -157,6 +158,14 @@ pub fn duplicate_input_field(query: &str) -> Option<(String, Location)> {
             advance(&mut i, &mut line, &mut col, c);
         }
     }
+    toks
+}
+
+/// Spec §5.6.3 (input object field uniqueness), checked on the source text: graphql-parser keeps only
+/// the last of duplicated fields in an object value, so duplicates are found by a small lexer here.
+/// Returns the first duplicated field name and where it stands.
+pub fn duplicate_input_field(query: &str) -> Option<(String, Location)> {
+    let toks = lex(query);
     enum Ctx {
         Selection,
         Value,
