@@ -327,59 +327,7 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
                 format!("Field \"{}.{}\" is defined twice.", o.name, f.name),
             ));
         }
-        let mut key = snake_case(&f.name);
-        let mut deprecation = None;
-        let mut field_source = None;
-        let mut relation = None;
-        let mut function = None;
-        for d in &f.directives {
-            check_directive(
-                d,
-                "a field",
-                &["field", "deprecated", "view", "relation", "function"],
-                errors,
-            );
-            if d.name == "function" {
-                function = name_arg(d, "name", errors);
-            }
-            if d.name == "relation" {
-                if let (Some(view), Some(on)) = (name_arg(d, "view", errors), string_arg(d, "on")) {
-                    match parse_on(&on) {
-                        Some((remote, local)) => relation = Some(RelationDef { source: Source { view, relation: None }, remote, local }),
-                        None => errors.push(err(d.position, format!("@relation(on: \"{on}\") must read \"<column of {view}> = <column of {}>\", e.g. \"author_id = id\".", o.name))),
-                    }
-                }
-            }
-            match d.name.as_str() {
-                "field" => key = string_arg(d, "key").unwrap_or(key),
-                "view" => {
-                    field_source = name_arg(d, "name", errors).map(|view| Source {
-                        view,
-                        relation: None,
-                    })
-                }
-                "deprecated" => {
-                    deprecation = Some(
-                        string_arg(d, "reason").unwrap_or_else(|| "No longer supported".into()),
-                    )
-                }
-                _ => {}
-            }
-        }
-        let args = f.arguments.iter().map(ArgDef::from_ast).collect();
-        fields.push(FieldDef {
-            name: f.name.clone(),
-            description: f.description.clone(),
-            ty: TypeRef::from_ast(&f.field_type),
-            key,
-            args,
-            root: None,
-            source: field_source,
-            relation,
-            function,
-            deprecation,
-            line: f.position.line,
-        });
+        fields.push(read_field(o, f, errors));
     }
     if fields.is_empty() {
         errors.push(err(
@@ -395,6 +343,67 @@ fn read_object(o: &sdl::ObjectType<'_, String>, errors: &mut Vec<SchemaError>) -
         line: o.position.line,
         role: ObjectRole::Plain,
         interfaces: o.implements_interfaces.clone(),
+    }
+}
+
+/// One field of an object type with its directives: `@field(key:)`, `@deprecated`, `@view`,
+/// `@relation`, `@function`.
+fn read_field(
+    o: &sdl::ObjectType<'_, String>,
+    f: &sdl::Field<'_, String>,
+    errors: &mut Vec<SchemaError>,
+) -> FieldDef {
+    let mut key = snake_case(&f.name);
+    let mut deprecation = None;
+    let mut field_source = None;
+    let mut relation = None;
+    let mut function = None;
+    for d in &f.directives {
+        check_directive(
+            d,
+            "a field",
+            &["field", "deprecated", "view", "relation", "function"],
+            errors,
+        );
+        if d.name == "function" {
+            function = name_arg(d, "name", errors);
+        }
+        if d.name == "relation" {
+            if let (Some(view), Some(on)) = (name_arg(d, "view", errors), string_arg(d, "on")) {
+                match parse_on(&on) {
+                    Some((remote, local)) => relation = Some(RelationDef { source: Source { view, relation: None }, remote, local }),
+                    None => errors.push(err(d.position, format!("@relation(on: \"{on}\") must read \"<column of {view}> = <column of {}>\", e.g. \"author_id = id\".", o.name))),
+                }
+            }
+        }
+        match d.name.as_str() {
+            "field" => key = string_arg(d, "key").unwrap_or(key),
+            "view" => {
+                field_source = name_arg(d, "name", errors).map(|view| Source {
+                    view,
+                    relation: None,
+                })
+            }
+            "deprecated" => {
+                deprecation =
+                    Some(string_arg(d, "reason").unwrap_or_else(|| "No longer supported".into()))
+            }
+            _ => {}
+        }
+    }
+    let args = f.arguments.iter().map(ArgDef::from_ast).collect();
+    FieldDef {
+        name: f.name.clone(),
+        description: f.description.clone(),
+        ty: TypeRef::from_ast(&f.field_type),
+        key,
+        args,
+        root: None,
+        source: field_source,
+        relation,
+        function,
+        deprecation,
+        line: f.position.line,
     }
 }
 
