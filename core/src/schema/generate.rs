@@ -322,6 +322,43 @@ fn object_inputs(
 }
 
 /// Gives each root field its kind and the generated arguments, and adds `<field>Connection` fields.
+/// The generated arguments of a root field, described as the SDL declared them; a declared argument
+/// fraiseql does not generate, or of another type, is an error.
+fn declared_args(
+    f: &FieldDef,
+    generated: Vec<ArgDef>,
+    errors: &mut Vec<SchemaError>,
+) -> Vec<ArgDef> {
+    for declared in &f.args {
+        match generated.iter().find(|g| g.name == declared.name) {
+            None => errors.push(SchemaError { line: f.line, column: 0, message: format!("Query field \"{}\" declares argument \"{}\", which fraiseql does not generate; its arguments are: {}.", f.name, declared.name, generated.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")) }),
+            Some(g) if g.ty.named() != declared.ty.named() => errors.push(SchemaError { line: f.line, column: 0, message: format!("Argument \"{}\" of query field \"{}\" must have type {}.", declared.name, f.name, g.ty) }),
+            Some(_) => {}
+        }
+    }
+    let mut args = generated;
+    for a in &mut args {
+        if let Some(d) = f.args.iter().find(|d| d.name == a.name) {
+            a.description = d.description.clone();
+        }
+    }
+    args
+}
+
+/// `<field>Connection`: the Relay connection generated beside a list root field.
+fn connection_field(schema: &Schema, f: &FieldDef, node: &str) -> FieldDef {
+    let mut c = field(
+        &format!("{}Connection", f.name),
+        non_null(named(&format!("{node}Connection"))),
+        "A Relay connection over the same objects, with keyset cursors.",
+    );
+    c.args = connection_args(schema, node);
+    c.root = Some(RootKind::Connection);
+    c.source = f.source.clone();
+    c.line = f.line;
+    c
+}
+
 fn root_fields(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
     let Some(query) = schema.types.get(&schema.query_type) else {
         return;
@@ -380,31 +417,10 @@ fn root_fields(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
                 continue;
             }
         };
-        for declared in &f.args {
-            match generated.iter().find(|g| g.name == declared.name) {
-                None => errors.push(SchemaError { line: f.line, column: 0, message: format!("Query field \"{}\" declares argument \"{}\", which fraiseql does not generate; its arguments are: {}.", f.name, declared.name, generated.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")) }),
-                Some(g) if g.ty.named() != declared.ty.named() => errors.push(SchemaError { line: f.line, column: 0, message: format!("Argument \"{}\" of query field \"{}\" must have type {}.", declared.name, f.name, g.ty) }),
-                Some(_) => {}
-            }
-        }
-        let mut args = generated;
-        for a in &mut args {
-            if let Some(d) = f.args.iter().find(|d| d.name == a.name) {
-                a.description = d.description.clone();
-            }
-        }
-        f.args = args;
+        f.args = declared_args(f, generated, errors);
         f.root = Some(kind);
         if kind == RootKind::List {
-            let mut c = field(
-                &format!("{}Connection", f.name),
-                non_null(named(&format!("{node}Connection"))),
-                "A Relay connection over the same objects, with keyset cursors.",
-            );
-            c.args = connection_args(schema, &node);
-            c.root = Some(RootKind::Connection);
-            c.source = f.source.clone();
-            c.line = f.line;
+            let c = connection_field(schema, f, &node);
             connections.push((c, node));
         }
     }
