@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value as Json};
 use crate::request::collect::Selected;
 use crate::request::variables::{literal_to_json, Variables};
 use crate::schema::meta::specified_by;
-use crate::schema::{FieldDef, InputField, Kind, Schema, TypeRef};
+use crate::schema::{EnumType, FieldDef, InputField, Kind, Schema, TypeRef};
 
 fn named(n: &str) -> TypeRef {
     TypeRef::Named(n.to_string())
@@ -97,6 +97,30 @@ impl Resolver<'_> {
         })
     }
 
+    /// `enumValues(includeDeprecated:)` of an enum type.
+    fn enum_values(&self, e: &EnumType, s: &Selected) -> Json {
+        let all = self.include_deprecated(s);
+        let values = e
+            .values
+            .iter()
+            .filter(|v| all || e.value_meta.get(*v).is_none_or(|m| m.1.is_none()));
+        Json::Array(
+            values
+                .map(|v| {
+                    let (description, deprecation) =
+                        e.value_meta.get(v).cloned().unwrap_or_default();
+                    obj(&s.children, "__EnumValue", |f| match f.name.as_str() {
+                        "name" => json!(v),
+                        "description" => json!(description),
+                        "isDeprecated" => json!(deprecation.is_some()),
+                        "deprecationReason" => json!(deprecation),
+                        _ => Json::Null,
+                    })
+                })
+                .collect(),
+        )
+    }
+
     fn type_object(&self, t: &TypeRef, sel: &[Selected]) -> Json {
         let (kind, name): (&str, Option<&str>) = match t {
             TypeRef::NonNull(_) => ("NON_NULL", None),
@@ -155,28 +179,7 @@ impl Resolver<'_> {
                 _ => Json::Null,
             },
             "enumValues" => match kind_of {
-                Some(Kind::Enum(e)) => {
-                    let all = self.include_deprecated(s);
-                    let values = e
-                        .values
-                        .iter()
-                        .filter(|v| all || e.value_meta.get(*v).is_none_or(|m| m.1.is_none()));
-                    Json::Array(
-                        values
-                            .map(|v| {
-                                let (description, deprecation) =
-                                    e.value_meta.get(v).cloned().unwrap_or_default();
-                                obj(&s.children, "__EnumValue", |f| match f.name.as_str() {
-                                    "name" => json!(v),
-                                    "description" => json!(description),
-                                    "isDeprecated" => json!(deprecation.is_some()),
-                                    "deprecationReason" => json!(deprecation),
-                                    _ => Json::Null,
-                                })
-                            })
-                            .collect(),
-                    )
-                }
+                Some(Kind::Enum(e)) => self.enum_values(e, s),
                 _ => Json::Null,
             },
             "inputFields" => match kind_of {
