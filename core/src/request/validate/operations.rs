@@ -50,44 +50,7 @@ pub(super) fn validate_operation<'a>(
                 v.position,
             ));
         }
-        let ty = TypeRef::from_query_ast(&v.var_type);
-        match ctx.schema.kind(ty.named()) {
-            None => ctx.errors.push(verr(
-                format!(
-                    "Unknown type \"{}\".{}",
-                    ty.named(),
-                    did_you_mean(
-                        ty.named(),
-                        ctx.schema
-                            .scalars
-                            .iter()
-                            .map(String::as_str)
-                            .chain(ctx.schema.enums.keys().map(String::as_str))
-                    )
-                ),
-                v.position,
-            )),
-            Some(Kind::Object(_) | Kind::Union(_)) => ctx.errors.push(verr(
-                format!(
-                    "Variable \"${}\" cannot be non-input type \"{ty}\".",
-                    v.name
-                ),
-                v.position,
-            )),
-            Some(_) => {
-                if let Some(default) = &v.default_value {
-                    if let Err(msg) = literal_fits(ctx.schema, default, &ty) {
-                        ctx.errors.push(verr(
-                            format!(
-                                "Variable \"${}\" has an invalid default value: {msg}",
-                                v.name
-                            ),
-                            v.position,
-                        ));
-                    }
-                }
-            }
-        }
+        check_variable_type(ctx, v);
     }
     check_directives(ctx, op.directives, "QUERY", op.location, &mut scope);
     validate_selection_set(
@@ -108,6 +71,48 @@ pub(super) fn validate_operation<'a>(
                 None => format!("Variable \"${name}\" is never used."),
             };
             ctx.errors.push(verr(msg, def.position));
+        }
+    }
+}
+
+/// A variable's declared type: known, an input type, and its default value fits it.
+fn check_variable_type(ctx: &mut Ctx<'_>, v: &VariableDefinition) {
+    let ty = TypeRef::from_query_ast(&v.var_type);
+    match ctx.schema.kind(ty.named()) {
+        None => ctx.errors.push(verr(
+            format!(
+                "Unknown type \"{}\".{}",
+                ty.named(),
+                did_you_mean(
+                    ty.named(),
+                    ctx.schema
+                        .scalars
+                        .iter()
+                        .map(String::as_str)
+                        .chain(ctx.schema.enums.keys().map(String::as_str))
+                )
+            ),
+            v.position,
+        )),
+        Some(Kind::Object(_) | Kind::Union(_)) => ctx.errors.push(verr(
+            format!(
+                "Variable \"${}\" cannot be non-input type \"{ty}\".",
+                v.name
+            ),
+            v.position,
+        )),
+        Some(_) => {
+            if let Some(default) = &v.default_value {
+                if let Err(msg) = literal_fits(ctx.schema, default, &ty) {
+                    ctx.errors.push(verr(
+                        format!(
+                            "Variable \"${}\" has an invalid default value: {msg}",
+                            v.name
+                        ),
+                        v.position,
+                    ));
+                }
+            }
         }
     }
 }
