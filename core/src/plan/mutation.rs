@@ -6,7 +6,7 @@ use super::{Check, ParamSource, ParamType, Planner, Src};
 use crate::names::quote_literal;
 use crate::request::collect::Selected;
 use crate::request::document::Value;
-use crate::schema::{Kind, Schema, TypeRef};
+use crate::schema::{FieldDef, Kind, Schema, TypeRef};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
@@ -227,32 +227,7 @@ pub fn plan_mutation(
             param.input = Some(shape);
         }
         let doc = "d.doc";
-        let result = match schema.kind(def.ty.named()) {
-            Some(Kind::Union(u)) => {
-                let (ok, err) = schema
-                    .result_members(&u.name)
-                    .expect("checked by load_schema");
-                let members = |name: &str| {
-                    sel.by_type
-                        .iter()
-                        .find(|(m, _)| m == name)
-                        .map(|(_, c)| c.clone())
-                        .unwrap_or_default()
-                };
-                let ok_proj = p.project(&schema.types[ok], &Src::Doc(doc.into()), &members(ok));
-                let err_proj =
-                    p.project(&schema.types[err], &Src::Doc(error_doc(doc)), &members(err));
-                format!(
-                    "CASE WHEN {doc} IS NULL THEN NULL WHEN {} THEN {ok_proj} ELSE {err_proj} END",
-                    success_test(doc)
-                )
-            }
-            Some(Kind::Object(o)) => {
-                let proj = p.project(o, &Src::Doc(doc.into()), &sel.children);
-                format!("CASE WHEN {doc} IS NULL THEN NULL ELSE {proj} END")
-            }
-            _ => doc.to_string(),
-        };
+        let result = result_projection(&mut p, def, sel, doc);
         let sql = format!(
             "SELECT {result} AS result, {doc}->>'status' AS status, coalesce({doc}->>'entity_id', {doc}->'entity'->>'id', {doc}->>'id') AS entity_id FROM (SELECT to_jsonb({}({param}::jsonb)) AS doc OFFSET 0) d",
             function.qualified
@@ -270,6 +245,37 @@ pub fn plan_mutation(
         steps,
         operation,
         dynamic,
+    }
+}
+
+/// The projection of a mutation function's result `doc` for the field's selection: a success or
+/// error member of a result union, an object, or the JSON as it is.
+fn result_projection(p: &mut Planner<'_>, def: &FieldDef, sel: &Selected, doc: &str) -> String {
+    let schema = p.schema;
+    match schema.kind(def.ty.named()) {
+        Some(Kind::Union(u)) => {
+            let (ok, err) = schema
+                .result_members(&u.name)
+                .expect("checked by load_schema");
+            let members = |name: &str| {
+                sel.by_type
+                    .iter()
+                    .find(|(m, _)| m == name)
+                    .map(|(_, c)| c.clone())
+                    .unwrap_or_default()
+            };
+            let ok_proj = p.project(&schema.types[ok], &Src::Doc(doc.into()), &members(ok));
+            let err_proj = p.project(&schema.types[err], &Src::Doc(error_doc(doc)), &members(err));
+            format!(
+                "CASE WHEN {doc} IS NULL THEN NULL WHEN {} THEN {ok_proj} ELSE {err_proj} END",
+                success_test(doc)
+            )
+        }
+        Some(Kind::Object(o)) => {
+            let proj = p.project(o, &Src::Doc(doc.into()), &sel.children);
+            format!("CASE WHEN {doc} IS NULL THEN NULL ELSE {proj} END")
+        }
+        _ => doc.to_string(),
     }
 }
 
