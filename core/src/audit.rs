@@ -259,6 +259,7 @@ fn finding(seq: i64, problem: Problem, detail: String) -> Finding {
 
 /// One entry, expected at `expected_seq` after the entry hashed `prev`: its own hash, its link, its
 /// place (not beyond the head) and its signature. `Ok(true)` when it is signed and verifies.
+/// Long by design: the checks in the order they must run, each with its own finding.
 fn check_entry(
     s: &Stored,
     expected_seq: i64,

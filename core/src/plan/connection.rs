@@ -16,6 +16,9 @@ struct Page<'a> {
 }
 
 impl<'s> Planner<'s> {
+    /// A Relay connection: one page of `node` rows (keyset after/before a cursor, one row more to
+    /// tell whether more follow), its edges, cursors, pageInfo and, when selected, totalCount. Long by
+    /// design: the statement is assembled in the order its parts appear in the SQL.
     pub(crate) fn connection(
         &mut self,
         sel: &Selected,

@@ -229,6 +229,7 @@ fn field(name: &str, ty: TypeRef, description: &str) -> FieldDef {
 
 /// The `<Type>Where` and `<Type>OrderBy` inputs of one object type; the scalar filters they use are
 /// added to `scalar_filters` (each generated once).
+/// Long by design: the two inputs are written out field by field, as introspection shows them.
 fn object_inputs(
     schema: &Schema,
     t: &ObjectType,

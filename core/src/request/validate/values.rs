@@ -4,6 +4,7 @@
 use super::*;
 
 /// Checks an argument value: literals must fit the type, variables must be defined with a compatible type.
+/// Long by design: one arm per kind of value (variable, null, list, input object, enum, scalar).
 pub(super) fn check_value<'a>(
     ctx: &mut Ctx<'a>,
     value: &Value,
