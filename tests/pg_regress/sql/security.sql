@@ -66,6 +66,13 @@ begin;
 set local role sec_user;
 select fraiseql.persist_query('{ users { id } }');
 rollback;
+-- every setting explains itself in pg_settings, short and long (no row: none lacks either)
+select name from pg_settings where name like 'fraiseql.%' and (short_desc = '' or coalesce(extra_desc, '') = '') order by name;
+select count(*) > 15 as documented_settings from pg_settings where name like 'fraiseql.%';
+-- a setting with a fixed set of values is an enum: a typo is refused, not read as the default
+select name, enumvals from pg_settings where name like 'fraiseql.%' and vartype = 'enum' order by name;
+set fraiseql.audit_variables = hsh;
+show fraiseql.audit_variables;
 -- leave the database as the next tests expect it
 delete from fraiseql.persisted_query;
 set session_replication_role = replica;
