@@ -15,8 +15,9 @@ pub mod response;
 pub mod scalars;
 pub mod schema;
 
-pub use plan::{PageSizes, ParamType, ParamValue, Plan};
+pub use plan::{ParamType, ParamValue, Plan};
 pub use request::document;
+pub use request::limits::PageSizes;
 pub use response::GqlError;
 pub use schema::{Catalog, Relation, Schema};
 

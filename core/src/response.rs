@@ -148,3 +148,20 @@ mod tests {
         assert_eq!(r["errors"][0]["path"][0], "user");
     }
 }
+
+/// Pulls `L:C` out of graphql-parser's "… Parse error at L:C" text; (0, 0) when absent.
+pub fn parser_error_position(text: &str) -> (usize, usize) {
+    let Some(idx) = text.find(" at ") else {
+        return (0, 0);
+    };
+    let rest = &text[idx + 4..];
+    let pos: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ':')
+        .collect();
+    let mut parts = pos.split(':').filter_map(|p| p.parse::<usize>().ok());
+    match (parts.next(), parts.next()) {
+        (Some(l), Some(c)) => (l, c),
+        _ => (0, 0),
+    }
+}

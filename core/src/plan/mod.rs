@@ -23,28 +23,13 @@ use value::Val;
 use crate::names::quote_literal;
 use crate::request::collect::Selected;
 use crate::request::document::Value;
+use crate::request::limits::PageSizes;
 use crate::request::variables::Variables;
 use crate::response::GqlError;
 use crate::schema::{Relation, Schema};
 
 /// `jsonb_build_object` takes at most 100 arguments; larger objects are concatenated with `||`.
 const MAX_PAIRS_PER_CALL: usize = 50;
-
-/// Page-size settings (`fraiseql.default_limit`, `fraiseql.max_limit`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageSizes {
-    pub default_limit: i64,
-    pub max_limit: i64,
-}
-
-impl Default for PageSizes {
-    fn default() -> Self {
-        PageSizes {
-            default_limit: 100,
-            max_limit: 1000,
-        }
-    }
-}
 
 /// The SQL type a parameter is sent as; the SQL text casts it where needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

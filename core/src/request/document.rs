@@ -9,30 +9,13 @@ pub type Value = q::Value<'static, String>;
 pub type VariableDefinition = q::VariableDefinition<'static, String>;
 pub type Directive = q::Directive<'static, String>;
 
-/// Pulls `L:C` out of graphql-parser's "… Parse error at L:C" text; (0, 0) when absent.
-pub fn error_position(text: &str) -> (usize, usize) {
-    let Some(idx) = text.find(" at ") else {
-        return (0, 0);
-    };
-    let rest = &text[idx + 4..];
-    let pos: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == ':')
-        .collect();
-    let mut parts = pos.split(':').filter_map(|p| p.parse::<usize>().ok());
-    match (parts.next(), parts.next()) {
-        (Some(l), Some(c)) => (l, c),
-        _ => (0, 0),
-    }
-}
-
 /// Parses a GraphQL request document; a syntax error becomes a spec-shaped error with its location.
 pub fn parse(query: &str) -> Result<Document, GqlError> {
     match q::parse_query::<String>(query) {
         Ok(doc) => Ok(doc.into_static()),
         Err(e) => {
             let text = e.to_string();
-            let (line, column) = error_position(&text);
+            let (line, column) = crate::response::parser_error_position(&text);
             let detail: Vec<&str> = text
                 .lines()
                 .skip(1)

@@ -11,10 +11,25 @@
 use graphql_parser::query::{Definition, Selection, TypeCondition};
 use serde_json::Value as Json;
 
-use crate::plan::PageSizes;
 use crate::request::document::{operations, Document, OpKind, SelectionSet, Value};
 use crate::response::{code, GqlError};
 use crate::schema::Schema;
+
+/// Page-size settings (`fraiseql.default_limit`, `fraiseql.max_limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSizes {
+    pub default_limit: i64,
+    pub max_limit: i64,
+}
+
+impl Default for PageSizes {
+    fn default() -> Self {
+        PageSizes {
+            default_limit: 100,
+            max_limit: 1000,
+        }
+    }
+}
 
 /// Limits in force for a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -417,7 +417,7 @@ fn parse_on(on: &str) -> Option<(String, String)> {
 
 /// graphql-parser reports `… Parse error at L:C\n<details>`; keep the location and the details.
 fn parse_error(text: &str) -> SchemaError {
-    let (line, column) = crate::request::document::error_position(text);
+    let (line, column) = crate::response::parser_error_position(text);
     let detail = text.lines().skip(1).collect::<Vec<_>>().join("; ");
     SchemaError {
         line,
