@@ -123,10 +123,15 @@ echo "bench: cold start on a 100-type schema: first query on a new connection $c
 # A Python GraphQL server (Strawberry) answering the same queries from the same data (bench/python/):
 # installed into target/bench-venv from PyPI on first use; skipped when PyPI cannot be reached.
 VENV=$PWD/target/bench-venv
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import strawberry, psycopg' 2>/dev/null; then
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import strawberry, psycopg, typer' 2>/dev/null; then
   python3 -m venv "$VENV" && "$VENV/bin/pip" install -q -r bench/python/requirements.txt >/dev/null 2>&1 || true
 fi
-if "$VENV/bin/python" -c 'import strawberry, psycopg' 2>/dev/null; then
+if "$VENV/bin/python" -c 'import strawberry, psycopg, typer' 2>/dev/null; then
+  # docs/migration.md's first step, as written there: print the Strawberry server's SDL.
+  "$VENV/bin/strawberry" export-schema compare:relational_schema --app-dir bench/python > "$OUT/strawberry-relational.graphql"
+  grep -q '^type RelationalQuery' "$OUT/strawberry-relational.graphql" \
+    || { echo "bench: strawberry export-schema printed no schema" >&2; exit 1; }
+  echo "bench: migration step 1 (strawberry export-schema compare:relational_schema) printed $(grep -c '^type ' "$OUT/strawberry-relational.graphql") types"
   "$VENV/bin/python" -W ignore bench/python/compare.py "host=/tmp port=$PORT user=postgres dbname=$DB" "$SECS" "$ROUNDS" \
     | while IFS= read -r line; do echo "bench: vs Strawberry: $line"; echo "| vs Strawberry: $line | | | | yes | |" >> "$OUT/results.md"; done
 else

@@ -194,6 +194,8 @@ expect "a mutation on the standby is a GraphQL error saying why" "$got" "hot sta
 got=$(q "$STANDBY_PORT" postgres -c "SET fraiseql.security_profile = 'regulated'" -c "SELECT fraiseql.execute('{ users(limit: 1) { name } }')" 2>&1 || true)
 expect "an audited query (regulated) on the standby is a GraphQL error saying why" "$got" 'on the primary'
 case "$got" in *'"data"'*|*ERROR*) fail "an audited query on the standby: $got" ;; esac
+got=$(q "$STANDBY_PORT" postgres -c "SELECT fraiseql.health()->>'role', fraiseql.health()->>'ready'" 2>&1 || true)
+expect "health() on the standby: role standby, ready (it answers queries)" "$got" "standby|true"
 for f in "fraiseql.sdl() IS NOT NULL" "fraiseql.health()->>'status'" "length(fraiseql.metrics()) > 0" \
          "fraiseql.explain('{ users { name } }')->>'sql' IS NOT NULL" \
          "(SELECT bool_and(ok) FROM fraiseql.verify_audit_chain())" "fraiseql.audit_checkpoint('t-web')->>'seq'"; do

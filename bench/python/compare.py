@@ -12,6 +12,8 @@ Strawberry runs with its parser and validation caches; every query is prepared. 
 to be equal first. Prints, per shape, requests/s of each side and fraiseql's speed-up over each.
 
 Usage: compare.py DSN [SECONDS] [ROUNDS]
+Importing it connects to nothing, so its schemas can be printed as the migration guide's first step:
+  strawberry export-schema compare:relational_schema --app-dir bench/python
 """
 import json
 import random
@@ -25,11 +27,15 @@ import strawberry
 from psycopg.types.json import Jsonb
 from strawberry.extensions import ParserCache, ValidationCache
 
-DSN = sys.argv[1]
-SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
-ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+SECONDS, ROUNDS = 3.0, 3
+_conn: Optional[psycopg.Connection] = None
 
-conn = psycopg.connect(DSN, autocommit=True)
+
+def db() -> psycopg.Connection:
+    """The connection main() opened; resolvers run only after it did."""
+    if _conn is None:
+        raise RuntimeError("compare.py: no database connection (run it as a script: compare.py DSN)")
+    return _conn
 
 
 @strawberry.type
@@ -65,7 +71,7 @@ def post(doc: dict) -> Post:
 
 
 def read(source: str, id: str) -> Optional[Post]:
-    row = conn.execute(f"SELECT data FROM {source} WHERE id = %s", (id,), prepare=True).fetchone()
+    row = db().execute(f"SELECT data FROM {source} WHERE id = %s", (id,), prepare=True).fetchone()
     return post(row[0]) if row else None
 
 
@@ -81,7 +87,7 @@ class DocumentQuery:
 
     @strawberry.field
     def posts_projected(self, limit: int, offset: int) -> List[Post]:
-        rows = conn.execute(
+        rows = db().execute(
             "SELECT data FROM tv_post ORDER BY id LIMIT %s OFFSET %s", (limit, offset), prepare=True
         ).fetchall()
         return [post(r[0]) for r in rows]
@@ -96,7 +102,7 @@ class RelationalPost:
 
     @strawberry.field
     def comments(self) -> List[Comment]:
-        rows = conn.execute(
+        rows = db().execute(
             "SELECT c.body, u.name FROM tb_comment c JOIN tb_user u ON u.pk_user = c.fk_user"
             " WHERE c.fk_post = %s ORDER BY c.created_at, c.pk_comment",
             (self.pk,),
@@ -107,7 +113,7 @@ class RelationalPost:
 
 def comments_by_post(pks: List[int]) -> dict:
     """The comments of several posts in one query (what a DataLoader batches), by post."""
-    rows = conn.execute(
+    rows = db().execute(
         "SELECT c.fk_post, c.body, u.name FROM tb_comment c JOIN tb_user u ON u.pk_user = c.fk_user"
         " WHERE c.fk_post = ANY(%s) ORDER BY c.fk_post, c.created_at, c.pk_comment",
         (pks,),
@@ -131,7 +137,7 @@ class RelationalListPost:
 class RelationalQuery:
     @strawberry.field
     def posts_projected(self, limit: int, offset: int) -> List[RelationalListPost]:
-        rows = conn.execute(
+        rows = db().execute(
             "SELECT p.pk_post, p.id::text, p.title, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"
             " ORDER BY p.id LIMIT %s OFFSET %s",
             (limit, offset),
@@ -142,7 +148,7 @@ class RelationalQuery:
 
     @strawberry.field
     def post(self, id: strawberry.ID) -> Optional[RelationalPost]:
-        row = conn.execute(
+        row = db().execute(
             "SELECT p.pk_post, p.id::text, p.title, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"
             " WHERE p.id = %s",
             (id,),
@@ -179,7 +185,7 @@ SHAPES = [
 
 
 def via_fraiseql(query: str, variables: dict) -> str:
-    return conn.execute(
+    return db().execute(
         "SELECT fraiseql.execute(%s, %s)::text", (query, Jsonb(variables)), prepare=True
     ).fetchone()[0]
 
@@ -202,19 +208,28 @@ def rate(fn, query: str, variables) -> float:
     return done / (time.perf_counter() - start)
 
 
-for label, query, variables, others in SHAPES:
-    sides = [("fraiseql", via_fraiseql)] + [(name, via(schema)) for name, schema in others]
-    for _ in range(3):
-        v = variables()
-        expected = json.loads(via_fraiseql(query, v))
-        for name, fn in sides[1:]:
-            if json.loads(fn(query, v)) != expected:
-                sys.exit(f"compare: {label}: fraiseql and Strawberry ({name}) return different JSON for {v}")
-    rates = {name: [] for name, _ in sides}
-    for _ in range(ROUNDS):  # alternating, so drift hits every side
-        for name, fn in sides:
-            rates[name].append(rate(fn, query, variables))
-    median = {name: statistics.median(r) for name, r in rates.items()}
-    f = median["fraiseql"]
-    others_text = "; ".join(f"Strawberry {name} {median[name]:.0f} req/s (fraiseql {f / median[name]:.1f}x)" for name, _ in sides[1:])
-    print(f"{label}: fraiseql {f:.0f} req/s; {others_text}")
+def main() -> None:
+    global _conn, SECONDS, ROUNDS
+    _conn = psycopg.connect(sys.argv[1], autocommit=True)
+    SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
+    ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    for label, query, variables, others in SHAPES:
+        sides = [("fraiseql", via_fraiseql)] + [(name, via(schema)) for name, schema in others]
+        for _ in range(3):
+            v = variables()
+            expected = json.loads(via_fraiseql(query, v))
+            for name, fn in sides[1:]:
+                if json.loads(fn(query, v)) != expected:
+                    sys.exit(f"compare: {label}: fraiseql and Strawberry ({name}) return different JSON for {v}")
+        rates = {name: [] for name, _ in sides}
+        for _ in range(ROUNDS):  # alternating, so drift hits every side
+            for name, fn in sides:
+                rates[name].append(rate(fn, query, variables))
+        median = {name: statistics.median(r) for name, r in rates.items()}
+        f = median["fraiseql"]
+        others_text = "; ".join(f"Strawberry {name} {median[name]:.0f} req/s (fraiseql {f / median[name]:.1f}x)" for name, _ in sides[1:])
+        print(f"{label}: fraiseql {f:.0f} req/s; {others_text}")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,24 +9,55 @@ use crate::execute::plan_cache as cache;
 use crate::observability::{metrics, stats};
 use crate::{schema_store as store, settings as gucs};
 
-/// Liveness and configuration at a glance: version, active schema, audit signing, caches.
+/// Liveness and configuration at a glance: version, active schema, audit signing, the rules in force,
+/// caches — and readiness: `ready` is true when this node can answer its clients (the session's
+/// schema is loaded and the audit key, if configured, is readable); `role` says whether it is the
+/// primary or a hot standby (which answers queries but refuses mutations and audited queries).
+/// Liveness is that the call answers at all.
 #[pg_extern(volatile, parallel_unsafe)]
 fn health() -> JsonB {
     let name = gucs::schema_name();
-    let schema = match store::active(&name) {
-        Ok((s, _)) => {
-            serde_json::json!({ "name": name, "loaded": true, "types": s.types.len(), "mutations": s.mutation().map_or(0, |m| m.fields.len()) })
-        }
-        Err(_) => serde_json::json!({ "name": name, "loaded": false }),
+    let (schema, schema_loaded) = match store::active(&name) {
+        Ok((s, _)) => (
+            serde_json::json!({ "name": name, "loaded": true, "types": s.types.len(), "mutations": s.mutation().map_or(0, |m| m.fields.len()) }),
+            true,
+        ),
+        Err(_) => (serde_json::json!({ "name": name, "loaded": false }), false),
     };
-    let key = audit::keys::signing_key_id();
+    // An unreadable key file would fail every commit that appends an entry: say so instead of raising.
+    let key_problem = gucs::audit_key_file().and_then(|path| {
+        std::fs::read_to_string(&path)
+            .err()
+            .map(|e| format!("fraiseql.audit_key_file {path} cannot be read: {e}"))
+    });
+    let key = match key_problem {
+        None => audit::keys::signing_key_id(),
+        Some(_) => None,
+    };
+    // SAFETY: reading the recovery state has no preconditions.
+    let standby = unsafe { pg_sys::RecoveryInProgress() };
+    let mut not_ready = Vec::new();
+    if !schema_loaded {
+        not_ready.push(format!(
+            "no GraphQL schema named \"{name}\" is loaded (fraiseql.load_schema)"
+        ));
+    }
+    not_ready.extend(key_problem.clone());
     let (documents, statements, hits, misses) = cache::stats();
     let rules = gucs::rules();
+    let mut audit =
+        serde_json::json!({ "signing": if key.is_some() { "on" } else { "off" }, "key_id": key });
+    if let Some(problem) = key_problem {
+        audit["problem"] = serde_json::Value::String(problem);
+    }
     JsonB(serde_json::json!({
         "status": "ok",
+        "ready": not_ready.is_empty(),
+        "not_ready": not_ready,
+        "role": if standby { "standby" } else { "primary" },
         "version": env!("CARGO_PKG_VERSION"),
         "schema": schema,
-        "audit": { "signing": if key.is_some() { "on" } else { "off" }, "key_id": key },
+        "audit": audit,
         "security": {
             "profile": gucs::profile().name(),
             "introspection": rules.introspection,

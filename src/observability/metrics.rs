@@ -65,6 +65,7 @@ pub fn text() -> String {
             );
         }
     }
+    histogram(&mut out, &entries);
     status(&mut out, dropped);
     out
 }
@@ -144,4 +145,33 @@ fn status(out: &mut String, dropped: i64) {
         String::new(),
         statements.to_string(),
     );
+}
+
+/// `fraiseql_operation_duration_seconds`: a Prometheus histogram per operation (cumulative
+/// `_bucket{le=…}` counts, `_sum`, `_count`), so percentiles can be computed with `histogram_quantile`.
+fn histogram(out: &mut String, entries: &[stats::Entry]) {
+    let name = "fraiseql_operation_duration_seconds";
+    family(
+        out,
+        name,
+        "histogram",
+        "Time to answer a request, per operation.",
+    );
+    for e in entries {
+        let labels = format!(
+            "schema=\"{}\",kind=\"{}\",operation=\"{}\"",
+            label(&e.schema),
+            e.kind,
+            label(&e.operation)
+        );
+        let mut cumulative = 0;
+        for (bound, n) in stats::BUCKETS_US.iter().zip(e.buckets) {
+            cumulative += n;
+            let le = *bound as f64 / 1_000_000.0;
+            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{le}\"}} {cumulative}");
+        }
+        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", e.calls);
+        let _ = writeln!(out, "{name}_sum{{{labels}}} {}", e.total_ms / 1000.0);
+        let _ = writeln!(out, "{name}_count{{{labels}}} {}", e.calls);
+    }
 }

@@ -12,6 +12,13 @@ use pgrx::shmem::PGRXSharedMemory;
 const SLOTS: usize = 512;
 /// Bytes kept of a schema or operation name (longer names are cut at a character boundary).
 const NAME: usize = 64;
+/// Upper bounds of the latency histogram's buckets, in microseconds (0.5 ms … 10 s; Prometheus's
+/// default buckets, with 0.5 ms and 1 ms added below them for in-database answers). A request slower
+/// than the last bound counts only in `+Inf` (the call count).
+pub const BUCKETS_US: [u64; 14] = [
+    500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000,
+    2_500_000, 5_000_000, 10_000_000,
+];
 
 /// What kind of request an entry counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +92,9 @@ struct Slot {
     errors: u64,
     total_us: u64,
     max_us: u64,
+    /// Requests per latency bucket (not cumulative): `buckets[i]` counts those at most
+    /// `BUCKETS_US[i]` and above the bound before.
+    buckets: [u64; BUCKETS_US.len()],
 }
 
 impl Slot {
@@ -96,6 +106,7 @@ impl Slot {
         errors: 0,
         total_us: 0,
         max_us: 0,
+        buckets: [0; BUCKETS_US.len()],
     };
 
     fn is(&self, schema: &Name, kind: Kind, operation: &Name) -> bool {
@@ -146,6 +157,9 @@ impl Table {
                 slot.errors += u64::from(error);
                 slot.total_us += elapsed_us;
                 slot.max_us = slot.max_us.max(elapsed_us);
+                if let Some(b) = BUCKETS_US.iter().position(|&bound| elapsed_us <= bound) {
+                    slot.buckets[b] += 1;
+                }
                 return;
             }
         }
@@ -226,6 +240,8 @@ pub struct Entry {
     pub errors: i64,
     pub total_ms: f64,
     pub max_ms: f64,
+    /// Requests per bucket of [`BUCKETS_US`], not cumulative.
+    pub buckets: [u64; BUCKETS_US.len()],
 }
 
 /// The entries (by schema, kind, operation), entries not kept for lack of room, and when counting began.
@@ -243,6 +259,7 @@ pub fn snapshot() -> (Vec<Entry>, i64, pgrx::datum::TimestampWithTimeZone) {
                 errors: s.errors as i64,
                 total_ms: s.total_us as f64 / 1000.0,
                 max_ms: s.max_us as f64 / 1000.0,
+                buckets: s.buckets,
             })
             .collect();
         (entries, t.dropped as i64, t.since_us)

@@ -17,6 +17,28 @@ select line from regexp_split_to_table(fraiseql.metrics(), E'\n') line
  where line ~ '^fraiseql_operation(s|_errors)_total' or line ~ '^# TYPE fraiseql_operations_total'
     or line ~ '^fraiseql_stats_(cluster_wide|dropped_total)'
  order by line;
+-- a latency histogram per operation, as Prometheus expects one: 14 cumulative buckets (0.5 ms … 10 s),
+-- then +Inf and _count equal to the calls, and _sum
+select line from regexp_split_to_table(fraiseql.metrics(), E'\n') line
+ where line ~ '^fraiseql_operation_duration_seconds_(count|bucket)\{.*operation="GetUsers"(,le="\+Inf")?\}'
+    or line ~ '^# TYPE fraiseql_operation_duration_seconds'
+ order by line;
+with buckets as (
+  select (m[1])::float8 as le, (m[2])::bigint as n
+    from regexp_split_to_table(fraiseql.metrics(), E'\n') line,
+         regexp_match(line, '^fraiseql_operation_duration_seconds_bucket\{.*operation="GetUsers",le="([0-9.]+)"\} ([0-9]+)$') m
+   where m is not null
+)
+select count(*) as finite_buckets, min(le) as first_le, max(le) as last_le,
+       bool_and(n <= coalesce(next_n, n)) as cumulative, max(n) <= 2 as at_most_the_calls
+  from (select le, n, lead(n) over (order by le) as next_n from buckets) b;
+select count(*) = 1 as has_sum from regexp_split_to_table(fraiseql.metrics(), E'\n') line
+ where line ~ '^fraiseql_operation_duration_seconds_sum\{.*GetUsers.*\} [0-9.e-]+$';
+-- readiness (health): the schema is loaded and the audit key, if any, readable; the node's role
+select fraiseql.health()->'ready' as ready, fraiseql.health()->'not_ready' as why, fraiseql.health()->>'role' as role;
+set fraiseql.schema = 'not_loaded';
+select fraiseql.health()->>'status' as alive, fraiseql.health()->'ready' as ready, fraiseql.health()->'not_ready' as why;
+reset fraiseql.schema;
 -- label values are escaped as the format requires (here a schema name with a quote and a backslash,
 -- which is not loaded: the request fails before its operation is known)
 set fraiseql.schema = 'we"ird\';
