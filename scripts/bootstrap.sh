@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 PG_CONFIG=${PG_CONFIG:-/usr/bin/pg_config}
 need_apt=()
-for pkg in postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo pgbouncer; do
+for pkg in postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo pgbouncer curl \
+           prometheus-node-exporter prometheus-postgres-exporter; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
