@@ -441,6 +441,20 @@ mod tests {
     }
 
     #[test]
+    fn hashing_and_signing_match_the_published_test_vectors() {
+        // FIPS 180-2, appendix B.1
+        assert_eq!(
+            hex(&sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        // RFC 4231, test case 2
+        assert_eq!(
+            hex(&sign(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
     fn canonical_is_sorted_and_compact() {
         let mut e = entry(1);
         e.subject = Some("quote \" and ünïcode \u{1}".into());
