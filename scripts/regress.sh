@@ -29,6 +29,7 @@ tests/concurrency.sh "$PORT" fraiseql_regress
 tests/introspection.sh "$PORT" fraiseql_regress
 tests/monitoring.sh "$PORT" fraiseql_regress "$DIR/server.log"
 tests/scrape.sh "$PORT" fraiseql_regress
+tests/evaluation.sh "$PORT" fraiseql_regress
 tests/deploy.sh "$PORT" "$DIR"
 tests/upgrade.sh "$PORT"
 tests/cancel.sh "$PORT"
