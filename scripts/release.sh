@@ -11,10 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 if [ "${1:-}" = --verify ]; then
+  commit=$(git rev-parse HEAD)
   rm -rf target/repro && mkdir -p target/repro
-  git clone -q "$ROOT" target/repro/a && git clone -q "$ROOT" target/repro/b
   for d in a b; do
-    (cd "target/repro/$d" && git checkout -q "$(git -C "$ROOT" rev-parse HEAD)" && scripts/release.sh "$ROOT/target/repro/out-$d" >/dev/null)
+    git clone -q "$ROOT" "target/repro/$d"
+    (cd "target/repro/$d" && git checkout -q "$commit" && scripts/release.sh "$ROOT/target/repro/out-$d" >/dev/null)
   done
   if diff <(grep -v tar.gz target/repro/out-a/SHA256SUMS) <(grep -v tar.gz target/repro/out-b/SHA256SUMS); then
     echo "release: reproducible: two builds in different directories give the same files:"
@@ -34,6 +35,8 @@ export RUSTFLAGS="--remap-path-prefix=$ROOT=/build/fraiseql --remap-path-prefix=
 export CARGO_TARGET_DIR=$ROOT/target/release-build
 export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)
 stage=$OUT/stage
+# Refuse to build when Cargo.lock does not already pin every dependency (it would be rewritten).
+cargo metadata --locked --format-version 1 >/dev/null
 cargo pgrx package --pg-config "$PG_CONFIG" --out-dir "$stage" >/dev/null
 cp sql/fraiseql--*.sql "$stage$("$PG_CONFIG" --sharedir)/extension/"
 name=fraiseql-$VERSION-pg15-$(uname -m)
