@@ -113,9 +113,16 @@ pub fn bind_params(
                 Some(shape) => shape.apply(j),
                 None => j,
             };
-            let v = convert(&j, p.ty);
+            let v = match (p.check, &j) {
+                (Check::Json, j) if !j.is_null() => ParamValue::Text(j.to_string()),
+                (Check::JsonList, Json::Array(_)) => ParamValue::Text(j.to_string()),
+                (Check::JsonList, j) if !j.is_null() => {
+                    ParamValue::Text(Json::Array(vec![j.clone()]).to_string())
+                }
+                _ => convert(&j, p.ty),
+            };
             match (p.check, &v) {
-                (Check::NotNull, ParamValue::Null) => {
+                (Check::NotNull | Check::Json | Check::JsonList, ParamValue::Null) => {
                     Err("is null; to match missing values use {isnull: true}".into())
                 }
                 (Check::Limit, ParamValue::Null) => Ok(ParamValue::Int8(limits.default_limit)),

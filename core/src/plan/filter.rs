@@ -221,9 +221,10 @@ impl<'s> Planner<'s> {
             _ => None,
         };
         let to_stored = |x: &str| stored_value(mapping.as_deref(), x);
-        let param = |p: &mut Self, ty: ParamType| {
-            p.param(operand.source(), ty, Check::NotNull, what.clone())
+        let param_checked = |p: &mut Self, ty: ParamType, check: Check| {
+            p.param(operand.source(), ty, check, what.clone())
         };
+        let param = |p: &mut Self, ty: ParamType| param_checked(p, ty, Check::NotNull);
         match sql {
             Sql::IsNull => {
                 let test = match &column {
@@ -239,12 +240,18 @@ impl<'s> Planner<'s> {
                     format!("{col} {op} {p}::text[]::{ty}")
                 }
                 None if op == "&&" => {
-                    let p = param(self, ParamType::Text);
+                    let p = param_checked(self, ParamType::Text, Check::JsonList);
                     format!("EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof({jsonb}) = 'array' THEN {jsonb} END) AS ov(x) WHERE {p}::jsonb @> jsonb_build_array(ov.x))")
                 }
-                None => format!("{jsonb} {op} {}::jsonb", param(self, ParamType::Text)),
+                None => format!(
+                    "{jsonb} {op} {}::jsonb",
+                    param_checked(self, ParamType::Text, Check::JsonList)
+                ),
             },
-            Sql::Jsonb(op) => format!("{jsonb} {op} {}::jsonb", param(self, ParamType::Text)),
+            Sql::Jsonb(op) => format!(
+                "{jsonb} {op} {}::jsonb",
+                param_checked(self, ParamType::Text, Check::Json)
+            ),
             Sql::HasKey => format!("{jsonb} ? {}::text", param(self, ParamType::Text)),
             Sql::Compare(op) => {
                 let p = param(self, ParamType::Text);
@@ -434,6 +441,26 @@ mod tests {
             errors[0].contains(r#"Unknown field "titel""#) && errors[0].contains("title"),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn json_operands_travel_as_json_text_and_a_string_stays_a_string() {
+        let bound = |q: &str| {
+            crate::compile(&schema(), q, None, None, &crate::PageSizes::default())
+                .unwrap()
+                .values
+        };
+        let text = |s: &str| crate::ParamValue::Text(s.to_string());
+        let v = bound(r#"{ books(where: {meta: {eq: "{\"a\": 1}"}}) { title } }"#);
+        assert!(v.contains(&text(r#""{\"a\": 1}""#)), "{v:?}");
+        let v = bound(r#"{ books(where: {meta: {contains: {a: 1}}}) { title } }"#);
+        assert!(v.contains(&text(r#"{"a":1}"#)), "{v:?}");
+        let (c, types, _) = cond(r#"{meta: {eq: "x"}}"#);
+        assert_eq!(
+            c.as_deref(),
+            Some("nullif(t.data->'meta', 'null'::jsonb) = $1::jsonb")
+        );
+        assert_eq!(types, vec![ParamType::Text]);
     }
 
     #[test]

@@ -60,6 +60,11 @@ pub enum Check {
     None,
     /// A filter operand: `null` is refused (use `isnull`).
     NotNull,
+    /// A filter operand compared as `jsonb`: `null` is refused, and the value travels as JSON text (a
+    /// GraphQL string is a JSON string, never parsed as JSON itself).
+    Json,
+    /// The same for a list operand: a single value stands for a list of one (input coercion).
+    JsonList,
     /// A page size: null takes the default; negative or above the maximum is refused.
     Limit,
     NonNegative,
