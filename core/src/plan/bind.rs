@@ -122,9 +122,10 @@ pub fn bind_params(
                 _ => convert(&j, p.ty),
             };
             match (p.check, &v) {
-                (Check::NotNull | Check::Json | Check::JsonList, ParamValue::Null) => {
-                    Err("is null; to match missing values use {isnull: true}".into())
-                }
+                (
+                    Check::NotNull | Check::Json | Check::JsonList | Check::UuidOperand,
+                    ParamValue::Null,
+                ) => Err("is null; to match missing values use {isnull: true}".into()),
                 (Check::Limit, ParamValue::Null) => Ok(ParamValue::Int8(limits.default_limit)),
                 (Check::Limit | Check::NonNegative, ParamValue::Int8(n)) if *n < 0 => {
                     Err(format!("must not be negative, got {n}"))
@@ -133,8 +134,17 @@ pub fn bind_params(
                     "is {n}, above the maximum page size {} (setting fraiseql.max_limit)",
                     limits.max_limit
                 )),
-                (Check::Uuid, ParamValue::Text(s)) if !is_uuid(s) => {
+                (Check::Uuid | Check::UuidOperand, ParamValue::Text(s)) if !is_uuid(s) => {
                     Err(format!("is not a valid UUID: {}", Json::String(s.clone())))
+                }
+                (Check::UuidOperand, ParamValue::TextArray(items)) => {
+                    match items.iter().flatten().find(|s| !is_uuid(s)) {
+                        Some(bad) => Err(format!(
+                            "holds {}, which is not a valid UUID",
+                            Json::String(bad.clone())
+                        )),
+                        None => Ok(v),
+                    }
                 }
                 (Check::Integer, ParamValue::Text(s)) if s.parse::<i64>().is_err() => Err(format!(
                     "is not a valid integer id: {}",

@@ -225,6 +225,13 @@ impl<'s> Planner<'s> {
             p.param(operand.source(), ty, check, what.clone())
         };
         let param = |p: &mut Self, ty: ParamType| param_checked(p, ty, Check::NotNull);
+        // A value compared with a uuid column is checked before SQL (as `id:` arguments are), so a
+        // malformed one is the client's error, not a failed cast in the database.
+        let value_check = if cast == "uuid" {
+            Check::UuidOperand
+        } else {
+            Check::NotNull
+        };
         match sql {
             Sql::IsNull => {
                 let test = match &column {
@@ -254,11 +261,11 @@ impl<'s> Planner<'s> {
             ),
             Sql::HasKey => format!("{jsonb} ? {}::text", param(self, ParamType::Text)),
             Sql::Compare(op) => {
-                let p = param(self, ParamType::Text);
+                let p = param_checked(self, ParamType::Text, value_check);
                 format!("{expr} {op} {}::{cast}", to_stored(&format!("{p}::text")))
             }
             Sql::AnyOf | Sql::NoneOf => {
-                let p = param(self, ParamType::TextArray);
+                let p = param_checked(self, ParamType::TextArray, value_check);
                 let list = if mapping.is_some() {
                     format!(
                         "ARRAY(SELECT {} FROM unnest({p}::text[]) AS m(x))",

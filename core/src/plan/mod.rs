@@ -65,6 +65,9 @@ pub enum Check {
     Json,
     /// The same for a list operand: a single value stands for a list of one (input coercion).
     JsonList,
+    /// A filter operand compared with a uuid column: `null` is refused, and every value (each item of
+    /// an `in`/`nin` list) must be a UUID.
+    UuidOperand,
     /// A page size: null takes the default; negative or above the maximum is refused.
     Limit,
     NonNegative,

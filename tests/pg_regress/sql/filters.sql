@@ -86,6 +86,9 @@ select ids('{attrs: {isnull: true}}'),            ids('{meta: {isnull: true}}');
 -- (found by make fuzz: the string once matched the object, and a bare string was a database error)
 select ids('{attrs: {eq: "{\"k\": 2}"}}'),     ids('{meta: {eq: "{\"k\": 2}"}}');
 select ids('{attrs: {neq: "x"}}'),                ids('{meta: {contains: "x"}}');
+-- a value compared with a uuid column is checked before SQL: a malformed one is the client's error
+select ids('{id: {eq: "é"}}');
+select ids('{id: {in: ["00000000-0000-0000-0000-000000000001", "x"]}}');
 -- a single value for a list operand is a list of one, on a JSONB array as on a text[] column
 select ids('{tags: {contains: "red"}}'),          ids('{labels: {contains: "red"}}');
 select ids('{labels: {overlaps: "yellow"}}'),     ids('{labels: {containedBy: "red"}}');
