@@ -5,14 +5,16 @@
 use std::ffi::CStr;
 
 use fraiseql_core::profile::{Profile, Rules};
+use fraiseql_core::request::limits::QueryLimits;
 use fraiseql_core::PageSizes;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 
 /// Rows a list returns when the query gives no `limit`/`first`: enough for a page, small enough
 /// that a forgotten limit cannot dump a table.
-static DEFAULT_LIMIT: GucSetting<i32> = GucSetting::<i32>::new(100);
+static DEFAULT_LIMIT: GucSetting<i32> =
+    GucSetting::<i32>::new(PageSizes::DEFAULT.default_limit as i32);
 /// The largest page a client may ask for. Superuser-only: it is a safety limit, not a preference.
-static MAX_LIMIT: GucSetting<i32> = GucSetting::<i32>::new(1000);
+static MAX_LIMIT: GucSetting<i32> = GucSetting::<i32>::new(PageSizes::DEFAULT.max_limit as i32);
 /// Entries in each per-backend cache (parsed documents, plans, prepared statements); 0 disables.
 static PLAN_CACHE_SIZE: GucSetting<i32> = GucSetting::<i32>::new(256);
 /// The schema `execute` answers with (see `fraiseql.load_schema(sdl, name)`).
@@ -47,17 +49,18 @@ static INTROSPECTION: GucSetting<bool> = GucSetting::<bool>::new(true);
 /// Largest request document, in bytes: parsing cost grows with size, and real clients send a few kB.
 static MAX_QUERY_SIZE: GucSetting<i32> = GucSetting::<i32>::new(100_000);
 /// Deepest field nesting (fragments expanded): the standard introspection query needs 13.
-static MAX_DEPTH: GucSetting<i32> = GucSetting::<i32>::new(20);
+static MAX_DEPTH: GucSetting<i32> = GucSetting::<i32>::new(QueryLimits::DEFAULT.max_depth as i32);
 /// Most field occurrences in one operation (fragments expanded), a bound on the statement's size.
-static MAX_FIELDS: GucSetting<i32> = GucSetting::<i32>::new(2000);
+static MAX_FIELDS: GucSetting<i32> = GucSetting::<i32>::new(QueryLimits::DEFAULT.max_fields as i32);
 
 /// Most aliases in one operation (fragments expanded). graphql-armor's default is 15; aliases are how
 /// one small document asks for the same expensive list many times over.
-static MAX_ALIASES: GucSetting<i32> = GucSetting::<i32>::new(30);
+static MAX_ALIASES: GucSetting<i32> =
+    GucSetting::<i32>::new(QueryLimits::DEFAULT.max_aliases as i32);
 /// Largest estimated cost (see `fraiseql_core::limits`: each field 1, each list multiplying what it
 /// selects by its page size). 50,000 admits a page of 100 with a nested page of 100 and a few
 /// fields each, and refuses three nested default-sized lists (about a million rows).
-static MAX_COST: GucSetting<i32> = GucSetting::<i32>::new(50_000);
+static MAX_COST: GucSetting<i32> = GucSetting::<i32>::new(QueryLimits::DEFAULT.max_cost as i32);
 /// Largest `variables` (and `extensions`) value, in bytes: 100 kB, like the request-body limit of
 /// common HTTP servers (Express's body-parser); a 1.4 MB OR list took 1.6 s and 374 MB to run.
 static MAX_VARIABLES_SIZE: GucSetting<i32> = GucSetting::<i32>::new(100_000);
@@ -352,7 +355,7 @@ pub fn profile() -> Profile {
 pub fn rules() -> Rules {
     profile().apply(Rules {
         introspection: INTROSPECTION.get(),
-        limits: fraiseql_core::request::limits::QueryLimits {
+        limits: QueryLimits {
             max_depth: usize::try_from(MAX_DEPTH.get()).unwrap_or(usize::MAX),
             max_fields: usize::try_from(MAX_FIELDS.get()).unwrap_or(usize::MAX),
             max_aliases: usize::try_from(MAX_ALIASES.get()).unwrap_or(usize::MAX),

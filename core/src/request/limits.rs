@@ -22,12 +22,18 @@ pub struct PageSizes {
     pub max_limit: i64,
 }
 
+impl PageSizes {
+    /// The defaults of `fraiseql.default_limit` and `fraiseql.max_limit` (the extension's settings
+    /// start from these).
+    pub const DEFAULT: PageSizes = PageSizes {
+        default_limit: 100,
+        max_limit: 1000,
+    };
+}
+
 impl Default for PageSizes {
     fn default() -> Self {
-        PageSizes {
-            default_limit: 100,
-            max_limit: 1000,
-        }
+        PageSizes::DEFAULT
     }
 }
 
@@ -40,15 +46,20 @@ pub struct QueryLimits {
     pub max_cost: u64,
 }
 
+impl QueryLimits {
+    /// The defaults of `fraiseql.max_depth`, `max_fields`, `max_aliases` and `max_cost` (the
+    /// extension's settings start from these).
+    pub const DEFAULT: QueryLimits = QueryLimits {
+        max_depth: 20,
+        max_fields: 2000,
+        max_aliases: 30,
+        max_cost: 50_000,
+    };
+}
+
 impl Default for QueryLimits {
-    /// The defaults of `fraiseql.max_depth`, `max_fields`, `max_aliases` and `max_cost`.
     fn default() -> Self {
-        QueryLimits {
-            max_depth: 20,
-            max_fields: 2000,
-            max_aliases: 30,
-            max_cost: 50_000,
-        }
+        QueryLimits::DEFAULT
     }
 }
 
