@@ -25,11 +25,7 @@ fn health() -> JsonB {
         Err(_) => (serde_json::json!({ "name": name, "loaded": false }), false),
     };
     // An unreadable key file would fail every commit that appends an entry: say so instead of raising.
-    let key_problem = gucs::audit_key_file().and_then(|path| {
-        std::fs::read_to_string(&path)
-            .err()
-            .map(|e| format!("fraiseql.audit_key_file {path} cannot be read: {e}"))
-    });
+    let key_problem = audit::keys::key_file_problem();
     let key = match key_problem {
         None => audit::keys::signing_key_id(),
         Some(_) => None,

@@ -51,13 +51,22 @@ pub fn forget() {
 
 /// Keys from `fraiseql.audit_key_file` (`key_id:hexsecret` per line, the last one signs), if set.
 fn file_keys() -> Option<Vec<(String, Vec<u8>)>> {
-    let path = crate::settings::audit_key_file()?;
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        crate::error::Error::ConfigFile(format!(
-            "fraiseql: cannot read fraiseql.audit_key_file {path}: {e}"
-        ))
-        .raise()
-    });
+    read_file_keys().unwrap_or_else(|why| crate::error::Error::ConfigFile(why).raise())
+}
+
+/// Why `fraiseql.audit_key_file` cannot be read, if it is set and cannot (for `health`: every commit
+/// that appends an entry would fail the same way).
+pub fn key_file_problem() -> Option<String> {
+    read_file_keys().err()
+}
+
+/// The key file's keys (`None` when no file is set), or why it cannot be read.
+fn read_file_keys() -> Result<Option<Vec<(String, Vec<u8>)>>, String> {
+    let Some(path) = crate::settings::audit_key_file() else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("fraiseql: cannot read fraiseql.audit_key_file {path}: {e}"))?;
     let keys = text
         .lines()
         .map(str::trim)
@@ -65,7 +74,7 @@ fn file_keys() -> Option<Vec<(String, Vec<u8>)>> {
         .filter_map(|l| l.split_once(':'))
         .filter_map(|(id, hex)| unhex(hex.trim()).map(|k| (id.trim().to_string(), k)))
         .collect();
-    Some(keys)
+    Ok(Some(keys))
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
