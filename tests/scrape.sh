@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}; DB=${2:-fraiseql_regress}
-WORK=$PWD/target/scrape; rm -rf "$WORK"; mkdir -p "$WORK/textfile"; chmod 777 "$WORK" "$WORK/textfile"
+WORK=$PWD/target/scrape; rm -rf "$WORK"; mkdir -p "$WORK/textfile"
 NODE_PORT=$((PORT + 21)); PGEXP_PORT=$((PORT + 22))
 fail() { echo "scrape: FAIL: $*"; exit 1; }
 psql_() { psql -X -q -At -v ON_ERROR_STOP=1 -h /tmp -p "$PORT" "$@"; }
