@@ -13,7 +13,7 @@ echo "SELECT 'loaded schema version ' || fraiseql.load_schema(:'sdl');" \
 for q in examples/blog/queries/*.graphql; do
   vars=null; [ -f "${q%.graphql}.json" ] && vars=$(cat "${q%.graphql}.json")
   echo; echo "── $q"; grep -v '^#' "$q"; [ "$vars" != null ] && echo "variables: $vars"
-  echo "SELECT jsonb_pretty(fraiseql.execute(:'q', :'v'::jsonb));" \
+  echo "SELECT fraiseql.execute(:'q', :'v'::jsonb);" \
     | psql_ -d "$DB" -At -v q="$(grep -v '^#' "$q")" -v v="$vars"
 done
 echo; echo "── the audit chain, verified (fraiseql.verify_audit_chain())"
@@ -25,7 +25,7 @@ cat <<MSG
 The demo cluster is running (data in $DIR). Connect with:
   psql -h /tmp -p $PORT -U postgres $DB
 and try:
-  SELECT jsonb_pretty(fraiseql.execute('{ posts { title author { name } } }'));
+  SELECT fraiseql.execute('{ posts { title author { name } } }');
   SELECT fraiseql.health();  SELECT fraiseql.metrics();
 Stop it with: make demo-stop
 MSG

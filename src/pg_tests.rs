@@ -19,7 +19,7 @@ fn setup_blog() {
 }
 
 fn execute(query: &str, variables: serde_json::Value) -> serde_json::Value {
-    Spi::get_one_with_args::<JsonB>("SELECT fraiseql.execute($1, $2)", &[query.into(), JsonB(variables).into()])
+    Spi::get_one_with_args::<pgrx::Json>("SELECT fraiseql.execute($1, $2)", &[query.into(), JsonB(variables).into()])
         .unwrap()
         .unwrap()
         .0

@@ -166,7 +166,7 @@ COMMIT;
 SQL
 }
 got=$(api_call POST "READ WRITE" '{ users(limit: 1) { name } }')
-expect "POST /rpc/graphql answers through the api wrapper" "$got" '{"data": {"users": [{"name":'
+expect "POST /rpc/graphql answers through the api wrapper" "$got" '{"data" : {"users" : [{"name" : '
 expect "its type is the media-type domain PostgREST 12 negotiates" "$got" 'type="application/graphql-response+json"'
 got=$(api_call POST "READ WRITE" "${mutation_doc/IDENT/deploy-api}")
 expect "POST runs mutations" "$got" '"CreateUserSuccess"'
@@ -204,15 +204,15 @@ for f in "fraiseql.sdl() IS NOT NULL" "fraiseql.health()->>'status'" "length(fra
 done
 # a standby backend that cached the schema sees the next version loaded on the primary
 got=$(q "$STANDBY_PORT" postgres <<SQL
-SELECT fraiseql.execute('{ __type(name: "Replicated") { name } }')->'data';
+SELECT fraiseql.execute('{ __type(name: "Replicated") { name } }')->'data'->'__type'->>'name';
 \! psql -X -q -h /tmp -p $PORT -U postgres -d $DB -c "SELECT fraiseql.load_schema(fraiseql.sdl() || ' type Replicated { a: Int }')" >/dev/null
 SELECT pg_sleep(0.2) FROM generate_series(1, 50)
  WHERE pg_last_wal_replay_lsn() < (SELECT '$(q "$PORT" postgres -c "SELECT pg_current_wal_lsn()")'::pg_lsn) \g /dev/null
 SELECT pg_sleep(1);
-SELECT fraiseql.execute('{ __type(name: "Replicated") { name } }')->'data';
+SELECT fraiseql.execute('{ __type(name: "Replicated") { name } }')->'data'->'__type'->>'name';
 SQL
 )
-expect "the standby backend sees the schema loaded on the primary" "$got" '{"__type": {"name": "Replicated"}}'
+expect "the standby backend sees the schema loaded on the primary" "$got" 'Replicated'
 scripts/cluster.sh stop "$STANDBY_DIR"
 
 # 3. pgbouncer, transaction mode, as the postgres user
@@ -244,7 +244,7 @@ for c in 1 2 3 4 5 6; do
       qb <<SQL
 BEGIN;
 SELECT set_config('role', 'web_user', true), set_config('request.jwt.claims', '{"tenant_id":"t-bouncer-$c"}', true) \g /dev/null
-SELECT CASE WHEN fraiseql.execute('{ users(limit: 1) { name } }') ? 'data' AND current_setting('app.tenant_id', true) = 't-bouncer-$c' THEN 'ok' ELSE 'WRONG' END;
+SELECT CASE WHEN fraiseql.execute('{ users(limit: 1) { name } }')->'data' IS NOT NULL AND current_setting('app.tenant_id', true) = 't-bouncer-$c' THEN 'ok' ELSE 'WRONG' END;
 COMMIT;
 BEGIN;
 SELECT 'leak ' || current_setting('app.tenant_id', true) WHERE coalesce(current_setting('app.tenant_id', true), '') <> '';

@@ -10,7 +10,7 @@ mapfile -t commands < <(grep '^psql -X -h /tmp -p 54330 -U postgres fraiseql_dem
 # What the page says to expect from each command, in order (a substring of its output).
 expect=(
   'type User @view(name: "v_user")'
-  "SELECT jsonb_build_object('data'"
+  "SELECT json_build_object('data'"
   '"max_depth": 20'
   '12'
   'ok|true|primary'

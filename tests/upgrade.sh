@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The upgrade tier: a database that ran fraiseql 0.1.0 (the last release) is updated in place with
-# ALTER EXTENSION fraiseql UPDATE, keeps its schemas, allow-list and audit chains, answers and signs
-# as before, and ends with exactly the privileges of a fresh 0.2.0 install. Then a pg_dump /
+# The upgrade tier: a database that ran fraiseql 0.1.0 is updated in place (0.1.0 → 0.2.0 → the
+# current version, through each upgrade script) with ALTER EXTENSION fraiseql UPDATE, keeps its schemas, allow-list and audit chains, answers and signs
+# as before, keeps the privileges a deployment set on execute()/query() (0.3.0 recreates them), and
+# ends with exactly the privileges of a fresh install. Then a pg_dump /
 # pg_restore round trip: the chains come back and verify once the key (never dumped) is installed.
 # Run by scripts/regress.sh against its cluster: upgrade.sh PORT.
 set -euo pipefail
@@ -47,7 +48,32 @@ expect "a mutation under 0.1.0" "$(mutate $OLD up-1 t-up)" "CreateUserSuccess"
 # under 0.1.0 PUBLIC could read the stored SDL; the update takes that away
 expect "0.1.0 let PUBLIC read schema_version" "$(psql_ $OLD -c "SELECT has_table_privilege('upgrade_web', 'fraiseql.schema_version', 'SELECT')")" "t"
 
+# The new library under the old SQL (installed, not yet updated): execute() is still declared
+# RETURNS jsonb and must answer jsonb, not the json text 0.3.0 returns (which would crash the backend).
+expect "before the update, the new library answers the old declaration with jsonb" \
+  "$(psql_ $OLD -c "SELECT pg_typeof(r)::text || ' ' || (r->'data'->'user'->>'name') FROM fraiseql.execute('{ user(id: \"00000000-0000-0000-0000-00000000000c\") { name } }') r")" "jsonb Grace Hopper"
+# A deployment that locked query() down: PUBLIC revoked, one web role granted. 0.3.0 recreates
+# execute() and query() (their return type became json); the privileges must come through.
+psql_ $OLD -c "REVOKE EXECUTE ON FUNCTION fraiseql.query(text, jsonb, text, jsonb) FROM PUBLIC" \
+  -c "GRANT EXECUTE ON FUNCTION fraiseql.query(text, jsonb, text, jsonb) TO upgrade_web"
+psql_ postgres -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'upgrade_other') THEN CREATE ROLE upgrade_other NOLOGIN; END IF; END \$\$"
+
 psql_ $OLD -c "ALTER EXTENSION fraiseql UPDATE"
+expect "execute and query return json after the update" \
+  "$(psql_ $OLD -c "SELECT string_agg(proname || ':' || prorettype::regtype, ',' ORDER BY proname) FROM pg_proc WHERE pronamespace = 'fraiseql'::regnamespace AND proname IN ('execute', 'query')")" "execute:json,query:json"
+expect "the web role granted query() keeps it" "$(psql_ $OLD -c "SELECT has_function_privilege('upgrade_web', 'fraiseql.query(text, jsonb, text, jsonb)', 'EXECUTE')")" "t"
+expect "PUBLIC stays revoked from query()" "$(psql_ $OLD -c "SELECT has_function_privilege('upgrade_other', 'fraiseql.query(text, jsonb, text, jsonb)', 'EXECUTE')")" "f"
+expect "execute() keeps its default privileges" "$(psql_ $OLD -c "SELECT has_function_privilege('upgrade_other', 'fraiseql.execute(text, jsonb, text, jsonb)', 'EXECUTE')")" "t"
+expect "the carried-over privileges are not recorded as the extension's own (pg_dump keeps dumping them)" \
+  "$(psql_ $OLD -c "SELECT count(*) FROM pg_init_privs WHERE classoid = 'pg_proc'::regclass AND objoid IN ('fraiseql.execute(text, jsonb, text, jsonb)'::regprocedure, 'fraiseql.query(text, jsonb, text, jsonb)'::regprocedure)")" "0"
+expect "pg_dump keeps the REVOKE and the GRANT" \
+  "$(pg_dump -h /tmp -p "$PORT" -U postgres -s $OLD | grep -c 'FUNCTION fraiseql.query(query text, variables jsonb, "operationName" text, extensions jsonb)')" "2"
+expect "the response keeps the selection's key order" \
+  "$(psql_ $OLD -c "SET ROLE upgrade_web" -c "SELECT fraiseql.query('{ user(id: \"00000000-0000-0000-0000-00000000000c\") { name id } }')::text")" \
+  '{"data" : {"user" : {"name" : "Grace Hopper", "id" : "00000000-0000-0000-0000-00000000000c"}}}'
+# Back to the defaults, so that the comparison with a fresh install below is exact.
+psql_ $OLD -c "GRANT EXECUTE ON FUNCTION fraiseql.query(text, jsonb, text, jsonb) TO PUBLIC" \
+  -c "REVOKE EXECUTE ON FUNCTION fraiseql.query(text, jsonb, text, jsonb) FROM upgrade_web"
 expect "ALTER EXTENSION fraiseql UPDATE reaches $current" "$(psql_ $OLD -c "SELECT extversion FROM pg_extension WHERE extname = 'fraiseql'")" "$current"
 expect "a mutation after the update" "$(mutate $OLD up-2 t-up)" "CreateUserSuccess"
 expect "the chain written across the update verifies" "$(verified $OLD)" "t-up=true/2"
@@ -61,7 +87,7 @@ setup $FRESH "$current"
 acl() {
   psql_ "$1" <<'SQL'
 SELECT string_agg(line, E'\n' ORDER BY line) FROM (
-  SELECT 'function ' || p.oid::regprocedure || ' ' || coalesce(p.proacl, acldefault('f', p.proowner))::text AS line
+  SELECT 'function ' || p.oid::regprocedure || ' ' || (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(coalesce(p.proacl, acldefault('f', p.proowner))) a) AS line
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'fraiseql'
   UNION ALL
   SELECT c.relkind::text || ' ' || c.oid::regclass || ' ' || coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))::text
@@ -87,7 +113,7 @@ expect "the dump holds no key" "$(psql_ $RESTORED -c "SELECT count(*) FROM frais
 expect "the restored chain refuses to verify without its key" "$(psql_ $RESTORED -c "SELECT problem FROM fraiseql.verify_audit_chain('t-up')")" "unknown key"
 psql_ $RESTORED -c "SELECT fraiseql.audit_set_key('upgrade-k1', decode(repeat('5a', 32), 'hex'))" >/dev/null
 expect "with the key re-installed the restored chain verifies" "$(verified $RESTORED)" "t-up=true/2"
-expect "the restored database answers" "$(psql_ $RESTORED -c "SELECT fraiseql.execute('{ users(limit: 1) { name } }') ? 'data'")" "t"
+expect "the restored database answers" "$(psql_ $RESTORED -c "SELECT fraiseql.execute('{ users(limit: 1) { name } }')->'data' IS NOT NULL")" "t"
 expect "and appends to the restored chain" "$(mutate $RESTORED up-3 t-up)" "CreateUserSuccess"
 expect "which still verifies" "$(verified $RESTORED)" "t-up=true/3"
 for db in $OLD $FRESH $RESTORED; do psql_ postgres -c "DROP DATABASE $db"; done

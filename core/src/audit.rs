@@ -133,11 +133,41 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of a JSON value in canonical form (sorted keys, compact) — for request variables.
 pub fn json_sha256(value: &Json) -> String {
-    hex(&sha256(
-        serde_json::to_string(value)
-            .expect("JSON serialises")
-            .as_bytes(),
-    ))
+    let mut text = String::new();
+    push_sorted(&mut text, value);
+    hex(&sha256(text.as_bytes()))
+}
+
+/// `value` as compact JSON with every object's keys in sorted (bytewise) order, whatever order the
+/// value holds them in.
+fn push_sorted(out: &mut String, value: &Json) {
+    match value {
+        Json::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(key).expect("a string serialises"));
+                out.push(':');
+                push_sorted(out, &map[key]);
+            }
+            out.push('}');
+        }
+        Json::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_sorted(out, item);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
 }
 
 pub fn entry_hash(prev_hash: &[u8], e: &Entry) -> [u8; 32] {
@@ -452,6 +482,20 @@ mod tests {
             hex(&sign(b"Jefe", b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn variables_hash_over_sorted_keys_whatever_their_order() {
+        // Objects keep insertion order (serde_json's preserve_order); the hash must not depend on it.
+        let a: Json =
+            serde_json::from_str(r#"{"zeta":1,"alpha":{"b":[{"y":2,"x":"\u0001"}],"a":null}}"#)
+                .unwrap();
+        let b: Json =
+            serde_json::from_str(r#"{"alpha":{"a":null,"b":[{"x":"\u0001","y":2}]},"zeta":1}"#)
+                .unwrap();
+        let sorted = r#"{"alpha":{"a":null,"b":[{"x":"\u0001","y":2}]},"zeta":1}"#;
+        assert_eq!(json_sha256(&a), hex(&sha256(sorted.as_bytes())));
+        assert_eq!(json_sha256(&b), json_sha256(&a));
     }
 
     #[test]

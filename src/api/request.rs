@@ -3,6 +3,7 @@
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
+use crate::execute::json::RawJson;
 use crate::execute::jsonb::RawJsonb;
 use crate::request::{respond, Incoming};
 
@@ -14,7 +15,7 @@ fn execute(
     variables: default!(Option<RawJsonb>, "NULL"),
     operationName: default!(Option<&str>, "NULL"),
     extensions: default!(Option<RawJsonb>, "NULL"),
-) -> RawJsonb {
+) -> RawJson {
     let request = Incoming::from_args(query, variables, operationName, extensions);
     respond(&request, false)
 }
@@ -28,7 +29,7 @@ fn query(
     variables: default!(Option<RawJsonb>, "NULL"),
     operationName: default!(Option<&str>, "NULL"),
     extensions: default!(Option<RawJsonb>, "NULL"),
-) -> RawJsonb {
+) -> RawJson {
     let request = Incoming::from_args(query, variables, operationName, extensions);
     respond(&request, true)
 }

@@ -1,5 +1,5 @@
-//! `RawJsonb`: a jsonb Datum returned to Postgres untouched, so a response Postgres built is never
-//! re-serialised through serde on its way out (pgrx's `JsonB` would parse and re-print it); and
+//! `RawJsonb`: a jsonb argument detoasted once and read on demand (request variables and extensions,
+//! `_detoast`'s documents), never through pgrx's `JsonB`, which panics on what serde cannot hold; and
 //! `datum_from_json`, which builds a jsonb Datum from a JSON value in Rust without printing it as text
 //! for Postgres to parse again.
 use pgrx::callconv::{Arg, ArgAbi, BoxRet, FcInfo};
@@ -14,24 +14,6 @@ use serde_json::Value as Json;
 pub struct RawJsonb(pg_sys::Datum);
 
 impl RawJsonb {
-    /// # Safety
-    /// `datum` must be a jsonb varlena that outlives the current function call
-    /// (allocated in the caller's memory context, e.g. by `SPI_datumTransfer`).
-    pub unsafe fn from_datum(datum: pg_sys::Datum) -> Self {
-        RawJsonb(datum)
-    }
-
-    /// Builds a jsonb value from JSON built in Rust (mutation and error responses).
-    pub fn from_json(value: Json) -> Self {
-        RawJsonb(datum_from_json(&value))
-    }
-
-    /// Reads the value back as JSON (only on slow paths: adding field errors). A value serde cannot
-    /// hold (see [`RawJsonb::parse`]) reads as null.
-    pub fn to_json(&self) -> Json {
-        self.parse().unwrap_or(Json::Null)
-    }
-
     /// The value as JSON, or why it cannot be held as such: jsonb accepts numbers beyond double
     /// range (`1e309`) and nesting far deeper than serde's 128 levels, which pgrx's `JsonB` turns
     /// into a panic. Request arguments go through here so that they become `BAD_USER_INPUT`.

@@ -7,7 +7,7 @@ use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 
 use crate::error::internal;
-use crate::execute::jsonb::RawJsonb;
+use crate::execute::json::RawJson;
 
 fn oid(ty: ParamType) -> pg_sys::Oid {
     match ty {
@@ -118,12 +118,12 @@ fn without_jit<T>(f: impl FnOnce() -> T) -> T {
     out
 }
 
-/// Executes `plan` with `values`; the statement returns one row with one jsonb column.
-fn run(plan: &Plan, values: &[ParamValue]) -> RawJsonb {
+/// Executes `plan` with `values`; the statement returns one row with one json column.
+fn run(plan: &Plan, values: &[ParamValue]) -> RawJson {
     without_jit(|| run_statement(plan, values))
 }
 
-fn run_statement(plan: &Plan, values: &[ParamValue]) -> RawJsonb {
+fn run_statement(plan: &Plan, values: &[ParamValue]) -> RawJson {
     let sql = c_text(&plan.sql);
     let mut types: Vec<pg_sys::Oid> = plan.params.iter().map(|p| oid(p.ty)).collect();
     let (mut datums, nulls) = datums(values);
@@ -147,7 +147,7 @@ fn run_statement(plan: &Plan, values: &[ParamValue]) -> RawJsonb {
         }
         let out = pg_sys::SPI_datumTransfer(datum, false, -1);
         pg_sys::SPI_finish();
-        RawJsonb::from_datum(out)
+        RawJson::from_datum(out)
     }
 }
 
@@ -171,7 +171,7 @@ fn sqlstate(code: PgSqlErrorCode) -> String {
 
 /// Runs the statement inside a subtransaction, so a database error becomes a GraphQL error for the
 /// caller instead of aborting its transaction. Cancellation and shutdown are re-raised.
-pub fn run_isolated(plan: &Plan, values: &[ParamValue]) -> Result<RawJsonb, DbError> {
+pub fn run_isolated(plan: &Plan, values: &[ParamValue]) -> Result<RawJson, DbError> {
     isolated(|| run(plan, values))
 }
 

@@ -6,7 +6,7 @@ use fraiseql_core::document::OpKind;
 use fraiseql_core::response::{code, request_error_response, with_field_errors, GqlError};
 use pgrx::prelude::*;
 
-use crate::execute::jsonb::RawJsonb;
+use crate::execute::json::RawJson;
 use crate::execute::statement as executor;
 use crate::observability::stats;
 use crate::{audit, error as errors, settings as gucs};
@@ -43,7 +43,7 @@ fn internal_error_response(payload: Box<dyn std::any::Any + Send>) -> serde_json
 /// draft for `application/graphql-response+json`: a request error — a response without `data`
 /// (unparseable or invalid document, bad variables, unknown operation, a refused limit) — is 400,
 /// through PostgREST's transaction-local `response.status`; anything else stays 200.
-fn http_status(response: &RawJsonb, failed: bool) {
+fn http_status(response: &RawJson, failed: bool) {
     if !failed || gucs::setting(c"request.method").is_none() {
         return;
     }
@@ -67,14 +67,14 @@ fn http_status(response: &RawJsonb, failed: bool) {
 }
 
 /// Answers a request and counts it in the operation statistics (src/stats.rs).
-pub fn respond(request: &Incoming, read_only: bool) -> RawJsonb {
+pub fn respond(request: &Incoming, read_only: bool) -> RawJson {
     let started = std::time::Instant::now();
     let mut label = None;
     let (response, failed) = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         answer(request, read_only, &mut label)
     })) {
         Ok(answered) => answered,
-        Err(payload) => (RawJsonb::from_json(internal_error_response(payload)), true),
+        Err(payload) => (RawJson::from_json(&internal_error_response(payload)), true),
     };
     let (kind, name) = match label {
         Some((OpKind::Query, name)) => (stats::Kind::Query, name),
@@ -99,18 +99,18 @@ fn answer(
     request: &Incoming,
     read_only: bool,
     label: &mut Option<(OpKind, String)>,
-) -> (RawJsonb, bool) {
+) -> (RawJson, bool) {
     let prepared = match prepare_request(request, read_only, label) {
         Ok(Request::Query(p)) => p,
         Ok(Request::Mutation(m)) => {
             if let Some(e) = read_only_server() {
-                return (RawJsonb::from_json(request_error_response(&[e])), true);
+                return (RawJson::from_json(&request_error_response(&[e])), true);
             }
             let response = run_mutation(m);
             let failed = response.get("errors").is_some();
-            return (RawJsonb::from_json(response), failed);
+            return (RawJson::from_json(&response), failed);
         }
-        Err(response) => return (RawJsonb::from_json(response), true),
+        Err(response) => return (RawJson::from_json(&response), true),
     };
     let outcome = executor::run_isolated(&prepared.plan, &prepared.values);
     if let Some((req, fields)) = &prepared.audit {
@@ -123,12 +123,12 @@ fn answer(
     }
     let response = match outcome {
         Ok(r) => r,
-        Err(e) => return (RawJsonb::from_json(database_error_response(&e)), true),
+        Err(e) => return (RawJson::from_json(&database_error_response(&e)), true),
     };
     if prepared.field_errors.is_empty() {
         (response, false)
     } else {
         let with_errors = with_field_errors(response.to_json(), &prepared.field_errors);
-        (RawJsonb::from_json(with_errors), true)
+        (RawJson::from_json(&with_errors), true)
     }
 }

@@ -90,7 +90,7 @@ impl<'s> Planner<'s> {
                 "__typename" => quote_literal(&conn.name),
                 "edges" => {
                     let edge = self.edge(child, node, &keys, &row);
-                    aggregates.push(format!("coalesce(jsonb_agg({edge} ORDER BY {page_order}) FILTER (WHERE {in_page}), '[]'::jsonb) AS c{i}"));
+                    aggregates.push(format!("coalesce(json_agg({edge} ORDER BY {page_order}) FILTER (WHERE {in_page}), '[]'::json) AS c{i}"));
                     format!("{pg}.c{i}")
                 }
                 "pageInfo" => {
@@ -267,7 +267,7 @@ mod tests {
     fn a_connection_page_with_cursors_and_page_info() {
         assert_eq!(
             sql("{ booksConnection(first: 2, orderBy: {pages: ASC}) { edges { cursor node { title } } pageInfo { hasNextPage endCursor } } }", None),
-            r#"SELECT jsonb_build_object('data', jsonb_build_object('booksConnection', (SELECT jsonb_build_object('edges', pg3.c0, 'pageInfo', jsonb_build_object('hasNextPage', pg3.fetched > $1, 'endCursor', pg3.cursors->-1)) FROM (SELECT count(*) AS fetched, coalesce(jsonb_agg(to_jsonb(translate(encode(convert_to(jsonb_build_array(to_jsonb(((p2d.__doc->>'pages')::numeric)), to_jsonb(p2."id"))::text, 'UTF8'), 'base64'), E'\n', '')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $1), '[]'::jsonb) AS cursors, coalesce(jsonb_agg(jsonb_build_object('cursor', translate(encode(convert_to(jsonb_build_array(to_jsonb(((p2d.__doc->>'pages')::numeric)), to_jsonb(p2."id"))::text, 'UTF8'), 'base64'), E'\n', ''), 'node', jsonb_build_object('title', p2d.__doc->'title')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $1), '[]'::jsonb) AS c0 FROM (SELECT v1.*, row_number() OVER (ORDER BY ((v1.data->>'pages')::numeric), v1."id") AS __rn FROM "public"."v_book" v1 ORDER BY ((v1.data->>'pages')::numeric), v1."id" LIMIT $1 + 1) p2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(p2.data) AS __doc OFFSET 0) p2d) pg3)))"#
+            r#"SELECT json_build_object('data', json_build_object('booksConnection', (SELECT json_build_object('edges', pg3.c0, 'pageInfo', json_build_object('hasNextPage', pg3.fetched > $1, 'endCursor', pg3.cursors->-1)) FROM (SELECT count(*) AS fetched, coalesce(jsonb_agg(to_jsonb(translate(encode(convert_to(jsonb_build_array(to_jsonb(((p2d.__doc->>'pages')::numeric)), to_jsonb(p2."id"))::text, 'UTF8'), 'base64'), E'\n', '')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $1), '[]'::jsonb) AS cursors, coalesce(json_agg(json_build_object('cursor', translate(encode(convert_to(jsonb_build_array(to_jsonb(((p2d.__doc->>'pages')::numeric)), to_jsonb(p2."id"))::text, 'UTF8'), 'base64'), E'\n', ''), 'node', json_build_object('title', p2d.__doc->'title')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $1), '[]'::json) AS c0 FROM (SELECT v1.*, row_number() OVER (ORDER BY ((v1.data->>'pages')::numeric), v1."id") AS __rn FROM "public"."v_book" v1 ORDER BY ((v1.data->>'pages')::numeric), v1."id" LIMIT $1 + 1) p2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(p2.data) AS __doc OFFSET 0) p2d) pg3)))"#
         );
     }
 
@@ -278,7 +278,7 @@ mod tests {
                 "query ($c: String) { booksConnection(first: 2, after: $c) { edges { node { title } } } }",
                 Some(serde_json::json!({"c": "WyIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDEiXQ=="}))
             ),
-            r#"SELECT jsonb_build_object('data', jsonb_build_object('booksConnection', (SELECT jsonb_build_object('edges', pg3.c0) FROM (SELECT count(*) AS fetched, coalesce(jsonb_agg(to_jsonb(translate(encode(convert_to(jsonb_build_array(to_jsonb(p2."id"))::text, 'UTF8'), 'base64'), E'\n', '')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $2), '[]'::jsonb) AS cursors, coalesce(jsonb_agg(jsonb_build_object('node', jsonb_build_object('title', p2d.__doc->'title')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $2), '[]'::jsonb) AS c0 FROM (SELECT v1.*, row_number() OVER (ORDER BY v1."id") AS __rn FROM "public"."v_book" v1 WHERE ((($1::uuid IS NOT NULL AND (v1."id" > $1::uuid OR v1."id" IS NULL)))) ORDER BY v1."id" LIMIT $2 + 1) p2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(p2.data) AS __doc OFFSET 0) p2d) pg3)))"#
+            r#"SELECT json_build_object('data', json_build_object('booksConnection', (SELECT json_build_object('edges', pg3.c0) FROM (SELECT count(*) AS fetched, coalesce(jsonb_agg(to_jsonb(translate(encode(convert_to(jsonb_build_array(to_jsonb(p2."id"))::text, 'UTF8'), 'base64'), E'\n', '')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $2), '[]'::jsonb) AS cursors, coalesce(json_agg(json_build_object('node', json_build_object('title', p2d.__doc->'title')) ORDER BY p2.__rn) FILTER (WHERE p2.__rn <= $2), '[]'::json) AS c0 FROM (SELECT v1.*, row_number() OVER (ORDER BY v1."id") AS __rn FROM "public"."v_book" v1 WHERE ((($1::uuid IS NOT NULL AND (v1."id" > $1::uuid OR v1."id" IS NULL)))) ORDER BY v1."id" LIMIT $2 + 1) p2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(p2.data) AS __doc OFFSET 0) p2d) pg3)))"#
         );
     }
 

@@ -28,7 +28,7 @@ use crate::request::variables::Variables;
 use crate::response::GqlError;
 use crate::schema::{Relation, Schema};
 
-/// `jsonb_build_object` takes at most 100 arguments; larger objects are concatenated with `||`.
+/// `json_build_object` takes at most 100 arguments: 50 key-value pairs.
 const MAX_PAIRS_PER_CALL: usize = 50;
 
 /// The SQL type a parameter is sent as; the SQL text casts it where needed.
@@ -261,16 +261,13 @@ pub fn plan_query(
         let errors_before = p.errors.len();
         let expr = p.root_field(sel);
         let expr = if p.errors.len() > errors_before {
-            "NULL::jsonb".to_string()
+            "NULL::json".to_string()
         } else {
             expr
         };
         pairs.push((sel.key.clone(), expr));
     }
-    let sql = format!(
-        "SELECT jsonb_build_object('data', {})",
-        build_object(&pairs)
-    );
+    let sql = format!("SELECT json_build_object('data', {})", build_object(&pairs));
     Plan {
         sql,
         params: p.params,
@@ -279,15 +276,17 @@ pub fn plan_query(
     }
 }
 
-/// `jsonb_build_object('k', v, …)`, chunked to respect the function-argument limit.
+/// `json_build_object('k', v, …)`: keys in the order given (the selection's). A call takes at most
+/// 100 arguments; a larger object is built from several calls joined as text (each call's members
+/// without its braces), which only objects of more than [`MAX_PAIRS_PER_CALL`] fields pay for.
 pub(crate) fn build_object(pairs: &[(String, String)]) -> String {
     if pairs.is_empty() {
-        return "'{}'::jsonb".to_string();
+        return "'{}'::json".to_string();
     }
-    let chunks: Vec<String> = pairs
+    let mut chunks: Vec<String> = pairs
         .chunks(MAX_PAIRS_PER_CALL)
         .map(|chunk| {
-            let mut s = String::from("jsonb_build_object(");
+            let mut s = String::from("json_build_object(");
             for (i, (k, v)) in chunk.iter().enumerate() {
                 if i > 0 {
                     s.push_str(", ");
@@ -298,7 +297,14 @@ pub(crate) fn build_object(pairs: &[(String, String)]) -> String {
             s
         })
         .collect();
-    chunks.join(" || ")
+    if chunks.len() == 1 {
+        return chunks.remove(0);
+    }
+    let members: Vec<String> = chunks
+        .iter()
+        .map(|c| format!("substr(left({c}::text, -1), 2)"))
+        .collect();
+    format!("('{{' || {} || '}}')::json", members.join(" || ', ' || "))
 }
 
 #[cfg(test)]
@@ -332,7 +338,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             c.plan.sql,
-            "SELECT jsonb_build_object('data', jsonb_build_object('users', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t2d.__doc->'id', 'who', t2d.__doc->'name') ORDER BY t2.\"id\"), '[]'::jsonb) FROM (SELECT * FROM \"public\".\"v_user\" v1 ORDER BY v1.\"id\" LIMIT $1 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"
+            "SELECT json_build_object('data', json_build_object('users', (SELECT coalesce(json_agg(json_build_object('id', t2d.__doc->'id', 'who', t2d.__doc->'name')), '[]'::json) FROM (SELECT * FROM \"public\".\"v_user\" v1 ORDER BY v1.\"id\" LIMIT $1 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"
         );
         assert_eq!(c.values, vec![ParamValue::Int8(2), ParamValue::Null]);
     }
@@ -349,7 +355,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             c.plan.sql,
-            "SELECT jsonb_build_object('data', jsonb_build_object('post', (SELECT jsonb_build_object('author', CASE WHEN jsonb_typeof(t1d.__doc->'author') = 'object' THEN jsonb_build_object('name', t1d.__doc->'author'->'name') END, 'tags', CASE WHEN jsonb_typeof(t1d.__doc->'tags') = 'array' THEN coalesce((SELECT jsonb_agg(CASE WHEN jsonb_typeof(e2) = 'object' THEN jsonb_build_object('label', e2->'label') END ORDER BY o2) FROM jsonb_array_elements(t1d.__doc->'tags') WITH ORDINALITY AS a2(e2, o2)), '[]'::jsonb) END) FROM \"public\".\"v_post\" t1 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t1.data) AS __doc OFFSET 0) t1d WHERE t1.\"id\" = $1::uuid LIMIT 1)))"
+            "SELECT json_build_object('data', json_build_object('post', (SELECT json_build_object('author', CASE WHEN jsonb_typeof(t1d.__doc->'author') = 'object' THEN json_build_object('name', t1d.__doc->'author'->'name') END, 'tags', CASE WHEN jsonb_typeof(t1d.__doc->'tags') = 'array' THEN coalesce((SELECT json_agg(CASE WHEN jsonb_typeof(e2) = 'object' THEN json_build_object('label', e2->'label') END) FROM jsonb_array_elements(t1d.__doc->'tags') AS a2(e2)), '[]'::json) END) FROM \"public\".\"v_post\" t1 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t1.data) AS __doc OFFSET 0) t1d WHERE t1.\"id\" = $1::uuid LIMIT 1)))"
         );
         assert_eq!(
             c.values,
@@ -402,7 +408,10 @@ mod tests {
             .map(|i| (format!("k{i}"), "1".to_string()))
             .collect();
         let sql = build_object(&pairs);
-        assert_eq!(sql.matches("jsonb_build_object(").count(), 3);
-        assert_eq!(sql.matches(" || ").count(), 2);
+        assert_eq!(sql.matches("json_build_object(").count(), 3);
+        // The calls' members joined, keys still in order, as one object.
+        assert!(sql.starts_with("('{' || substr(left(json_build_object('k0', 1, "));
+        assert!(sql.ends_with("'k119', 1)::text, -1), 2) || '}')::json"));
+        assert_eq!(sql.matches(" || ', ' || ").count(), 2);
     }
 }

@@ -28,7 +28,7 @@ impl<'s> Planner<'s> {
                 Check::None,
                 "introspection",
             );
-            return format!("{p}::jsonb");
+            return format!("{p}::json");
         }
         let def = schema
             .query()
@@ -60,7 +60,8 @@ impl<'s> Planner<'s> {
         }
     }
 
-    /// `(SELECT jsonb_agg(…) FROM (SELECT * FROM rel WHERE … ORDER BY … LIMIT … OFFSET …) t)`.
+    /// `(SELECT json_agg(…) FROM (SELECT * FROM rel WHERE … ORDER BY … LIMIT … OFFSET …) t)`: the
+    /// aggregate reads the rows in the subquery's order (a nested loop over it), so it sorts nothing.
     /// `join` is (remote column, local expression) for a one-to-many `@relation`.
     pub(crate) fn list_query(
         &mut self,
@@ -99,8 +100,7 @@ impl<'s> Planner<'s> {
             format!(" WHERE {}", conds.join(" AND "))
         };
         format!(
-            "(SELECT coalesce(jsonb_agg({proj} ORDER BY {}), '[]'::jsonb) FROM {})",
-            OrderKey::render_all(&keys, &outer),
+            "(SELECT coalesce(json_agg({proj}), '[]'::json) FROM {})",
             fetched(
                 &format!(
                     "SELECT * FROM {} {v}{where_sql} ORDER BY {} LIMIT {limit} OFFSET {offset}",
@@ -138,8 +138,7 @@ impl<'s> Planner<'s> {
             )
         );
         format!(
-            "(SELECT coalesce(jsonb_agg({proj} ORDER BY {}), '[]'::jsonb) FROM {})",
-            OrderKey::render_all(&keys, &outer),
+            "(SELECT coalesce(json_agg({proj}), '[]'::json) FROM {})",
             fetched(&rows, &t)
         )
     }
@@ -204,7 +203,7 @@ impl<'s> Planner<'s> {
         )
     }
 
-    /// `jsonb_build_object` of exactly the selected fields of `ty`, read from `src`.
+    /// `json_build_object` of exactly the selected fields of `ty`, read from `src`.
     pub(crate) fn project(
         &mut self,
         ty: &'s ObjectType,
@@ -232,7 +231,7 @@ impl<'s> Planner<'s> {
                 let n = self.aliases_made + 1;
                 self.aliases_made = n;
                 let item = self.union_projection(u, &Src::Doc(format!("e{n}")), sel);
-                format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT jsonb_agg(CASE WHEN jsonb_typeof(e{n}) = 'object' THEN {item} END ORDER BY o{n}) FROM jsonb_array_elements({value}) WITH ORDINALITY AS a{n}(e{n}, o{n})), '[]'::jsonb) END")
+                format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT json_agg(CASE WHEN jsonb_typeof(e{n}) = 'object' THEN {item} END) FROM jsonb_array_elements({value}) AS a{n}(e{n})), '[]'::json) END")
             }
             Some(Kind::Union(u)) => {
                 let proj = self.union_projection(u, &Src::Doc(value.clone()), sel);
@@ -256,7 +255,7 @@ impl<'s> Planner<'s> {
                 if def.ty.is_list() {
                     let n = self.aliases_made + 1;
                     self.aliases_made = n;
-                    format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT jsonb_agg({} ORDER BY o{n}) FROM jsonb_array_elements_text({value}) WITH ORDINALITY AS a{n}(e{n}, o{n})), '[]'::jsonb) END", case(&format!("e{n}")))
+                    format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT json_agg({}) FROM jsonb_array_elements_text({value}) AS a{n}(e{n})), '[]'::json) END", case(&format!("e{n}")))
                 } else {
                     case(&format!("{}->>{}", src.doc(), quote_literal(&def.key)))
                 }
@@ -278,7 +277,6 @@ impl<'s> Planner<'s> {
         let n = self.aliases_made + 1;
         self.aliases_made = n;
         let (e, o) = (format!("e{n}"), format!("o{n}"));
-        let elements = format!("jsonb_array_elements({value}) WITH ORDINALITY AS a{n}({e}, {o})");
         let item_src = Src::Doc(e.clone());
         let has_args = ["where", "orderBy", "limit", "offset"]
             .iter()
@@ -286,8 +284,10 @@ impl<'s> Planner<'s> {
         let proj = self.project(child, &item_src, &sel.children);
         let item = format!("CASE WHEN jsonb_typeof({e}) = 'object' THEN {proj} END");
         if !has_args {
-            return format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT jsonb_agg({item} ORDER BY {o}) FROM {elements}), '[]'::jsonb) END");
+            // The elements are aggregated in the order the function returns them: the array's.
+            return format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT json_agg({item}) FROM jsonb_array_elements({value}) AS a{n}({e})), '[]'::json) END");
         }
+        let elements = format!("jsonb_array_elements({value}) WITH ORDINALITY AS a{n}({e}, {o})");
         let cond = match self.arg(sel, "where") {
             Some(w) => self
                 .where_cond(child, &item_src, w, "where")
@@ -303,7 +303,7 @@ impl<'s> Planner<'s> {
         let limit = self.arg_param(sel, "limit", ParamType::Int8, Check::NonNegative);
         let offset = self.arg_param(sel, "offset", ParamType::Int8, Check::NonNegative);
         format!(
-            "CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT jsonb_agg({item} ORDER BY {order}) FROM (SELECT {e}, {o} FROM {elements} WHERE {cond} ORDER BY {order} LIMIT {limit} OFFSET {offset}) s{n}), '[]'::jsonb) END"
+            "CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT json_agg({item}) FROM (SELECT {e} FROM {elements} WHERE {cond} ORDER BY {order} LIMIT {limit} OFFSET {offset}) s{n}), '[]'::json) END"
         )
     }
 
@@ -369,7 +369,7 @@ mod tests {
     fn a_list_projects_the_selection_from_each_row_once() {
         assert_eq!(
             sql("{ books(limit: 3) { title pages } }", None),
-            r#"SELECT jsonb_build_object('data', jsonb_build_object('books', (SELECT coalesce(jsonb_agg(jsonb_build_object('title', t2d.__doc->'title', 'pages', t2d.__doc->'pages') ORDER BY t2."id"), '[]'::jsonb) FROM (SELECT * FROM "public"."v_book" v1 ORDER BY v1."id" LIMIT $1 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"#
+            r#"SELECT json_build_object('data', json_build_object('books', (SELECT coalesce(json_agg(json_build_object('title', t2d.__doc->'title', 'pages', t2d.__doc->'pages')), '[]'::json) FROM (SELECT * FROM "public"."v_book" v1 ORDER BY v1."id" LIMIT $1 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"#
         );
     }
 
@@ -380,7 +380,7 @@ mod tests {
                 r#"{ book(id: "00000000-0000-0000-0000-000000000001") { __typename title author { name } } }"#,
                 None
             ),
-            r#"SELECT jsonb_build_object('data', jsonb_build_object('book', (SELECT jsonb_build_object('__typename', 'Book', 'title', t1d.__doc->'title', 'author', (SELECT jsonb_build_object('name', t2d.__doc->'name') FROM "public"."v_author" t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d WHERE t2."id" = t1."author_id" LIMIT 1)) FROM "public"."v_book" t1 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t1.data) AS __doc OFFSET 0) t1d WHERE t1."id" = $1::uuid LIMIT 1)))"#
+            r#"SELECT json_build_object('data', json_build_object('book', (SELECT json_build_object('__typename', 'Book', 'title', t1d.__doc->'title', 'author', (SELECT json_build_object('name', t2d.__doc->'name') FROM "public"."v_author" t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d WHERE t2."id" = t1."author_id" LIMIT 1)) FROM "public"."v_book" t1 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t1.data) AS __doc OFFSET 0) t1d WHERE t1."id" = $1::uuid LIMIT 1)))"#
         );
     }
 }

@@ -7,7 +7,7 @@ begin;
 create function pg_temp.order_ids(o text) returns text language sql as $$
   select case when r ? 'errors' then 'error: ' || (r->'errors'->0->>'message')
               else (select string_agg(right(x->>'id', 1), ',') from jsonb_array_elements(r->'data'->'items') x) end
-    from (select fraiseql.execute('{ items(orderBy: ' || o || ') { id } }') r) s $$;
+    from (select fraiseql.execute('{ items(orderBy: ' || o || ') { id } }')::jsonb r) s $$;
 -- qty is a real column, count the same value as a JSONB path: 10, 20, 5, null, 20
 select pg_temp.order_ids('{qty: ASC}'),              pg_temp.order_ids('{count: ASC}');
 select pg_temp.order_ids('{qty: DESC}'),             pg_temp.order_ids('{count: DESC}');

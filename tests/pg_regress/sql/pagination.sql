@@ -8,12 +8,12 @@ begin;
 select fraiseql.execute('{ a: items(limit: 2) { id } b: items(limit: 2, offset: 2) { id } c: items(limit: 2, offset: 4) { id } }')->'data';
 -- fraiseql.default_limit applies when no limit is given; fraiseql.max_limit is enforced
 set local fraiseql.default_limit = 2;
-select jsonb_array_length(fraiseql.execute('{ items { id } }')->'data'->'items') as default_page;
+select jsonb_array_length((fraiseql.execute('{ items { id } }'))::jsonb->'data'->'items') as default_page;
 reset fraiseql.default_limit;
 select fraiseql.execute('{ items(limit: 5000) { id } }');
 select fraiseql.execute('{ items(limit: -1) { id } }');
 -- a first page: edges, cursors, pageInfo; totalCount only when selected
-select jsonb_pretty(fraiseql.execute('{ itemsConnection(first: 2, orderBy: {qty: DESC}) { totalCount edges { node { name qty } } pageInfo { hasNextPage hasPreviousPage } } }'));
+select jsonb_pretty(fraiseql.execute('{ itemsConnection(first: 2, orderBy: {qty: DESC}) { totalCount edges { node { name qty } } pageInfo { hasNextPage hasPreviousPage } } }')::jsonb);
 select position('count(*) FROM' in fraiseql.explain('{ itemsConnection(first: 2) { edges { cursor } } }')->>'sql') = 0 as no_count_unless_selected;
 select position('count(*) FROM' in fraiseql.explain('{ itemsConnection(first: 2) { totalCount } }')->>'sql') > 0 as count_when_selected;
 -- walk every page forwards (first/after) and backwards (last/before); compare with the plain list
@@ -46,7 +46,7 @@ begin
 end $$;
 create function pg_temp.plain(order_by text) returns text language sql as $$
   select string_agg(right(x->>'id', 1), ',')
-    from jsonb_array_elements(fraiseql.execute('{ items(orderBy: ' || order_by || ') { id } }')->'data'->'items') x $$;
+    from jsonb_array_elements((fraiseql.execute('{ items(orderBy: ' || order_by || ') { id } }'))::jsonb->'data'->'items') x $$;
 select o, pg_temp.plain(o) as plain, pg_temp.walk(o, 2, false) as forward, pg_temp.walk(o, 2, true) as backward,
        pg_temp.walk(o, 1, false) = pg_temp.plain(o) and pg_temp.walk(o, 3, true) = pg_temp.plain(o) as other_page_sizes
   from unnest(array['{qty: ASC}', '{qty: DESC}', '{qty: ASC_NULLS_FIRST}', '{name: DESC_NULLS_LAST}',

@@ -20,11 +20,13 @@ select gql('{ post(id: "00000000-0000-0000-0000-000000000103") { title comments 
 -- several root fields in one statement
 select gql('{ posts(limit: 2) { title published } users(limit: 1) { name } }');
 -- the tv_ projection table answers exactly like the v_ view
-select fraiseql.execute('{ postsProjected { id title author { name } comments { body } } }')->'data'->'postsProjected'
-     = fraiseql.execute('{ posts { id title author { name } comments { body } } }')->'data'->'posts' as projection_equals_view;
+select (fraiseql.execute('{ postsProjected { id title author { name } comments { body } } }')->'data'->'postsProjected')::text
+     = (fraiseql.execute('{ posts { id title author { name } comments { body } } }')->'data'->'posts')::text as projection_equals_view;
 select gql('{ postProjected(id: "00000000-0000-0000-0000-000000000102") { title comments { author { name } } } }');
 -- fragments and @skip/@include shape the selection
 select gql('query { users(limit: 1) { ...who email @include(if: false) id @skip(if: true) } } fragment who on User { name identifier }');
 -- the same response key twice merges
 select gql('{ post(id: "00000000-0000-0000-0000-000000000101") { author { name } author { identifier } } }');
+-- the response is json text with keys in the order selected (GraphQL §7.2.2), at every level
+select fraiseql.execute('{ user(id: "00000000-0000-0000-0000-00000000000b") { name identifier __typename id } users(limit: 1) { id name } }');
 rollback;

@@ -44,5 +44,5 @@ set local role app_user;
 -- (claims, when present, win over settings made by hand: clear them first)
 select set_config('request.jwt.claims', '', true) = '' as claims_cleared;
 select set_config('app.tenant_id', 'aaaaaaaa-0000-0000-0000-000000000000', true) is not null as tenant_a;
-select jsonb_array_length(fraiseql.execute('{ notes { body } }')->'data'->'notes') as rows_seen_through_owner_view;
+select jsonb_array_length((fraiseql.execute('{ notes { body } }'))::jsonb->'data'->'notes') as rows_seen_through_owner_view;
 rollback;

@@ -29,7 +29,7 @@ rollback;
 select fraiseql.cache_stats() ?& array['documents', 'statements', 'hits', 'misses'] as cache_fields;
 select fraiseql.reset_cache();
 set fraiseql.plan_cache_size = 0;
-select fraiseql.execute('{ users(limit: 1) { name } }') ? 'data' as answered_uncached;
+select fraiseql.execute('{ users(limit: 1) { name } }')->'data' is not null as answered_uncached;
 reset fraiseql.plan_cache_size;
 select fraiseql.explain('{ users(limit: 1) { name } }')->>'sql' like 'SELECT %' as compiled_sql;
 select fraiseql.explain('{ users(limit: 1) { name } }', "analyze" => true)->'plan' is not null as analyzed;

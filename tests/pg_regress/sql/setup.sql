@@ -10,13 +10,13 @@ CREATE EXTENSION fraiseql;
 \set items_sdl `cat tests/fixtures/items.graphql`
 -- gql(query, variables, operationName): the response, pretty-printed for readable golden files.
 CREATE FUNCTION gql(q text, v jsonb DEFAULT NULL, op text DEFAULT NULL) RETURNS text
-  LANGUAGE sql AS $$ SELECT jsonb_pretty(fraiseql.execute(q, v, op)) $$;
+  LANGUAGE sql AS $$ SELECT jsonb_pretty(fraiseql.execute(q, v, op)::jsonb) $$;
 -- ids(where): the last digit of the id of each item matching the filter, or the first error.
 CREATE FUNCTION ids(w text, v jsonb DEFAULT NULL) RETURNS text LANGUAGE sql AS $$
   SELECT CASE WHEN r ? 'errors' THEN 'error: ' || (r->'errors'->0->>'message')
               ELSE coalesce((SELECT string_agg(right(x->>'id', 1), ',') FROM jsonb_array_elements(r->'data'->'items') x), '') END
     FROM (SELECT fraiseql.execute(CASE WHEN strpos(w, '$v') > 0 THEN 'query ($v: ItemWhere) ' ELSE '' END
-                                  || '{ items(where: ' || w || ') { id } }', v) r) s
+                                  || '{ items(where: ' || w || ') { id } }', v)::jsonb r) s
 $$;
 \set QUIET off
 \set ECHO all

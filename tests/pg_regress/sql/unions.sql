@@ -11,7 +11,7 @@ select fraiseql.load_schema(replace(fraiseql.sdl(), 'type Query {', 'union FeedI
 type Query {
   feed: [FeedItem!]! @view(name: "v_feed")'), 'feed') > 0 as loaded;
 set local fraiseql.schema = 'feed';
-select jsonb_pretty(fraiseql.execute('{ feed(limit: 4) { __typename ... on User { name } ... on Post { title author { name } } } }'));
+select jsonb_pretty(fraiseql.execute('{ feed(limit: 4) { __typename ... on User { name } ... on Post { title author { name } } } }')::jsonb);
 -- a field on the union itself is an error that points to the members
 select fraiseql.execute('{ feed { name } }');
 -- a union without a discriminator cannot be read from documents
@@ -27,7 +27,7 @@ select fraiseql.load_schema(replace(replace(fraiseql.sdl(), 'interface Node {', 
   'type Query {', 'type Query {
   nodes: [Node!]! @view(name: "v_feed")'), 'nodes') > 0 as loaded;
 set local fraiseql.schema = 'nodes';
-select jsonb_pretty(fraiseql.execute('{ nodes(limit: 4, offset: 2) { id __typename ... on User { name } ... on Post { title } } }'));
+select jsonb_pretty(fraiseql.execute('{ nodes(limit: 4, offset: 2) { id __typename ... on User { name } ... on Post { title } } }')::jsonb);
 select fraiseql.execute('{ __type(name: "Node") { kind fields { name } possibleTypes { name } } user: __type(name: "User") { interfaces { name } } }')->'data';
 select fraiseql.execute('{ nodes { nmae } }');
 -- an implementation must declare every interface field, with its type

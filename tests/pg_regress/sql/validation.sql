@@ -7,7 +7,7 @@ create function pg_temp.v(q text, vars jsonb default null, op text default null)
   select case when r ? 'errors' and not r ? 'data' then 'rejected (' || (r->'errors'->0->'extensions'->>'code') || '): ' || (r->'errors'->0->>'message')
               when r ? 'errors' then 'field error: ' || (r->'errors'->0->>'message')
               else 'accepted' end
-    from (select fraiseql.execute(q, vars, op) r) s $$;
+    from (select fraiseql.execute(q, vars, op)::jsonb r) s $$;
 -- 5.1.1 executable definitions (a type definition does not even parse as a request)
 select pg_temp.v('{ users(limit: 1) { name } }'), pg_temp.v('type X { a: Int } { users { name } }');
 -- 5.2.1.1 operation name uniqueness
