@@ -123,9 +123,21 @@ pub fn bind_params(
             };
             match (p.check, &v) {
                 (
-                    Check::NotNull | Check::Json | Check::JsonList | Check::UuidOperand,
+                    Check::NotNull
+                    | Check::Json
+                    | Check::JsonList
+                    | Check::UuidOperand
+                    | Check::Pattern,
                     ParamValue::Null,
                 ) => Err("is null; to match missing values use {isnull: true}".into()),
+                (Check::Pattern, ParamValue::Text(s))
+                    if s.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 1 =>
+                {
+                    Err(format!(
+                        "ends with an unpaired escape character (\\): {}; write \\\\ to match a backslash",
+                        Json::String(s.clone())
+                    ))
+                }
                 (Check::Limit, ParamValue::Null) => Ok(ParamValue::Int8(limits.default_limit)),
                 (Check::Limit | Check::NonNegative, ParamValue::Int8(n)) if *n < 0 => {
                     Err(format!("must not be negative, got {n}"))

@@ -304,7 +304,10 @@ impl<'s> Planner<'s> {
                 let p = param(self, ParamType::Text);
                 format!("right({expr}::text, length({p}::text)) = {p}::text")
             }
-            Sql::Pattern(op) => format!("{expr}::text {op} {}::text", param(self, ParamType::Text)),
+            Sql::Pattern(op) => format!(
+                "{expr}::text {op} {}::text",
+                param_checked(self, ParamType::Text, Check::Pattern)
+            ),
         }
     }
 }

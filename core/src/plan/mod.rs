@@ -65,6 +65,9 @@ pub enum Check {
     Json,
     /// The same for a list operand: a single value stands for a list of one (input coercion).
     JsonList,
+    /// A `like`/`ilike` pattern: `null` is refused, and so is a pattern ending in an unpaired escape
+    /// character (`\`), which the database would reject.
+    Pattern,
     /// A filter operand compared with a uuid column: `null` is refused, and every value (each item of
     /// an `in`/`nin` list) must be a UUID.
     UuidOperand,

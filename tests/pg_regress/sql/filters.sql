@@ -23,6 +23,9 @@ select ids('{name: {startswith: "ch"}}'),         ids('{label: {startswith: "ch"
 select ids('{name: {endswith: "ry"}}'),           ids('{label: {endswith: "ry"}}');
 select ids('{name: {like: "%an%"}}'),             ids('{label: {like: "%an%"}}');
 select ids('{name: {ilike: "b%"}}'),              ids('{label: {ilike: "b%"}}');
+-- a pattern ending in an unpaired escape character is the client's error, named, not a database error;
+-- an escaped backslash is fine
+select ids('{name: {like: "app\\"}}'),              ids('{label: {ilike: "x\\\\"}}');
 -- numbers compare as numbers (5 < 10), not as text
 select ids('{qty: {eq: 20}}'),                    ids('{count: {eq: 20}}');
 select ids('{qty: {neq: 20}}'),                   ids('{count: {neq: 20}}');
