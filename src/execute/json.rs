@@ -83,9 +83,24 @@ unsafe impl BoxRet for RawJson {
 /// # Safety
 /// `fcinfo` is the current call's, with its `flinfo` set (a call through the fmgr).
 unsafe fn declared_jsonb(fcinfo: pg_sys::FunctionCallInfo) -> bool {
+    // The answer is kept in the call site's `fn_extra` (a marker, never dereferenced: 1 for json, 2
+    // for jsonb), so the catalog is read once per call site, not once per call.
+    const JSON: usize = 1;
+    const JSONB: usize = 2;
     unsafe {
         let flinfo = (*fcinfo).flinfo;
-        !flinfo.is_null() && pg_sys::get_func_rettype((*flinfo).fn_oid) == pg_sys::JSONBOID
+        if flinfo.is_null() {
+            return false;
+        }
+        let known = (*flinfo).fn_extra as usize;
+        if known == JSON || known == JSONB {
+            return known == JSONB;
+        }
+        let jsonb = pg_sys::get_func_rettype((*flinfo).fn_oid) == pg_sys::JSONBOID;
+        if known == 0 {
+            (*flinfo).fn_extra = (if jsonb { JSONB } else { JSON }) as *mut std::ffi::c_void;
+        }
+        jsonb
     }
 }
 

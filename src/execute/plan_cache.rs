@@ -3,6 +3,7 @@
 //! name), and prepared SPI statements keyed by SQL text *and* parameter types (one text can be
 //! bound with different parameter lists). Bounded LRU (`fraiseql.plan_cache_size`).
 //! A backend is single-threaded, so these live in `thread_local!`s.
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -27,12 +28,17 @@ impl<K: Eq + Hash + Clone, V> Lru<K, V> {
         }
     }
 
-    fn get(&mut self, key: &K) -> Option<&V> {
+    /// The entry for `key` (looked up by a borrowed form: `&str` for a `String` key, without
+    /// allocating), marked as just used.
+    fn get<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
         self.tick += 1;
         let tick = self.tick;
         self.map.get_mut(key).map(|(t, v)| {
             *t = tick;
-            &*v
+            v
         })
     }
 
@@ -80,18 +86,9 @@ pub struct CachedDoc {
 struct State {
     generation: u64,
     docs: Lru<String, CachedDoc>,
-    statements: Lru<StatementKey, SavedPlan>,
+    statements: Lru<String, Vec<(Vec<pg_sys::Oid>, SavedPlan)>>,
     hits: u64,
     misses: u64,
-}
-
-/// A prepared statement's identity: its SQL text and the types of its parameters, in order. Two
-/// documents can compile to the same text with different parameter lists (unused Relay arguments,
-/// say); executing a plan with arguments it was not prepared for reads past their end.
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct StatementKey {
-    sql: String,
-    types: Vec<u32>,
 }
 
 /// An SPI plan kept with `SPI_keepplan`, freed when evicted.
@@ -125,11 +122,13 @@ pub fn lookup(
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         sync_generation(&mut s, generation);
-        let found = s.docs.get(&query.to_string()).map(|c| {
-            (
-                c.doc.clone(),
-                c.plans.get(&operation.map(str::to_string)).cloned(),
-            )
+        let found = s.docs.get(query).map(|c| {
+            let plan = c
+                .plans
+                .iter()
+                .find(|(name, _)| name.as_deref() == operation)
+                .map(|(_, p)| p.clone());
+            (c.doc.clone(), plan)
         });
         match &found {
             Some((_, Some(_))) => s.hits += 1,
@@ -168,24 +167,35 @@ pub fn store_plan(generation: u64, query: &str, operation: Option<&str>, plan: C
     });
 }
 
-/// The prepared statement for `sql`, preparing and keeping it on first use (must be called while
-/// connected to SPI). `None` when caching is off: the caller then executes the text directly.
-pub fn statement(sql: &std::ffi::CStr, types: &mut [pg_sys::Oid]) -> Option<pg_sys::SPIPlanPtr> {
+/// The prepared statement for `sql` with parameters of `types`, preparing and keeping it on first
+/// use (must be called while connected to SPI). `None` when caching is off: the caller then executes
+/// the text directly. Statements are found by their text (borrowed: no copy, no conversion on a hit)
+/// and then by their parameter types: two documents can compile to the same text with different
+/// parameter lists (unused Relay arguments, say), and executing a plan with arguments it was not
+/// prepared for reads past their end. The LRU bound counts texts.
+pub fn statement(sql: &str, types: &mut [pg_sys::Oid]) -> Option<pg_sys::SPIPlanPtr> {
     let capacity = crate::settings::plan_cache_size();
     if capacity == 0 {
         return None;
     }
-    let key = StatementKey {
-        sql: sql.to_string_lossy().into_owned(),
-        types: types.iter().map(|t| t.to_u32()).collect(),
-    };
-    if let Some(p) = STATE.with(|s| s.borrow_mut().statements.get(&key).map(|p| p.0)) {
-        return Some(p);
+    let found = STATE.with(|s| {
+        s.borrow_mut().statements.get(sql).and_then(|plans| {
+            plans
+                .iter()
+                .find(|(t, _)| t[..] == types[..])
+                .map(|(_, p)| p.0)
+        })
+    });
+    if found.is_some() {
+        return found;
     }
+    let text = std::ffi::CString::new(sql).unwrap_or_else(|_| {
+        crate::error::Error::Internal("a generated statement contains a NUL byte".into()).raise()
+    });
     // SAFETY: connected to SPI (caller's contract); `types` has one entry per parameter. An ERROR
     // while preparing propagates before anything is stored.
     let plan = unsafe {
-        let plan = pg_sys::SPI_prepare(sql.as_ptr(), types.len() as i32, types.as_mut_ptr());
+        let plan = pg_sys::SPI_prepare(text.as_ptr(), types.len() as i32, types.as_mut_ptr());
         if plan.is_null() {
             let code = pg_sys::SPI_result;
             crate::error::Error::Internal(format!("SPI_prepare failed (code {code})")).raise();
@@ -194,11 +204,12 @@ pub fn statement(sql: &std::ffi::CStr, types: &mut [pg_sys::Oid]) -> Option<pg_s
         plan
     };
     STATE.with(|s| {
-        drop(
-            s.borrow_mut()
-                .statements
-                .insert(key, SavedPlan(plan), capacity),
-        )
+        let mut s = s.borrow_mut();
+        let saved = (types.to_vec(), SavedPlan(plan));
+        match s.statements.get(sql) {
+            Some(plans) => plans.push(saved),
+            None => drop(s.statements.insert(sql.to_string(), vec![saved], capacity)),
+        }
     });
     Some(plan)
 }
@@ -218,6 +229,15 @@ pub fn reset() {
 pub fn stats() -> (usize, usize, u64, u64) {
     STATE.with(|s| {
         let s = s.borrow();
-        (s.docs.len(), s.statements.len(), s.hits, s.misses)
+        (
+            s.docs.len(),
+            s.statements
+                .map
+                .values()
+                .map(|(_, plans)| plans.len())
+                .sum(),
+            s.hits,
+            s.misses,
+        )
     })
 }

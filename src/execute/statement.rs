@@ -47,7 +47,7 @@ fn datums(values: &[ParamValue]) -> (Vec<pg_sys::Datum>, Vec<std::ffi::c_char>) 
 /// # Safety
 /// Must be called while connected to SPI; `types`, `datums` and `nulls` have one entry per parameter.
 unsafe fn execute_cached(
-    sql: &std::ffi::CStr,
+    sql: &str,
     types: &mut [pg_sys::Oid],
     datums: &mut [pg_sys::Datum],
     nulls: &[std::ffi::c_char],
@@ -75,7 +75,7 @@ unsafe fn execute_cached(
                 count,
             ),
             None => pg_sys::SPI_execute_with_args(
-                sql.as_ptr(),
+                c_text(sql).as_ptr(),
                 types.len() as i32,
                 types.as_mut_ptr(),
                 datums.as_mut_ptr(),
@@ -124,7 +124,7 @@ fn run(plan: &Plan, values: &[ParamValue]) -> RawJson {
 }
 
 fn run_statement(plan: &Plan, values: &[ParamValue]) -> RawJson {
-    let sql = c_text(&plan.sql);
+    let sql = plan.sql.as_str();
     let mut types: Vec<pg_sys::Oid> = plan.params.iter().map(|p| oid(p.ty)).collect();
     let (mut datums, nulls) = datums(values);
     // SAFETY: SPI is connected and finished around the call; argument arrays have `nargs` entries;
@@ -271,7 +271,6 @@ pub fn run_step(
     params: &[fraiseql_core::plan::Param],
     values: &[ParamValue],
 ) -> (serde_json::Value, Option<String>, Option<String>) {
-    let sql = c_text(sql);
     let mut types: Vec<pg_sys::Oid> = params.iter().map(|p| oid(p.ty)).collect();
     types.resize(values.len(), pg_sys::TEXTOID);
     let (mut datums, nulls) = datums(values);
