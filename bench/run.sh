@@ -30,7 +30,6 @@ tps_set() {
   done
   for i in $(seq 0 $(($# - 1))); do printf '%s ' "$(printf '%s\n' ${runs[$i]} | median)"; done; echo
 }
-tps_pair() { tps_set "$1" "$2"; }
 cold_ms() { # median over COLD_RUNS new connections of the first execution of $1
   for _ in $(seq "$COLD_RUNS"); do
     printf '\\timing on\n%s;\n' "$1" | psql -X -h /tmp -p "$PORT" -U postgres -d "$DB" -v n=42 -v o=4200 2>/dev/null | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
@@ -107,7 +106,7 @@ mutation_pair() {
   done
   local CLIENTS=$MCLIENTS a b ratio
   # The schema is chosen per connection (PGOPTIONS), as an application would configure it.
-  read -r a b < <(PGOPTIONS="-c fraiseql.schema=$schema" tps_pair "$OUT/$name.fraiseql.sql" "$OUT/$name.floor.sql")
+  read -r a b < <(PGOPTIONS="-c fraiseql.schema=$schema" tps_set "$OUT/$name.fraiseql.sql" "$OUT/$name.floor.sql")
   ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
   echo "| $label, $MCLIENTS clients | $a | $b | **$ratio** | $(printf '%.0f' "$a") |" >> "$OUT/mutations.md"
   echo "bench: $label: fraiseql $a tps, direct function $b tps, ratio $ratio, $a audit entries/s"

@@ -43,8 +43,8 @@ impl RawJson {
         }
     }
 
-    /// Reads the response back as JSON, keys in their order (only on slow paths: adding field
-    /// errors, the HTTP status of a failed request). Text serde cannot hold reads as null.
+    /// Reads the response back as JSON, keys in their order (only on the slow path that adds field
+    /// errors). Text serde cannot hold reads as null.
     pub fn to_json(&self) -> Json {
         serde_json::from_str(&self.text()).unwrap_or(Json::Null)
     }

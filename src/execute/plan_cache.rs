@@ -189,9 +189,7 @@ pub fn statement(sql: &str, types: &mut [pg_sys::Oid]) -> Option<pg_sys::SPIPlan
     if found.is_some() {
         return found;
     }
-    let text = std::ffi::CString::new(sql).unwrap_or_else(|_| {
-        crate::error::Error::Internal("a generated statement contains a NUL byte".into()).raise()
-    });
+    let text = super::statement::c_text(sql);
     // SAFETY: connected to SPI (caller's contract); `types` has one entry per parameter. An ERROR
     // while preparing propagates before anything is stored.
     let plan = unsafe {

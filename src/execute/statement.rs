@@ -19,7 +19,7 @@ fn oid(ty: ParamType) -> pg_sys::Oid {
 
 /// A statement's text for SPI. Generated SQL quotes identifiers from the schema and sends every
 /// value as a parameter, so a NUL byte cannot reach it; refusing one is a bug report, not a panic.
-fn c_text(sql: &str) -> CString {
+pub(super) fn c_text(sql: &str) -> CString {
     CString::new(sql).unwrap_or_else(|_| internal("a generated statement contains a NUL byte"))
 }
 

@@ -43,11 +43,8 @@ fn internal_error_response(payload: Box<dyn std::any::Any + Send>) -> serde_json
 /// draft for `application/graphql-response+json`: a request error — a response without `data`
 /// (unparseable or invalid document, bad variables, unknown operation, a refused limit) — is 400,
 /// through PostgREST's transaction-local `response.status`; anything else stays 200.
-fn http_status(response: &RawJson, failed: bool) {
-    if !failed || gucs::setting(c"request.method").is_none() {
-        return;
-    }
-    if response.to_json().get("data").is_some() {
+fn http_status(outcome: Outcome) {
+    if outcome != Outcome::RequestError || gucs::setting(c"request.method").is_none() {
         return;
     }
     // SAFETY: sets a placeholder setting for the transaction (GUC_ACTION_LOCAL), as set_config(…,
@@ -66,23 +63,38 @@ fn http_status(response: &RawJson, failed: bool) {
     }
 }
 
+/// How a request ended, known where its response is made (never read back from the response).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// `data`, no errors.
+    Data,
+    /// `data` (possibly null) with errors: field errors, a failed statement or mutation field.
+    Errors,
+    /// Errors and no `data`: the request was refused before anything ran, or fraiseql failed.
+    RequestError,
+}
+
 /// Answers a request and counts it in the operation statistics (src/stats.rs).
 pub fn respond(request: &Incoming, read_only: bool) -> RawJson {
     let started = std::time::Instant::now();
     let mut label = None;
-    let (response, failed) = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let (response, outcome) = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         answer(request, read_only, &mut label)
     })) {
         Ok(answered) => answered,
-        Err(payload) => (RawJson::from_json(&internal_error_response(payload)), true),
+        Err(payload) => (
+            RawJson::from_json(&internal_error_response(payload)),
+            Outcome::RequestError,
+        ),
     };
+    let failed = outcome != Outcome::Data;
     let (kind, name) = match label {
         Some((OpKind::Query, name)) => (stats::Kind::Query, name),
         Some((OpKind::Mutation, name)) => (stats::Kind::Mutation, name),
         Some((OpKind::Subscription, name)) => (stats::Kind::Invalid, name),
         None => (stats::Kind::Invalid, String::new()),
     };
-    http_status(&response, failed);
+    http_status(outcome);
     let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     stats::record(&gucs::schema_name(), kind, &name, failed, elapsed_us);
     crate::observability::request_log::write(&crate::observability::request_log::Finished {
@@ -94,23 +106,30 @@ pub fn respond(request: &Incoming, read_only: bool) -> RawJson {
     response
 }
 
-/// The response, and whether it carries errors.
+/// The response, and how the request ended.
 fn answer(
     request: &Incoming,
     read_only: bool,
     label: &mut Option<(OpKind, String)>,
-) -> (RawJson, bool) {
+) -> (RawJson, Outcome) {
     let prepared = match prepare_request(request, read_only, label) {
         Ok(Request::Query(p)) => p,
         Ok(Request::Mutation(m)) => {
             if let Some(e) = read_only_server() {
-                return (RawJson::from_json(&request_error_response(&[e])), true);
+                return (
+                    RawJson::from_json(&request_error_response(&[e])),
+                    Outcome::RequestError,
+                );
             }
             let response = run_mutation(m);
-            let failed = response.get("errors").is_some();
-            return (RawJson::from_json(&response), failed);
+            let outcome = if response.get("errors").is_some() {
+                Outcome::Errors
+            } else {
+                Outcome::Data
+            };
+            return (RawJson::from_json(&response), outcome);
         }
-        Err(response) => return (RawJson::from_json(&response), true),
+        Err(response) => return (RawJson::from_json(&response), Outcome::RequestError),
     };
     let outcome = executor::run_isolated(&prepared.plan, &prepared.values);
     if let Some((req, fields)) = &prepared.audit {
@@ -123,12 +142,17 @@ fn answer(
     }
     let response = match outcome {
         Ok(r) => r,
-        Err(e) => return (RawJson::from_json(&database_error_response(&e)), true),
+        Err(e) => {
+            return (
+                RawJson::from_json(&database_error_response(&e)),
+                Outcome::Errors,
+            )
+        }
     };
     if prepared.field_errors.is_empty() {
-        (response, false)
+        (response, Outcome::Data)
     } else {
         let with_errors = with_field_errors(response.to_json(), &prepared.field_errors);
-        (RawJson::from_json(&with_errors), true)
+        (RawJson::from_json(&with_errors), Outcome::Errors)
     }
 }
