@@ -12,5 +12,4 @@ INSERT INTO tb_comment (id, fk_post, fk_user, body, created_at)
 SELECT ('00000000-0000-0000-0002-' || lpad(to_hex(i), 12, '0'))::uuid, 1 + (i % 10000), 1 + (i * 13) % 1000,
        'Comment ' || i, '2024-01-01'::timestamptz + i * interval '1 minute'
   FROM generate_series(1, 50000) i;
-SELECT fn_refresh_tv_post();
 ANALYZE;

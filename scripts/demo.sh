@@ -7,7 +7,7 @@ DIR=${DEMO_DIR:-$PWD/target/demo-data}; PORT=${DEMO_PORT:-54330}; DB=fraiseql_de
 PRELOAD=1 scripts/cluster.sh start "$DIR" "$PORT"
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h /tmp -p "$PORT" -U postgres "$@"; }
 psql_ -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
-psql_ -d "$DB" -c "CREATE EXTENSION fraiseql" -f examples/blog/schema.sql -f examples/blog/data.sql -f examples/blog/mutations.sql >/dev/null
+psql_ -d "$DB" -c "CREATE EXTENSION fraiseql" -f examples/blog/schema.sql -f examples/blog/projection.sql -f examples/blog/data.sql -f examples/blog/mutations.sql >/dev/null
 echo "SELECT 'loaded schema version ' || fraiseql.load_schema(:'sdl');" \
   | psql_ -d "$DB" -At -v sdl="$(cat examples/blog/blog.graphql)"
 for q in examples/blog/queries/*.graphql; do

@@ -94,3 +94,28 @@ CREATE TABLE fraiseql.persisted_query (
 -- The allow-list is read by execute() with the extension's rights; web roles never see it.
 REVOKE ALL ON fraiseql.persisted_query FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('fraiseql.persisted_query', '');
+
+-- Projections (tv_ tables) that fraiseql maintains: fraiseql.create_projection() records one here
+-- with, per base table of its view, the query from changed rows to the affected ids. Read by the
+-- maintenance triggers with the extension's rights; dumped (the triggers on the base tables are
+-- the user's own objects and are dumped with them, naming the projection by its table).
+CREATE TABLE fraiseql.projection (
+    projection regclass    PRIMARY KEY,
+    source     regclass    NOT NULL,
+    key        name        NOT NULL DEFAULT 'id',
+    columns    text[]      NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    created_by name        NOT NULL DEFAULT current_user
+);
+CREATE TABLE fraiseql.projection_source (
+    projection regclass NOT NULL REFERENCES fraiseql.projection ON DELETE CASCADE,
+    base       regclass NOT NULL,
+    keys_sql   text     NOT NULL,   -- SELECT DISTINCT k::text … FROM changed …: the ids a change affects
+    via        text[]   NOT NULL,   -- how: the foreign-key paths followed, or the explicit mapping
+    explicit   boolean  NOT NULL,   -- a mapping given to create_projection, not inferred
+    PRIMARY KEY (projection, base)
+);
+COMMENT ON TABLE fraiseql.projection IS 'tv_ projection tables maintained by fraiseql (create_projection, refresh_projection, verify_projection, drop_projection).';
+REVOKE ALL ON fraiseql.projection, fraiseql.projection_source FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('fraiseql.projection', '');
+SELECT pg_catalog.pg_extension_config_dump('fraiseql.projection_source', '');

@@ -27,6 +27,8 @@ pub enum Error {
     NotInPrerequisiteState(String),
     /// A value beyond what Postgres can hold (54000).
     LimitExceeded(String),
+    /// A trigger function called other than as a trigger (39P01).
+    TriggerProtocol(String),
     /// A failure that is a bug, not a user's mistake (XX000), saying what failed.
     Internal(String),
 }
@@ -45,6 +47,7 @@ impl Error {
                 PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
             }
             Error::LimitExceeded(_) => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            Error::TriggerProtocol(_) => PgSqlErrorCode::ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
             Error::Internal(_) => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
         }
     }
@@ -84,7 +87,8 @@ impl From<Error> for ErrorReport {
             | Error::MissingTable(m)
             | Error::MissingSchema(m)
             | Error::NotInPrerequisiteState(m)
-            | Error::LimitExceeded(m) => ErrorReport::new(code, m, "fraiseql"),
+            | Error::LimitExceeded(m)
+            | Error::TriggerProtocol(m) => ErrorReport::new(code, m, "fraiseql"),
         }
     }
 }

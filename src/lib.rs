@@ -9,6 +9,7 @@ mod audit;
 mod error;
 mod execute;
 mod observability;
+mod projection;
 mod request;
 mod schema_store;
 mod security;
@@ -26,6 +27,7 @@ pub extern "C-unwind" fn _PG_init() {
     audit::init();
     observability::stats::init();
     security::persisted::init();
+    projection::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

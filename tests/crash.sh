@@ -32,6 +32,7 @@ q >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION fraiseql;
 \i examples/blog/schema.sql
+\i examples/blog/projection.sql
 \i examples/blog/mutations.sql
 \set sdl `cat examples/blog/blog.graphql`
 SELECT fraiseql.load_schema(:'sdl');

@@ -46,6 +46,7 @@ q "$PORT" postgres >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION fraiseql;
 \i examples/blog/schema.sql
+\i examples/blog/projection.sql
 \i examples/blog/data.sql
 \i examples/blog/mutations.sql
 \set sdl `cat examples/blog/blog.graphql`

@@ -2,8 +2,9 @@
 # The upgrade tier: a database that ran fraiseql 0.1.0 is updated in place (0.1.0 → 0.2.0 → the
 # current version, through each upgrade script) with ALTER EXTENSION fraiseql UPDATE, keeps its schemas, allow-list and audit chains, answers and signs
 # as before, keeps the privileges a deployment set on execute()/query() (0.3.0 recreates them), and
-# ends with exactly the privileges of a fresh install. Then a pg_dump /
-# pg_restore round trip: the chains come back and verify once the key (never dumped) is installed.
+# ends with exactly the privileges of a fresh install; a hand-kept tv_ table is adopted as a maintained
+# projection (0.4.0). Then a pg_dump / pg_restore round trip: the chains come back and verify once
+# the key (never dumped) is installed, and the projection comes back maintained.
 # Run by scripts/regress.sh against its cluster: upgrade.sh PORT.
 set -euo pipefail
 PORT=${1:?port}
@@ -21,11 +22,17 @@ psql_ postgres -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolna
 
 # The blog example, a schema, an allow-listed query, a key and signed mutations: under 0.1.0.
 setup() { # setup DB VERSION
+  # Before 0.4.0 the demo kept tv_post itself (a table filled once); from 0.4.0 fraiseql maintains it.
+  local projection="CREATE TABLE tv_post (id uuid PRIMARY KEY, created_at timestamptz NOT NULL, data jsonb NOT NULL);"
+  local fill="INSERT INTO tv_post SELECT id, created_at, data FROM v_post;"
+  if [ "$2" = "$current" ]; then projection="\\i examples/blog/projection.sql"; fill=""; fi
   psql_ "$1" >/dev/null <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION fraiseql VERSION '$2';
 \i examples/blog/schema.sql
+$projection
 \i examples/blog/data.sql
+$fill
 \i examples/blog/mutations.sql
 \set sdl \`cat examples/blog/blog.graphql\`
 SELECT fraiseql.load_schema(:'sdl');
@@ -79,6 +86,13 @@ expect "a mutation after the update" "$(mutate $OLD up-2 t-up)" "CreateUserSucce
 expect "the chain written across the update verifies" "$(verified $OLD)" "t-up=true/2"
 expect "queries answer as the web role after the update" \
   "$(psql_ $OLD -c "SET ROLE upgrade_web" -c "SELECT fraiseql.execute('{ user(id: \"00000000-0000-0000-0000-00000000000c\") { name } }')->'data'->'user'->>'name'")" "Grace Hopper"
+# The hand-kept tv_post becomes a maintained projection (0.4.0): adopted in place, then kept fresh.
+expect "an existing tv_ table is adopted as a projection" \
+  "$(psql_ $OLD -c "SELECT count(*) FROM fraiseql.create_projection('tv_post', 'v_post', columns => '{created_at}')")" "5"
+psql_ $OLD -c "UPDATE tb_user SET name = 'Grace B. Hopper' WHERE identifier = 'grace'" >/dev/null
+expect "a write after the update reaches the projection" \
+  "$(psql_ $OLD -c "SELECT data->'author'->>'name' FROM tv_post WHERE id = '00000000-0000-0000-0000-000000000103'")" "Grace B. Hopper"
+expect "the adopted projection has no drift" "$(psql_ $OLD -c "SELECT count(*) FROM fraiseql.verify_projection('tv_post')")" "0"
 expect "the allow-list survived" "$(psql_ $OLD -c "SELECT count(*) FROM fraiseql.persisted_query WHERE sha256 = '$hash'")" "1"
 
 # The effective privileges (an ACL, or the owner's default) of every object in schema fraiseql: the
@@ -116,5 +130,10 @@ expect "with the key re-installed the restored chain verifies" "$(verified $REST
 expect "the restored database answers" "$(psql_ $RESTORED -c "SELECT fraiseql.execute('{ users(limit: 1) { name } }')->'data' IS NOT NULL")" "t"
 expect "and appends to the restored chain" "$(mutate $RESTORED up-3 t-up)" "CreateUserSuccess"
 expect "which still verifies" "$(verified $RESTORED)" "t-up=true/3"
+expect "the projection is restored with its record" "$(psql_ $RESTORED -c "SELECT string_agg(projection::text || '<-' || source::text, ',') FROM fraiseql.projection")" "tv_post<-v_post"
+psql_ $RESTORED -c "UPDATE tb_user SET name = 'Grace Restored' WHERE identifier = 'grace'" >/dev/null
+expect "and its maintenance: a write in the restored database reaches it" \
+  "$(psql_ $RESTORED -c "SELECT data->'author'->>'name' FROM tv_post WHERE id = '00000000-0000-0000-0000-000000000103'")" "Grace Restored"
+expect "the restored projection has no drift" "$(psql_ $RESTORED -c "SELECT count(*) FROM fraiseql.verify_projection('tv_post')")" "0"
 for db in $OLD $FRESH $RESTORED; do psql_ postgres -c "DROP DATABASE $db"; done
 echo "upgrade: all checks passed"

@@ -10,6 +10,7 @@ pub mod names;
 pub mod pipeline;
 pub mod plan;
 pub mod profile;
+pub mod projection;
 pub mod request;
 pub mod response;
 pub mod scalars;

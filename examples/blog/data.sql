@@ -11,4 +11,3 @@ INSERT INTO tb_comment (id, fk_post, fk_user, body, created_at) VALUES
   ('00000000-0000-0000-0000-000000000201', 1, 2, 'Fascinating.',          '2024-02-01 12:00+00'),
   ('00000000-0000-0000-0000-000000000202', 1, 3, 'Where is the bug?',     '2024-02-01 13:00+00'),
   ('00000000-0000-0000-0000-000000000203', 2, 1, 'It will be big.',       '2024-02-02 12:00+00');
-SELECT fn_refresh_tv_post();

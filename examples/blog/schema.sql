@@ -1,4 +1,5 @@
--- The demo blog in the trinity pattern: tb_ tables, v_ views with data jsonb, a tv_ projection table.
+-- The demo blog in the trinity pattern: tb_ tables and v_ views with data jsonb (the tv_ projection
+-- that fraiseql maintains is created by projection.sql).
 CREATE TABLE tb_user (
     pk_user    integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     id         uuid        NOT NULL UNIQUE,
@@ -47,14 +48,3 @@ SELECT p.id, p.created_at,
               FROM tb_comment c JOIN tb_user cu ON cu.pk_user = c.fk_user
              WHERE c.fk_post = p.pk_post), '[]'::jsonb)) AS data
   FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
-
--- Projection table: the same documents as v_post, stored, so a read is a primary-key lookup.
-CREATE TABLE tv_post (
-    id         uuid PRIMARY KEY,
-    created_at timestamptz NOT NULL,
-    data       jsonb NOT NULL
-);
-CREATE FUNCTION fn_refresh_tv_post() RETURNS void LANGUAGE sql AS $$
-    DELETE FROM tv_post;
-    INSERT INTO tv_post (id, created_at, data) SELECT id, created_at, data FROM v_post;
-$$;

@@ -155,13 +155,19 @@ pub fn as_extension_owner<R>(f: impl FnOnce() -> R) -> R {
         )
         .raise()
     });
+    as_role(owner, f)
+}
+
+/// Runs `f` with the rights of role `role` (as a SECURITY DEFINER function owned by it would); the
+/// caller's role is restored afterwards, and on error by the (sub)transaction's abort as well.
+pub fn as_role<R>(role: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
     let (mut user, mut context) = (pg_sys::InvalidOid, 0i32);
     // SAFETY: reading and setting the current user id is what SECURITY DEFINER calls do; the
     // previous values are restored in `finally` (and by abort processing on error).
     unsafe {
         pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
         pg_sys::SetUserIdAndSecContext(
-            owner,
+            role,
             context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32,
         );
     }

@@ -96,20 +96,29 @@ fn without_jit<T>(f: impl FnOnce() -> T) -> T {
     if !unsafe { pg_sys::jit_enabled } {
         return f();
     }
-    // SAFETY: the GUC nest-level protocol of fmgr's SET clauses: a new level, the setting saved at
-    // it, and the level closed after the call. jit is PGC_USERSET, so any role may set it.
+    with_settings(&[(c"jit", c"off")], f)
+}
+
+/// Runs `f` with the given settings, as a function's `SET` clauses would: saved at a new GUC nest
+/// level and restored after it (and by the (sub)transaction's abort on error). Only settings any
+/// role may change (PGC_USERSET) belong here.
+pub fn with_settings<T>(settings: &[(&std::ffi::CStr, &std::ffi::CStr)], f: impl FnOnce() -> T) -> T {
+    // SAFETY: the GUC nest-level protocol of fmgr's SET clauses: a new level, the settings saved at
+    // it, and the level closed after the call.
     let level = unsafe {
         let level = pg_sys::NewGUCNestLevel();
-        pg_sys::set_config_option(
-            c"jit".as_ptr(),
-            c"off".as_ptr(),
-            pg_sys::GucContext::PGC_USERSET,
-            pg_sys::GucSource::PGC_S_SESSION,
-            pg_sys::GucAction::GUC_ACTION_SAVE,
-            true,
-            0,
-            false,
-        );
+        for (name, value) in settings {
+            pg_sys::set_config_option(
+                name.as_ptr(),
+                value.as_ptr(),
+                pg_sys::GucContext::PGC_USERSET,
+                pg_sys::GucSource::PGC_S_SESSION,
+                pg_sys::GucAction::GUC_ACTION_SAVE,
+                true,
+                0,
+                false,
+            );
+        }
         level
     };
     let out = f();
@@ -172,7 +181,30 @@ fn sqlstate(code: PgSqlErrorCode) -> String {
 /// Runs the statement inside a subtransaction, so a database error becomes a GraphQL error for the
 /// caller instead of aborting its transaction. Cancellation and shutdown are re-raised.
 pub fn run_isolated(plan: &Plan, values: &[ParamValue]) -> Result<RawJson, DbError> {
+    // What this transaction wrote is re-projected first, so it reads its own writes.
+    if crate::projection::flush_pending() {
+        return with_own_writes(|| isolated(|| run(plan, values)));
+    }
     isolated(|| run(plan, values))
+}
+
+/// Runs `f` on the caller's snapshot with a new command id: it sees what was just written in this
+/// transaction (a re-projection), and nothing more than the caller's statement would otherwise.
+fn with_own_writes<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: the snapshot pushed here is popped after `f`; on an error the (sub)transaction's abort
+    // clears the active snapshot stack.
+    unsafe {
+        pg_sys::CommandCounterIncrement();
+        if !pg_sys::ActiveSnapshotSet() {
+            return f();
+        }
+        pg_sys::PushCopiedSnapshot(pg_sys::GetActiveSnapshot());
+        pg_sys::UpdateActiveSnapshotCommandId();
+    }
+    let out = f();
+    // SAFETY: pops the snapshot pushed above.
+    unsafe { pg_sys::PopActiveSnapshot() };
+    out
 }
 
 /// Runs `f` in a subtransaction: its effects stay if it succeeds and are rolled back, as an `Err`,
@@ -271,6 +303,7 @@ pub fn run_step(
     params: &[fraiseql_core::plan::Param],
     values: &[ParamValue],
 ) -> (serde_json::Value, Option<String>, Option<String>) {
+    crate::projection::flush_pending();
     let mut types: Vec<pg_sys::Oid> = params.iter().map(|p| oid(p.ty)).collect();
     types.resize(values.len(), pg_sys::TEXTOID);
     let (mut datums, nulls) = datums(values);

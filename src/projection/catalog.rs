@@ -1,0 +1,648 @@
+//! What a projection watches, read from the catalogs, and its registration: the view's base tables
+//! (through nested views, from `pg_depend`), its root table (where the view's `id` comes from, from
+//! the view's query), the foreign keys between them, the projection table itself (created or
+//! checked), the rows in `fraiseql.projection`, and the triggers on every base table.
+use fraiseql_core::names::{quote_ident, quote_literal};
+use fraiseql_core::projection::{distinct_keys, ForeignKey, Graph, Projection};
+use pgrx::prelude::*;
+
+use super::Meta;
+use crate::error::Error;
+use crate::execute::spi_read::{self, arg};
+
+fn invalid(message: String) -> ! {
+    Error::InvalidParameter(format!("fraiseql: {message}")).raise()
+}
+
+/// Reads the projection whose table is `name` (qualified) from `fraiseql.projection`.
+pub fn load(name: &str) -> Option<Meta> {
+    spi_read::as_extension_owner(|| {
+        let head = spi_read::select(
+            "SELECT p.projection::oid, c.relowner, \
+                    format('%I.%I', n.nspname, c.relname), format('%I.%I', vn.nspname, v.relname), \
+                    quote_ident(p.key), format_type(a.atttypid, a.atttypmod), \
+                    (SELECT coalesce(array_agg(quote_ident(x) ORDER BY i), '{}') FROM unnest(p.columns) WITH ORDINALITY u(x, i)) \
+               FROM fraiseql.projection p \
+               JOIN pg_class c ON c.oid = p.projection JOIN pg_namespace n ON n.oid = c.relnamespace \
+               JOIN pg_class v ON v.oid = p.source JOIN pg_namespace vn ON vn.oid = v.relnamespace \
+               JOIN pg_attribute a ON a.attrelid = p.source AND a.attname = p.key \
+              WHERE p.projection = to_regclass($1)",
+            &[arg(name)],
+            None,
+            |rows| {
+                (rows.len() == 1).then(|| {
+                    (
+                        rows.get::<pg_sys::Oid>(0, 1).unwrap_or_default(),
+                        rows.get::<pg_sys::Oid>(0, 2).unwrap_or_default(),
+                        Projection {
+                            table: rows.get::<String>(0, 3).unwrap_or_default(),
+                            view: rows.get::<String>(0, 4).unwrap_or_default(),
+                            key: rows.get::<String>(0, 5).unwrap_or_default(),
+                            key_type: rows.get::<String>(0, 6).unwrap_or_default(),
+                            columns: rows.get::<Vec<String>>(0, 7).unwrap_or_default(),
+                        },
+                    )
+                })
+            },
+        )?;
+        let (oid, owner, sql) = head;
+        let sources = spi_read::select(
+            "SELECT base::oid, keys_sql FROM fraiseql.projection_source WHERE projection = $1::oid",
+            &[arg(oid)],
+            None,
+            |rows| {
+                (0..rows.len())
+                    .map(|i| {
+                        (
+                            rows.get::<pg_sys::Oid>(i, 1).unwrap_or_default(),
+                            rows.get::<String>(i, 2).unwrap_or_default(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        Some(Meta::new(oid, owner, sql, sources))
+    })
+}
+
+/// Whether relation `name` exists.
+pub fn exists(name: &str) -> bool {
+    spi_read::select(
+        "SELECT pg_catalog.to_regclass($1) IS NOT NULL",
+        &[arg(name)],
+        None,
+        |rows| rows.get::<bool>(0, 1).unwrap_or(false),
+    )
+}
+
+/// A relation's quoted, qualified name and its kind.
+fn relation(oid: pg_sys::Oid) -> Option<(String, char)> {
+    Spi::connect(|c| {
+        let rows = c
+            .select(
+                "SELECT format('%I.%I', n.nspname, c.relname), c.relkind::text FROM pg_catalog.pg_class c \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
+                None,
+                &[oid.into()],
+            )
+            .ok()?;
+        let row = rows.first();
+        let name = row.get::<String>(1).ok()??;
+        let kind = row.get::<String>(2).ok()??;
+        Some((name, kind.chars().next().unwrap_or(' ')))
+    })
+}
+
+/// `(name, type, type oid)` of a relation's columns.
+fn columns(oid: pg_sys::Oid) -> Vec<(String, String, pg_sys::Oid)> {
+    Spi::connect(|c| {
+        c.select(
+            "SELECT attname::text, format_type(atttypid, atttypmod), atttypid FROM pg_catalog.pg_attribute \
+             WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            None,
+            &[oid.into()],
+        )
+        .map(|rows| {
+            rows.map(|r| {
+                (
+                    r.get::<String>(1).ok().flatten().unwrap_or_default(),
+                    r.get::<String>(2).ok().flatten().unwrap_or_default(),
+                    r.get::<pg_sys::Oid>(3).ok().flatten().unwrap_or_default(),
+                )
+            })
+            .collect()
+        })
+        .unwrap_or_default()
+    })
+}
+
+/// The table column the view's output column `column` comes from, following nested views: the
+/// parser records each output column's origin (`resorigtbl`, `resorigcol`) in the stored query.
+fn origin(view: pg_sys::Oid, column: &str, depth: u32) -> Option<(pg_sys::Oid, String)> {
+    if depth > 16 {
+        return None;
+    }
+    // SAFETY: the view is opened with AccessShareLock and closed before returning; the query tree
+    // belongs to the relcache entry and is only read while the relation is open.
+    let (table, attnum) = unsafe {
+        let rel = pg_sys::relation_open(view, pg_sys::AccessShareLock as i32);
+        let query = pg_sys::get_view_query(rel);
+        let list = pgrx::PgList::<pg_sys::TargetEntry>::from_pg((*query).targetList);
+        let mut found = None;
+        for te in list.iter_ptr() {
+            if (*te).resjunk || (*te).resname.is_null() {
+                continue;
+            }
+            if std::ffi::CStr::from_ptr((*te).resname).to_bytes() == column.as_bytes() {
+                found = Some(((*te).resorigtbl, (*te).resorigcol));
+                break;
+            }
+        }
+        pg_sys::relation_close(rel, pg_sys::NoLock as i32);
+        found?
+    };
+    if table == pg_sys::InvalidOid || attnum <= 0 {
+        return None;
+    }
+    // SAFETY: catalog lookups by oid; get_attname returns NULL (missing_ok) when absent.
+    let (kind, name) = unsafe {
+        let kind = pg_sys::get_rel_relkind(table) as u8 as char;
+        let name = pg_sys::get_attname(table, attnum, true);
+        if name.is_null() {
+            return None;
+        }
+        (kind, std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned())
+    };
+    match kind {
+        'v' => origin(table, &name, depth + 1),
+        'r' | 'p' => Some((table, name)),
+        _ => None,
+    }
+}
+
+/// Every relation the view reads, through nested views: `(oid, qualified name, kind)`.
+fn read_relations(view: pg_sys::Oid) -> Vec<(pg_sys::Oid, String, char)> {
+    Spi::connect(|c| {
+        c.select(
+            "WITH RECURSIVE rels(oid) AS ( \
+               SELECT $1::oid \
+               UNION \
+               SELECT d.refobjid FROM rels r \
+                 JOIN pg_catalog.pg_rewrite w ON w.ev_class = r.oid \
+                 JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = w.oid \
+                  AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.oid) \
+             SELECT c.oid, format('%I.%I', n.nspname, c.relname), c.relkind::text \
+               FROM rels JOIN pg_catalog.pg_class c ON c.oid = rels.oid \
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+              WHERE rels.oid <> $1 ORDER BY 2",
+            None,
+            &[view.into()],
+        )
+        .map(|rows| {
+            rows.map(|r| {
+                (
+                    r.get::<pg_sys::Oid>(1).ok().flatten().unwrap_or_default(),
+                    r.get::<String>(2).ok().flatten().unwrap_or_default(),
+                    r.get::<String>(3)
+                        .ok()
+                        .flatten()
+                        .and_then(|k| k.chars().next())
+                        .unwrap_or(' '),
+                )
+            })
+            .collect()
+        })
+        .unwrap_or_default()
+    })
+}
+
+/// The foreign keys between the given tables, as a graph over them.
+fn graph(tables: &[(pg_sys::Oid, String)]) -> Graph {
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|t| t.0).collect();
+    let index = |oid: pg_sys::Oid| oids.iter().position(|o| *o == oid);
+    let keys = Spi::connect(|c| {
+        c.select(
+            "SELECT k.conrelid, k.confrelid, \
+                    ARRAY(SELECT quote_ident(a.attname) FROM unnest(k.conkey) WITH ORDINALITY u(n, i) \
+                          JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i), \
+                    ARRAY(SELECT quote_ident(a.attname) FROM unnest(k.confkey) WITH ORDINALITY u(n, i) \
+                          JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i) \
+               FROM pg_catalog.pg_constraint k \
+              WHERE k.contype = 'f' AND k.conrelid = ANY ($1) AND k.confrelid = ANY ($1) \
+              ORDER BY k.conrelid, k.conname",
+            None,
+            &[oids.clone().into()],
+        )
+        .map(|rows| {
+            rows.filter_map(|r| {
+                Some(ForeignKey {
+                    from: index(r.get::<pg_sys::Oid>(1).ok()??)?,
+                    to: index(r.get::<pg_sys::Oid>(2).ok()??)?,
+                    from_cols: r.get::<Vec<String>>(3).ok()??,
+                    to_cols: r.get::<Vec<String>>(4).ok()??,
+                })
+            })
+            .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    });
+    Graph {
+        tables: tables.iter().map(|t| t.1.clone()).collect(),
+        keys,
+    }
+}
+
+fn run(sql: &str) {
+    Spi::run(sql).unwrap_or_else(|e| Error::Internal(format!("{sql}: {e}")).raise());
+}
+
+/// The trigger names of projection table `relname` (at most 63 bytes each).
+fn trigger_names(relname: &str) -> [String; 5] {
+    let mut base: String = format!("fraiseql_{relname}");
+    while base.len() > 56 {
+        base.pop();
+    }
+    ["ins", "upd", "del", "trunc", "flush"].map(|s| format!("{base}_{s}"))
+}
+
+/// How the keys one base table affects are found: inferred paths or the caller's mapping.
+struct Watch {
+    oid: pg_sys::Oid,
+    name: String,
+    keys_sql: String,
+    via: Vec<String>,
+    explicit: bool,
+}
+
+/// `fraiseql.create_projection`: creates (or adopts) the table, records it, fills it and installs
+/// its maintenance. Returns what each base table is watched by.
+pub fn create(
+    name: &str,
+    source: pg_sys::Oid,
+    copied: &[String],
+    mappings: Option<&serde_json::Value>,
+) -> Vec<(String, String)> {
+    let (view_name, kind) =
+        relation(source).unwrap_or_else(|| invalid(format!("relation {source:?} does not exist")));
+    if kind != 'v' {
+        invalid(format!(
+            "{view_name} is not a view: a projection copies a v_ view (its id and data columns)"
+        ));
+    }
+    let view_cols = columns(source);
+    let col_type = |c: &str| view_cols.iter().find(|v| v.0 == c).map(|v| v.1.clone());
+    let key_type = col_type("id")
+        .unwrap_or_else(|| invalid(format!("view {view_name} has no id column; a projection is keyed by it")));
+    if !view_cols
+        .iter()
+        .any(|v| v.0 == "data" && v.2 == pg_sys::JSONBOID)
+    {
+        invalid(format!("view {view_name} has no data column of type jsonb"));
+    }
+    for c in copied {
+        if c == "id" || c == "data" {
+            invalid(format!("columns lists {c}, which every projection has already; list only the other columns to copy"));
+        }
+        if col_type(c).is_none() {
+            invalid(format!("view {view_name} has no column {c} to copy"));
+        }
+    }
+    let mappings = match mappings {
+        None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+        Some(serde_json::Value::Object(m)) => m.clone(),
+        Some(_) => invalid("mappings must be a JSON object: {\"table\": \"SELECT … FROM changed …\"}".into()),
+    };
+
+    // The projection table: adopted when it exists, created otherwise.
+    let parts: Vec<String> = Spi::get_one_with_args::<Vec<String>>(
+        "SELECT pg_catalog.parse_ident($1)",
+        &[name.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_default();
+    let table = match parts.as_slice() {
+        [t] => {
+            let schema = view_name.split('.').next().unwrap_or("public").to_string();
+            format!("{schema}.{}", quote_ident(t))
+        }
+        [s, t] => format!("{}.{}", quote_ident(s), quote_ident(t)),
+        _ => invalid(format!("{name:?} is not a table name (table or schema.table)")),
+    };
+    let relname = parts.last().cloned().unwrap_or_default();
+    let existing: Option<pg_sys::Oid> = Spi::get_one_with_args(
+        "SELECT pg_catalog.to_regclass($1)::oid",
+        &[table.clone().into()],
+    )
+    .ok()
+    .flatten();
+    match existing {
+        Some(oid) => adopt(oid, &table, &key_type, copied, &col_type),
+        None => {
+            let mut cols = vec![format!("id {key_type} PRIMARY KEY")];
+            for c in copied {
+                cols.push(format!("{} {}", quote_ident(c), col_type(c).unwrap_or_default()));
+            }
+            cols.push("data jsonb NOT NULL".into());
+            run(&format!("CREATE TABLE {table} ({})", cols.join(", ")));
+        }
+    }
+    let oid: pg_sys::Oid = Spi::get_one_with_args(
+        "SELECT pg_catalog.to_regclass($1)::oid",
+        &[table.clone().into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| invalid(format!("{table} could not be created")));
+
+    // What to watch.
+    let mut bases: Vec<(pg_sys::Oid, String)> = Vec::new();
+    for (rel, rel_name, kind) in read_relations(source) {
+        match kind {
+            'r' | 'p' => bases.push((rel, rel_name)),
+            'v' => {}
+            'm' => invalid(format!("{view_name} reads the materialized view {rel_name}, whose refreshes no trigger reports; project from its tables instead")),
+            _ => invalid(format!("{view_name} reads {rel_name} (relkind {kind}), whose changes a projection cannot see")),
+        }
+    }
+    let mut explicit: Vec<(pg_sys::Oid, String, String)> = Vec::new();
+    for (table_name, sql) in &mappings {
+        let sql = sql.as_str().unwrap_or_else(|| {
+            invalid(format!("the mapping for {table_name} must be an SQL query (a string)"))
+        });
+        let rel: Option<pg_sys::Oid> = Spi::get_one_with_args(
+            "SELECT pg_catalog.to_regclass($1)::oid",
+            &[table_name.clone().into()],
+        )
+        .ok()
+        .flatten();
+        let rel = rel.unwrap_or_else(|| invalid(format!("mappings names {table_name}, which is not a table")));
+        let (qualified, kind) = relation(rel).unwrap_or_default();
+        if kind != 'r' && kind != 'p' {
+            invalid(format!("mappings names {qualified}, which is not a table"));
+        }
+        if !bases.iter().any(|b| b.0 == rel) {
+            // A table the view reads through a function: pg_depend does not show it.
+            bases.push((rel, qualified.clone()));
+        }
+        explicit.push((rel, qualified, sql.to_string()));
+    }
+    let root = origin(source, "id", 0);
+    let graph = graph(&bases);
+    let mut watches = Vec::new();
+    for (i, (rel, rel_name)) in bases.iter().enumerate() {
+        if let Some((_, _, sql)) = explicit.iter().find(|e| e.0 == *rel) {
+            watches.push(Watch {
+                oid: *rel,
+                name: rel_name.clone(),
+                keys_sql: distinct_keys(sql),
+                via: vec![format!("mapping: {sql}")],
+                explicit: true,
+            });
+            continue;
+        }
+        let Some((root_oid, root_col)) = &root else {
+            invalid(format!(
+                "the id column of {view_name} does not come straight from a table column, so the rows a change affects cannot be inferred; give a mapping for every table it reads: mappings => '{{\"{}\": \"SELECT … FROM changed …\"}}'",
+                rel_name
+            ))
+        };
+        let Some(root_index) = bases.iter().position(|b| b.0 == *root_oid) else {
+            invalid(format!("the id column of {view_name} comes from a table it does not read"))
+        };
+        let paths = graph.paths(i, root_index);
+        if paths.is_empty() {
+            let root_name = &bases[root_index].1;
+            invalid(format!(
+                "{view_name} reads {rel_name}, but no foreign-key path (of at most {} keys) leads from it to {root_name}, where the view's id comes from; fraiseql does not guess: say which ids its changed rows affect with mappings => '{{\"{rel_name}\": \"SELECT r.{} FROM changed c JOIN {root_name} r ON …\"}}'",
+                fraiseql_core::projection::MAX_HOPS,
+                root_col,
+            ))
+        }
+        watches.push(Watch {
+            oid: *rel,
+            name: rel_name.clone(),
+            keys_sql: graph.keys_sql(i, &paths, &quote_ident(root_col)),
+            via: paths.iter().map(|p| graph.describe(i, p)).collect(),
+            explicit: false,
+        });
+    }
+    if watches.is_empty() {
+        invalid(format!("{view_name} reads no table: there is nothing to maintain"));
+    }
+
+    // Each keys query is checked now (a mapping's mistakes surface here, not at the first write).
+    for w in &watches {
+        let check = format!(
+            "WITH changed AS (SELECT * FROM {} LIMIT 0) {}",
+            w.name, w.keys_sql
+        );
+        let ran = crate::execute::statement::isolated(|| {
+            Spi::connect(|c| c.select(check.as_str(), None, &[]).map(|_| ()))
+        });
+        match ran {
+            Err(e) => invalid(format!("the mapping for {} does not run: {}", w.name, e.message)),
+            Ok(Err(e)) => invalid(format!("the mapping for {} does not run: {e}", w.name)),
+            Ok(Ok(())) => {}
+        }
+    }
+
+    // Recorded with the extension's rights (its tables are not writable by others).
+    let copied_list = copied.to_vec();
+    let creator = crate::settings::current_role();
+    spi_read::as_extension_owner(|| {
+        Spi::run_with_args(
+            "INSERT INTO fraiseql.projection (projection, source, key, columns, created_by) VALUES ($1::oid::regclass, $2::oid::regclass, 'id', $3, $4)",
+            &[oid.into(), source.into(), copied_list.into(), creator.into()],
+        )
+        .unwrap_or_else(|e| invalid(format!("{table} could not be recorded: {e}")));
+        for w in &watches {
+            Spi::run_with_args(
+                "INSERT INTO fraiseql.projection_source (projection, base, keys_sql, via, explicit) VALUES ($1::oid::regclass, $2::oid::regclass, $3, $4, $5)",
+                &[oid.into(), w.oid.into(), w.keys_sql.clone().into(), w.via.clone().into(), w.explicit.into()],
+            )
+            .unwrap_or_else(|e| invalid(format!("{table} could not be recorded: {e}")));
+        }
+    });
+
+    // Filled once, then the triggers.
+    let meta = Meta::new(
+        oid,
+        owner_of(oid),
+        Projection {
+            table: table.clone(),
+            view: view_name.clone(),
+            key: "id".into(),
+            key_type,
+            columns: copied.iter().map(|c| quote_ident(c)).collect(),
+        },
+        watches.iter().map(|w| (w.oid, w.keys_sql.clone())).collect(),
+    );
+    super::reproject(&meta, true, Vec::new());
+    let names = trigger_names(&relname);
+    let arg = quote_literal(&table);
+    for w in &watches {
+        let on = &w.name;
+        let capture = format!("EXECUTE FUNCTION fraiseql._projection_capture({arg})");
+        run(&format!("CREATE TRIGGER {} AFTER INSERT ON {on} REFERENCING NEW TABLE AS fraiseql_new FOR EACH STATEMENT {capture}", names[0]));
+        run(&format!("CREATE TRIGGER {} AFTER UPDATE ON {on} REFERENCING OLD TABLE AS fraiseql_old NEW TABLE AS fraiseql_new FOR EACH STATEMENT {capture}", names[1]));
+        run(&format!("CREATE TRIGGER {} AFTER DELETE ON {on} REFERENCING OLD TABLE AS fraiseql_old FOR EACH STATEMENT {capture}", names[2]));
+        run(&format!("CREATE TRIGGER {} AFTER TRUNCATE ON {on} FOR EACH STATEMENT {capture}", names[3]));
+        run(&format!("CREATE CONSTRAINT TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {on} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (fraiseql._projection_arm()) EXECUTE FUNCTION fraiseql._projection_flush()", names[4]));
+    }
+    super::forget();
+    watches
+        .iter()
+        .flat_map(|w| w.via.iter().map(|v| (w.name.clone(), v.clone())))
+        .collect()
+}
+
+fn owner_of(oid: pg_sys::Oid) -> pg_sys::Oid {
+    Spi::get_one_with_args::<pg_sys::Oid>(
+        "SELECT relowner FROM pg_catalog.pg_class WHERE oid = $1",
+        &[oid.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_default()
+}
+
+/// Checks that an existing table can be the projection: a table the caller owns, with the key
+/// (unique on its own), the copied columns and `data jsonb`, and not a projection already.
+fn adopt(
+    oid: pg_sys::Oid,
+    table: &str,
+    key_type: &str,
+    copied: &[String],
+    view_type: &dyn Fn(&str) -> Option<String>,
+) {
+    let (_, kind) = relation(oid).unwrap_or_default();
+    if kind != 'r' {
+        invalid(format!("{table} exists and is not a table"));
+    }
+    let owned = Spi::get_one_with_args::<bool>(
+        "SELECT pg_catalog.pg_has_role(relowner, 'USAGE') FROM pg_catalog.pg_class WHERE oid = $1",
+        &[oid.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false);
+    if !owned {
+        Error::InsufficientPrivilege(format!(
+            "fraiseql: {table} belongs to another role; only its owner may make it a projection"
+        ))
+        .raise();
+    }
+    let known = spi_read::as_extension_owner(|| {
+        spi_read::select(
+            "SELECT count(*)::int FROM fraiseql.projection WHERE projection = $1::oid",
+            &[arg(oid)],
+            None,
+            |rows| rows.get::<i32>(0, 1).unwrap_or(0),
+        )
+    });
+    if known > 0 {
+        invalid(format!("{table} is a projection already; fraiseql.drop_projection({}, keep_table => true) first to change it", quote_literal(table)));
+    }
+    let cols = columns(oid);
+    let has = |c: &str| cols.iter().find(|x| x.0 == c).map(|x| x.1.clone());
+    match has("id") {
+        Some(t) if t == key_type => {}
+        Some(t) => invalid(format!("{table}.id is {t}, the view's id is {key_type}")),
+        None => invalid(format!("{table} has no id column")),
+    }
+    if has("data").as_deref() != Some("jsonb") {
+        invalid(format!("{table} has no data column of type jsonb"));
+    }
+    for c in copied {
+        match (has(c), view_type(c)) {
+            (None, _) => invalid(format!("{table} has no column {c} to copy into")),
+            (Some(t), Some(v)) if t != v => {
+                invalid(format!("{table}.{c} is {t}, the view's {c} is {v}"))
+            }
+            _ => {}
+        }
+    }
+    let unique = Spi::get_one_with_args::<bool>(
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+          WHERE i.indrelid = $1 AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attname = 'id')",
+        &[oid.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false);
+    if !unique {
+        invalid(format!("{table}.id has no unique index or primary key of its own, which re-projection needs (ON CONFLICT (id))"));
+    }
+}
+
+/// The base tables of a projection, for dropping its triggers.
+fn bases(oid: pg_sys::Oid) -> Vec<String> {
+    spi_read::as_extension_owner(|| {
+        spi_read::select(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM fraiseql.projection_source s \
+               JOIN pg_class c ON c.oid = s.base JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE s.projection = $1::oid ORDER BY 1",
+            &[arg(oid)],
+            None,
+            |rows| (0..rows.len()).filter_map(|i| rows.get::<String>(i, 1)).collect(),
+        )
+    })
+}
+
+/// The projection called `name` (as the caller would write it), or an error naming the problem.
+pub fn find(name: &str) -> Meta {
+    let qualified: Option<String> = Spi::get_one_with_args(
+        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass($1)",
+        &[name.into()],
+    )
+    .ok()
+    .flatten();
+    qualified
+        .and_then(|q| load(&q))
+        .unwrap_or_else(|| invalid(format!("{name} is not a projection (fraiseql.projection lists them)")))
+}
+
+/// `fraiseql.drop_projection`: removes the triggers and the record, and the table unless kept.
+pub fn drop(name: &str, keep_table: bool) {
+    let meta = find(name);
+    let owned = Spi::get_one_with_args::<bool>(
+        "SELECT pg_catalog.pg_has_role($1, 'USAGE')",
+        &[meta.owner.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false);
+    if !owned {
+        Error::InsufficientPrivilege(format!(
+            "fraiseql: only the owner of {} may drop the projection",
+            meta.sql.table
+        ))
+        .raise();
+    }
+    let relname = Spi::get_one_with_args::<String>(
+        "SELECT relname::text FROM pg_catalog.pg_class WHERE oid = $1",
+        &[meta.oid.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_default();
+    for base in bases(meta.oid) {
+        for t in trigger_names(&relname) {
+            run(&format!("DROP TRIGGER IF EXISTS {t} ON {base}"));
+        }
+    }
+    spi_read::as_extension_owner(|| {
+        Spi::run_with_args(
+            "DELETE FROM fraiseql.projection WHERE projection = $1::oid::regclass",
+            &[meta.oid.into()],
+        )
+        .unwrap_or_else(|e| Error::Internal(format!("forgetting {}: {e}", meta.sql.table)).raise());
+    });
+    if !keep_table {
+        run(&format!("DROP TABLE {}", meta.sql.table));
+    }
+    super::forget();
+}
+
+/// `fraiseql.verify_projection`: the keys whose rows differ between the view and the table.
+pub fn verify(name: &str) -> Vec<(String, String)> {
+    let meta = find(name);
+    spi_read::as_role(meta.owner, || {
+        crate::execute::statement::with_settings(super::PINNED, || {
+            Spi::connect(|c| {
+                c.select(meta.sql.verify_sql().as_str(), None, &[])
+                    .map(|rows| {
+                        rows.map(|r| {
+                            (
+                                r.get::<String>(1).ok().flatten().unwrap_or_default(),
+                                r.get::<String>(2).ok().flatten().unwrap_or_default(),
+                            )
+                        })
+                        .collect()
+                    })
+                    .unwrap_or_else(|e| Error::Internal(format!("verifying {}: {e}", meta.sql.table)).raise())
+            })
+        })
+    })
+}
