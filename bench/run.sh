@@ -174,6 +174,10 @@ fi
 bench/in_process.sh "$PORT" "$DB" > "$OUT/in_process.md"
 echo "bench: tv_post_by_id in one backend, no network:"; cat "$OUT/in_process.md"
 
+# Projection maintenance: what keeping tv_post fresh costs a write (bench/maintenance.sh).
+bench/maintenance.sh "$PORT" "$DB" "$SECS" "$ROUNDS" > "$OUT/maintenance.md"
+echo "bench: projection maintenance:"; cat "$OUT/maintenance.md"
+
 ok=$(psql_ -d "$DB" -Atc "SELECT bool_and(ok) FROM fraiseql.verify_audit_chain()")
 echo "bench: audit chains verify after the run: $ok"
 
@@ -186,3 +190,5 @@ echo
 cat "$OUT/peers.md"
 echo
 cat "$OUT/limits.md"
+echo
+cat "$OUT/maintenance.md"

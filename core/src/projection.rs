@@ -1,30 +1,32 @@
 //! Projection maintenance planned without a database: which keys of a `tv_` table a change to one of
-//! its view's base tables affects (the foreign-key paths from the changed table to the view's root
-//! table), and the statements that lock, re-project, refresh and verify a projection's rows.
+//! its view's base tables affects (the join paths, through the view's own equality joins, from an
+//! occurrence of the changed table to the occurrence the view's `id` comes from), and the
+//! statements that lock, re-project, refresh and verify a projection's rows.
 //!
-//! Every name handed in here is already quoted (and schema-qualified where it names a relation).
-//! The changed rows of a base table are read from a relation called `changed`, which the caller
-//! defines over the trigger's transition tables.
+//! Relation names handed in here are already quoted and schema-qualified; column names are plain
+//! and quoted here. The changed rows of a base table are read from a relation called `changed`,
+//! which the caller defines over the trigger's transition tables.
+use crate::names::quote_ident;
 
-/// The base tables a view reads and the foreign keys between them.
+/// The occurrences of base tables in a view (a table joined twice occurs twice) and the equality
+/// joins between them.
 #[derive(Debug, Clone, Default)]
 pub struct Graph {
-    /// Quoted, qualified table names; a table is its index here.
+    /// Quoted, qualified table names, one per occurrence; an occurrence is its index here.
     pub tables: Vec<String>,
-    pub keys: Vec<ForeignKey>,
+    pub keys: Vec<Link>,
 }
 
-/// `from(from_cols) REFERENCES to(to_cols)`, both tables among [`Graph::tables`].
+/// `from.from_cols = to.to_cols` (column by column), both occurrences among [`Graph::tables`].
 #[derive(Debug, Clone)]
-pub struct ForeignKey {
+pub struct Link {
     pub from: usize,
     pub from_cols: Vec<String>,
     pub to: usize,
     pub to_cols: Vec<String>,
 }
 
-/// One hop of a path: a foreign key, followed from the referencing table to the referenced one
-/// (`forward`) or back.
+/// One hop of a path: a link, followed from its `from` side (`forward`) or from its `to` side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Step {
     pub key: usize,
@@ -32,12 +34,11 @@ pub struct Step {
 }
 
 /// Longer paths are not followed: a view that joins further needs an explicit mapping.
-pub const MAX_HOPS: usize = 4;
+pub const MAX_HOPS: usize = 6;
 
 impl Graph {
-    /// Every simple path (no table twice) of at most [`MAX_HOPS`] foreign keys from `from` to `root`;
-    /// one empty path when `from` is the root. A change reaches the view through any of them, so a
-    /// key affected through any of them is re-projected.
+    /// Every simple path (no occurrence twice) of at most [`MAX_HOPS`] links from `from` to `root`;
+    /// one empty path when `from` is the root. A changed row reaches a document through any of them.
     pub fn paths(&self, from: usize, root: usize) -> Vec<Vec<Step>> {
         let mut out = Vec::new();
         let mut visited = vec![false; self.tables.len()];
@@ -74,60 +75,55 @@ impl Graph {
         visited[at] = false;
     }
 
-    /// A path as a reader sees it: `tb_comment.fk_post → tb_post`, `tb_user ← tb_post.fk_user`,
-    /// `tb_user ← tb_comment.fk_user, tb_comment.fk_post → tb_post`.
-    pub fn describe(&self, from: usize, path: &[Step]) -> String {
-        let mut text = short(&self.tables[from]).to_string();
-        let mut after_back = false;
-        for step in path {
-            let k = &self.keys[step.key];
-            if step.forward {
-                // After `← tb_comment.fk_user`, the next key is named with its table again.
-                let holder = if after_back {
-                    format!(", {}", short(&self.tables[k.from]))
-                } else {
-                    String::new()
-                };
-                text.push_str(&format!(
-                    "{holder}.{} → {}",
-                    k.from_cols.join(","),
-                    short(&self.tables[k.to])
-                ));
-            } else {
-                text.push_str(&format!(
-                    " ← {}.{}",
-                    short(&self.tables[k.from]),
-                    k.from_cols.join(",")
-                ));
-            }
-            after_back = !step.forward;
+    /// The link of a step as (next occurrence, columns here, columns there).
+    fn hop(&self, step: &Step) -> (usize, &[String], &[String]) {
+        let k = &self.keys[step.key];
+        if step.forward {
+            (k.to, &k.from_cols, &k.to_cols)
+        } else {
+            (k.from, &k.to_cols, &k.from_cols)
         }
-        if path.is_empty() {
-            text.push_str(" (the root)");
-        }
-        text
     }
 
-    /// The query that lists, as text, the root keys (`root_key`, a quoted column of the root table)
-    /// that the rows in `changed` (rows of table `from`) affect through `paths`.
-    pub fn keys_sql(&self, from: usize, paths: &[Vec<Step>], root_key: &str) -> String {
+    /// A path as a reader sees it: `tb_comment.fk_post = tb_post.pk_post`, or
+    /// `tb_user.pk_user = tb_comment.fk_user, tb_comment.fk_post = tb_post.pk_post`.
+    pub fn describe(&self, from: usize, path: &[Step]) -> String {
+        if path.is_empty() {
+            return format!("{} (the root)", short(&self.tables[from]));
+        }
+        let mut at = from;
+        let hops: Vec<String> = path
+            .iter()
+            .map(|step| {
+                let (next, here, there) = self.hop(step);
+                let cols = |t: usize, c: &[String]| {
+                    let name = short(&self.tables[t]);
+                    match c {
+                        [one] => format!("{name}.{one}"),
+                        many => format!("{name}.({})", many.join(", ")),
+                    }
+                };
+                let text = format!("{} = {}", cols(at, here), cols(next, there));
+                at = next;
+                text
+            })
+            .collect();
+        hops.join(", ")
+    }
+
+    /// The query that lists, as text, the root keys (column `root_key` of the root occurrence) that
+    /// the rows in `changed` affect, through each `(occurrence of the changed table, path)`.
+    pub fn keys_sql(&self, paths: &[(usize, Vec<Step>)], root_key: &str) -> String {
         let branches: Vec<String> = paths
             .iter()
-            .map(|path| {
+            .map(|(_, path)| {
                 let mut sql = String::from("FROM changed t0");
-                let mut at = from;
                 for (n, step) in path.iter().enumerate() {
-                    let k = &self.keys[step.key];
-                    let (next, here_cols, next_cols) = if step.forward {
-                        (k.to, &k.from_cols, &k.to_cols)
-                    } else {
-                        (k.from, &k.to_cols, &k.from_cols)
-                    };
-                    debug_assert_eq!(at, if step.forward { k.from } else { k.to });
-                    let on: Vec<String> = here_cols
+                    let (next, here, there) = self.hop(step);
+                    let on: Vec<String> = here
                         .iter()
-                        .zip(next_cols)
-                        .map(|(h, x)| format!("t{}.{x} = t{n}.{h}", n + 1))
+                        .zip(there)
+                        .map(|(h, x)| format!("t{}.{} = t{n}.{}", n + 1, quote_ident(x), quote_ident(h)))
                         .collect();
                     sql.push_str(&format!(
                         " JOIN {} t{} ON {}",
@@ -135,12 +131,18 @@ impl Graph {
                         n + 1,
                         on.join(" AND ")
                     ));
-                    at = next;
                 }
-                format!("SELECT t{}.{root_key} AS k {sql}", path.len())
+                format!("SELECT t{}.{} AS k {sql}", path.len(), quote_ident(root_key))
             })
             .collect();
-        distinct_keys(&branches.join(" UNION ALL "))
+        // The same join written twice (two occurrences joined the same way) is run once.
+        let mut unique: Vec<String> = Vec::new();
+        for b in branches {
+            if !unique.contains(&b) {
+                unique.push(b);
+            }
+        }
+        distinct_keys(&unique.join(" UNION ALL "))
     }
 }
 
@@ -257,9 +259,10 @@ impl Projection {
 mod tests {
     use super::*;
 
-    /// The demo blog: tb_post(fk_user → tb_user), tb_comment(fk_post → tb_post, fk_user → tb_user).
+    /// The demo's v_post: its root tb_post p, its author u, comments c and their authors cu, and
+    /// v_user's tb_user read for each author (vu1, vu2), joined by id.
     fn blog() -> Graph {
-        let fk = |from, fc: &str, to, tc: &str| ForeignKey {
+        let link = |from, fc: &str, to, tc: &str| Link {
             from,
             from_cols: vec![fc.into()],
             to,
@@ -267,14 +270,19 @@ mod tests {
         };
         Graph {
             tables: vec![
-                "public.tb_user".into(),
-                "public.tb_post".into(),
-                "public.tb_comment".into(),
+                "public.tb_post".into(),    // 0 p
+                "public.tb_user".into(),    // 1 u
+                "public.tb_comment".into(), // 2 c
+                "public.tb_user".into(),    // 3 cu
+                "public.tb_user".into(),    // 4 vu1
+                "public.tb_user".into(),    // 5 vu2
             ],
             keys: vec![
-                fk(1, "fk_user", 0, "pk_user"),
-                fk(2, "fk_post", 1, "pk_post"),
-                fk(2, "fk_user", 0, "pk_user"),
+                link(1, "pk_user", 0, "fk_user"),
+                link(2, "fk_post", 0, "pk_post"),
+                link(3, "pk_user", 2, "fk_user"),
+                link(4, "id", 1, "id"),
+                link(5, "id", 3, "id"),
             ],
         }
     }
@@ -282,59 +290,70 @@ mod tests {
     #[test]
     fn the_root_is_its_own_path() {
         let g = blog();
-        assert_eq!(g.paths(1, 1), vec![Vec::<Step>::new()]);
+        assert_eq!(g.paths(0, 0), vec![Vec::<Step>::new()]);
         assert_eq!(
-            g.keys_sql(1, &g.paths(1, 1), "id"),
-            "SELECT DISTINCT k::text FROM (SELECT t0.id AS k FROM changed t0) AS keys(k) WHERE k IS NOT NULL"
+            g.keys_sql(&[(0, vec![])], "id"),
+            "SELECT DISTINCT k::text FROM (SELECT t0.\"id\" AS k FROM changed t0) AS keys(k) WHERE k IS NOT NULL"
         );
+        assert_eq!(g.describe(0, &[]), "tb_post (the root)");
     }
 
     #[test]
-    fn a_child_reaches_the_root_through_its_foreign_key_and_through_its_other_parent() {
+    fn a_child_reaches_the_root_through_its_join_only() {
         let g = blog();
-        let paths = g.paths(2, 1);
-        let described: Vec<String> = paths.iter().map(|p| g.describe(2, p)).collect();
-        assert_eq!(
-            described,
-            vec![
-                "tb_comment.fk_post → tb_post",
-                "tb_comment.fk_user → tb_user ← tb_post.fk_user",
-            ]
-        );
-        let sql = g.keys_sql(2, &paths[..1], "id");
+        let paths = g.paths(2, 0);
+        assert_eq!(paths.len(), 1, "a comment affects its own post, not the posts of its author");
+        assert_eq!(g.describe(2, &paths[0]), "tb_comment.fk_post = tb_post.pk_post");
+        let sql = g.keys_sql(&[(2, paths[0].clone())], "id");
         assert!(
-            sql.contains("FROM changed t0 JOIN public.tb_post t1 ON t1.pk_post = t0.fk_post"),
+            sql.contains("FROM changed t0 JOIN public.tb_post t1 ON t1.\"pk_post\" = t0.\"fk_post\""),
             "{sql}"
         );
     }
 
     #[test]
-    fn an_embedded_parent_reaches_the_root_both_ways() {
+    fn every_occurrence_of_an_embedded_parent_reaches_the_root() {
         let g = blog();
-        let described: Vec<String> = g.paths(0, 1).iter().map(|p| g.describe(0, p)).collect();
+        let described: Vec<String> = [1, 3, 4, 5]
+            .iter()
+            .flat_map(|o| g.paths(*o, 0).into_iter().map(|p| g.describe(*o, &p)))
+            .collect();
         assert_eq!(
             described,
             vec![
-                "tb_user ← tb_post.fk_user",
-                "tb_user ← tb_comment.fk_user, tb_comment.fk_post → tb_post",
+                "tb_user.pk_user = tb_post.fk_user",
+                "tb_user.pk_user = tb_comment.fk_user, tb_comment.fk_post = tb_post.pk_post",
+                "tb_user.id = tb_user.id, tb_user.pk_user = tb_post.fk_user",
+                "tb_user.id = tb_user.id, tb_user.pk_user = tb_comment.fk_user, tb_comment.fk_post = tb_post.pk_post",
             ]
         );
-        let sql = g.keys_sql(0, &g.paths(0, 1), "id");
-        assert!(sql.contains("SELECT t1.id AS k FROM changed t0 JOIN public.tb_post t1 ON t1.fk_user = t0.pk_user UNION ALL SELECT t2.id AS k FROM changed t0 JOIN public.tb_comment t1 ON t1.fk_user = t0.pk_user JOIN public.tb_post t2 ON t2.pk_post = t1.fk_post"), "{sql}");
     }
 
     #[test]
-    fn unconnected_tables_and_long_paths_have_no_path() {
+    fn the_same_join_twice_runs_once() {
+        let g = Graph {
+            tables: vec!["s.a".into(), "s.b".into(), "s.b".into()],
+            keys: vec![
+                Link { from: 1, from_cols: vec!["a".into()], to: 0, to_cols: vec!["pk".into()] },
+                Link { from: 2, from_cols: vec!["a".into()], to: 0, to_cols: vec!["pk".into()] },
+            ],
+        };
+        let sql = g.keys_sql(&[(1, g.paths(1, 0)[0].clone()), (2, g.paths(2, 0)[0].clone())], "id");
+        assert!(!sql.contains("UNION ALL"), "{sql}");
+    }
+
+    #[test]
+    fn unconnected_occurrences_and_long_paths_have_no_path() {
         let mut g = blog();
         g.tables.push("public.tb_tag".into());
-        assert!(g.paths(3, 1).is_empty());
-        // A chain of MAX_HOPS + 1 keys is too long to infer.
+        assert!(g.paths(6, 0).is_empty());
+        // A chain of MAX_HOPS + 1 joins is too long to infer.
         let mut chain = Graph::default();
         for i in 0..=MAX_HOPS + 1 {
             chain.tables.push(format!("s.t{i}"));
         }
         for i in 0..=MAX_HOPS {
-            chain.keys.push(ForeignKey {
+            chain.keys.push(Link {
                 from: i + 1,
                 from_cols: vec!["up".into()],
                 to: i,
@@ -346,18 +365,20 @@ mod tests {
     }
 
     #[test]
-    fn composite_keys_join_on_every_column() {
+    fn composite_joins_join_on_every_column() {
         let g = Graph {
             tables: vec!["s.a".into(), "s.b".into()],
-            keys: vec![ForeignKey {
+            keys: vec![Link {
                 from: 1,
                 from_cols: vec!["x".into(), "y".into()],
                 to: 0,
                 to_cols: vec!["px".into(), "py".into()],
             }],
         };
-        let sql = g.keys_sql(1, &g.paths(1, 0), "id");
-        assert!(sql.contains("ON t1.px = t0.x AND t1.py = t0.y"), "{sql}");
+        let paths: Vec<(usize, Vec<Step>)> = g.paths(1, 0).into_iter().map(|p| (1, p)).collect();
+        let sql = g.keys_sql(&paths, "id");
+        assert!(sql.contains("ON t1.\"px\" = t0.\"x\" AND t1.\"py\" = t0.\"y\""), "{sql}");
+        assert_eq!(g.describe(1, &paths[0].1), "b.(x, y) = a.(px, py)");
     }
 
     fn post() -> Projection {

@@ -1,9 +1,9 @@
 //! What a projection watches, read from the catalogs, and its registration: the view's base tables
-//! (through nested views, from `pg_depend`), its root table (where the view's `id` comes from, from
-//! the view's query), the foreign keys between them, the projection table itself (created or
-//! checked), the rows in `fraiseql.projection`, and the triggers on every base table.
+//! (through nested views, from `pg_depend`), the joins that lead from each to the view's root (from
+//! `analyze`), the projection table itself (created or checked), the rows in `fraiseql.projection`,
+//! and the triggers on every base table.
 use fraiseql_core::names::{quote_ident, quote_literal};
-use fraiseql_core::projection::{distinct_keys, ForeignKey, Graph, Projection};
+use fraiseql_core::projection::{distinct_keys, Projection};
 use pgrx::prelude::*;
 
 use super::Meta;
@@ -116,50 +116,6 @@ fn columns(oid: pg_sys::Oid) -> Vec<(String, String, pg_sys::Oid)> {
     })
 }
 
-/// The table column the view's output column `column` comes from, following nested views: the
-/// parser records each output column's origin (`resorigtbl`, `resorigcol`) in the stored query.
-fn origin(view: pg_sys::Oid, column: &str, depth: u32) -> Option<(pg_sys::Oid, String)> {
-    if depth > 16 {
-        return None;
-    }
-    // SAFETY: the view is opened with AccessShareLock and closed before returning; the query tree
-    // belongs to the relcache entry and is only read while the relation is open.
-    let (table, attnum) = unsafe {
-        let rel = pg_sys::relation_open(view, pg_sys::AccessShareLock as i32);
-        let query = pg_sys::get_view_query(rel);
-        let list = pgrx::PgList::<pg_sys::TargetEntry>::from_pg((*query).targetList);
-        let mut found = None;
-        for te in list.iter_ptr() {
-            if (*te).resjunk || (*te).resname.is_null() {
-                continue;
-            }
-            if std::ffi::CStr::from_ptr((*te).resname).to_bytes() == column.as_bytes() {
-                found = Some(((*te).resorigtbl, (*te).resorigcol));
-                break;
-            }
-        }
-        pg_sys::relation_close(rel, pg_sys::NoLock as i32);
-        found?
-    };
-    if table == pg_sys::InvalidOid || attnum <= 0 {
-        return None;
-    }
-    // SAFETY: catalog lookups by oid; get_attname returns NULL (missing_ok) when absent.
-    let (kind, name) = unsafe {
-        let kind = pg_sys::get_rel_relkind(table) as u8 as char;
-        let name = pg_sys::get_attname(table, attnum, true);
-        if name.is_null() {
-            return None;
-        }
-        (kind, std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned())
-    };
-    match kind {
-        'v' => origin(table, &name, depth + 1),
-        'r' | 'p' => Some((table, name)),
-        _ => None,
-    }
-}
-
 /// Every relation the view reads, through nested views: `(oid, qualified name, kind)`.
 fn read_relations(view: pg_sys::Oid) -> Vec<(pg_sys::Oid, String, char)> {
     Spi::connect(|c| {
@@ -194,42 +150,6 @@ fn read_relations(view: pg_sys::Oid) -> Vec<(pg_sys::Oid, String, char)> {
         })
         .unwrap_or_default()
     })
-}
-
-/// The foreign keys between the given tables, as a graph over them.
-fn graph(tables: &[(pg_sys::Oid, String)]) -> Graph {
-    let oids: Vec<pg_sys::Oid> = tables.iter().map(|t| t.0).collect();
-    let index = |oid: pg_sys::Oid| oids.iter().position(|o| *o == oid);
-    let keys = Spi::connect(|c| {
-        c.select(
-            "SELECT k.conrelid, k.confrelid, \
-                    ARRAY(SELECT quote_ident(a.attname) FROM unnest(k.conkey) WITH ORDINALITY u(n, i) \
-                          JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i), \
-                    ARRAY(SELECT quote_ident(a.attname) FROM unnest(k.confkey) WITH ORDINALITY u(n, i) \
-                          JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i) \
-               FROM pg_catalog.pg_constraint k \
-              WHERE k.contype = 'f' AND k.conrelid = ANY ($1) AND k.confrelid = ANY ($1) \
-              ORDER BY k.conrelid, k.conname",
-            None,
-            &[oids.clone().into()],
-        )
-        .map(|rows| {
-            rows.filter_map(|r| {
-                Some(ForeignKey {
-                    from: index(r.get::<pg_sys::Oid>(1).ok()??)?,
-                    to: index(r.get::<pg_sys::Oid>(2).ok()??)?,
-                    from_cols: r.get::<Vec<String>>(3).ok()??,
-                    to_cols: r.get::<Vec<String>>(4).ok()??,
-                })
-            })
-            .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
-    });
-    Graph {
-        tables: tables.iter().map(|t| t.1.clone()).collect(),
-        keys,
-    }
 }
 
 fn run(sql: &str) {
@@ -367,10 +287,10 @@ pub fn create(
         }
         explicit.push((rel, qualified, sql.to_string()));
     }
-    let root = origin(source, "id", 0);
-    let graph = graph(&bases);
+    let analysis = super::analyze::analyze(source);
+    let graph = &analysis.graph;
     let mut watches = Vec::new();
-    for (i, (rel, rel_name)) in bases.iter().enumerate() {
+    for (rel, rel_name) in &bases {
         if let Some((_, _, sql)) = explicit.iter().find(|e| e.0 == *rel) {
             watches.push(Watch {
                 oid: *rel,
@@ -381,29 +301,46 @@ pub fn create(
             });
             continue;
         }
-        let Some((root_oid, root_col)) = &root else {
+        let hint = format!(
+            "fraiseql does not guess: say which ids its changed rows affect with mappings => '{{\"{rel_name}\": \"SELECT … FROM changed …\"}}'"
+        );
+        let Some((root, root_col)) = &analysis.root else {
             invalid(format!(
-                "the id column of {view_name} does not come straight from a table column, so the rows a change affects cannot be inferred; give a mapping for every table it reads: mappings => '{{\"{}\": \"SELECT … FROM changed …\"}}'",
-                rel_name
+                "the id column of {view_name} is not a column of one of its tables, so the ids a change affects cannot be followed from it; {hint}"
             ))
         };
-        let Some(root_index) = bases.iter().position(|b| b.0 == *root_oid) else {
-            invalid(format!("the id column of {view_name} comes from a table it does not read"))
-        };
-        let paths = graph.paths(i, root_index);
-        if paths.is_empty() {
-            let root_name = &bases[root_index].1;
+        let occurrences: Vec<usize> = (0..analysis.occurrences.len())
+            .filter(|o| analysis.occurrences[*o].rel == *rel && analysis.canonical[*o] == *o)
+            .collect();
+        if occurrences.is_empty() {
             invalid(format!(
-                "{view_name} reads {rel_name}, but no foreign-key path (of at most {} keys) leads from it to {root_name}, where the view's id comes from; fraiseql does not guess: say which ids its changed rows affect with mappings => '{{\"{rel_name}\": \"SELECT r.{} FROM changed c JOIN {root_name} r ON …\"}}'",
-                fraiseql_core::projection::MAX_HOPS,
-                root_col,
-            ))
+                "{view_name} reads {rel_name} where fraiseql cannot follow it (in a WITH query, a function or a set-returning call); {hint}"
+            ));
+        }
+        let mut paths = Vec::new();
+        for o in occurrences {
+            let found = graph.paths(o, *root);
+            if found.is_empty() {
+                invalid(format!(
+                    "{view_name} reads {rel_name}, but no chain of equality joins (of at most {} joins, AND-ed in a WHERE or JOIN … ON) leads from it to {}.{root_col}, where the view's id comes from; {hint}",
+                    fraiseql_core::projection::MAX_HOPS,
+                    graph.tables[*root],
+                ));
+            }
+            paths.extend(found.into_iter().map(|p| (o, p)));
+        }
+        let mut via: Vec<String> = Vec::new();
+        for (o, p) in &paths {
+            let d = graph.describe(*o, p);
+            if !via.contains(&d) {
+                via.push(d);
+            }
         }
         watches.push(Watch {
             oid: *rel,
             name: rel_name.clone(),
-            keys_sql: graph.keys_sql(i, &paths, &quote_ident(root_col)),
-            via: paths.iter().map(|p| graph.describe(i, p)).collect(),
+            keys_sql: graph.keys_sql(&paths, root_col),
+            via,
             explicit: false,
         });
     }
@@ -420,10 +357,20 @@ pub fn create(
         let ran = crate::execute::statement::isolated(|| {
             Spi::connect(|c| c.select(check.as_str(), None, &[]).map(|_| ()))
         });
-        match ran {
-            Err(e) => invalid(format!("the mapping for {} does not run: {}", w.name, e.message)),
-            Ok(Err(e)) => invalid(format!("the mapping for {} does not run: {e}", w.name)),
-            Ok(Ok(())) => {}
+        let failed = match ran {
+            Err(e) => Some(e.message),
+            Ok(Err(e)) => Some(e.to_string()),
+            Ok(Ok(())) => None,
+        };
+        if let Some(message) = failed {
+            if w.explicit {
+                invalid(format!("the mapping for {} does not run: {message}", w.name));
+            }
+            Error::Internal(format!(
+                "the keys query inferred for {} does not run ({message}): {}; give a mapping for it",
+                w.name, w.keys_sql
+            ))
+            .raise();
         }
     }
 

@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::execute::plan_cache::SavedPlan;
 use crate::execute::spi_read;
 
+pub mod analyze;
 pub mod catalog;
 
 /// The settings capture and flush run with: only fraiseql's fully qualified SQL is resolved, so a

@@ -20,8 +20,8 @@ select count(*) as drift from fraiseql.verify_projection('tv_post');
 rollback;
 select count(*) as drift_after_rollback from fraiseql.verify_projection('tv_post');
 
--- A library in its own schema, committed for real: authors, books, reviews, and tags joined through
--- a table without a foreign-key path to the books' root (so it needs a mapping).
+-- A library in its own schema, committed for real: authors, books, reviews, and tags matched to books
+-- by an expression (lower(title)), which no join path follows (so they need a mapping).
 create schema pj;
 create table pj.tb_author (pk_author int primary key, id uuid not null unique, name text not null);
 create table pj.tb_book (pk_book int primary key, id uuid not null unique, fk_author int not null references pj.tb_author,
@@ -36,14 +36,14 @@ select b.id, b.published,
          'reviews', coalesce((select jsonb_agg(jsonb_build_object('stars', r.stars, 'by', ra.name) order by r.pk_review)
                                 from pj.tb_review r left join pj.tb_author ra on ra.pk_author = r.fk_author
                                where r.fk_book = b.pk_book), '[]'),
-         'tags', coalesce((select jsonb_agg(t.tag order by t.tag) from pj.tb_tag t where t.book_title = b.title), '[]')) as data
+         'tags', coalesce((select jsonb_agg(t.tag order by t.tag) from pj.tb_tag t where lower(t.book_title) = lower(b.title)), '[]')) as data
   from pj.tb_book b join pj.tb_author a on a.pk_author = b.fk_author;
 insert into pj.tb_author values (1, '10000000-0000-0000-0000-000000000001', 'Le Guin'), (2, '10000000-0000-0000-0000-000000000002', 'Lem');
 insert into pj.tb_book values (1, '20000000-0000-0000-0000-000000000001', 1, 'The Dispossessed', '1974-05-01'),
                               (2, '20000000-0000-0000-0000-000000000002', 2, 'Solaris', '1961-01-01');
 insert into pj.tb_tag values ('Solaris', 'ocean');
 
--- Refused: a table the view reads without a foreign-key path to the root, until a mapping says how
+-- Refused: a table the view reads without a chain of column equalities to the root, until a mapping says how
 select * from fraiseql.create_projection('pj.tv_book', 'pj.v_book', columns => '{published}');
 -- Refused: not a view, an unknown column, a mapping that does not run
 select * from fraiseql.create_projection('pj.tv_x', 'pj.tb_book');
@@ -51,7 +51,7 @@ select * from fraiseql.create_projection('pj.tv_x', 'pj.v_book', columns => '{is
 select * from fraiseql.create_projection('pj.tv_x', 'pj.v_book', mappings => '{"pj.tb_tag": "SELECT nothing FROM changed"}');
 select count(*) as leftover from pg_class where relname = 'tv_x';
 select * from fraiseql.create_projection('pj.tv_book', 'pj.v_book', columns => '{published}',
-  mappings => '{"pj.tb_tag": "SELECT b.id FROM changed c JOIN pj.tb_book b ON b.title = c.book_title"}');
+  mappings => '{"pj.tb_tag": "SELECT b.id FROM changed c JOIN pj.tb_book b ON lower(b.title) = lower(c.book_title)"}');
 \d pj.tv_book
 select right(id::text, 1) as book, published, data from pj.tv_book order by id;
 
@@ -137,7 +137,7 @@ select count(*) as triggers_left from pg_trigger where tgname like 'fraiseql_tv_
 insert into pj.tb_author values (3, '10000000-0000-0000-0000-000000000003', 'Butler');
 select count(*) as kept_rows from pj.tv_book;
 select count(*) as watched from fraiseql.create_projection('pj.tv_book', 'pj.v_book', columns => '{published}',
-  mappings => '{"pj.tb_tag": "SELECT b.id FROM changed c JOIN pj.tb_book b ON b.title = c.book_title"}');
+  mappings => '{"pj.tb_tag": "SELECT b.id FROM changed c JOIN pj.tb_book b ON lower(b.title) = lower(c.book_title)"}');
 select count(*) as drift_after_adopting from fraiseql.verify_projection('pj.tv_book');
 select fraiseql.drop_projection('pj.tv_book');
 select to_regclass('pj.tv_book') as table_after_drop, (select count(*) from fraiseql.projection) as projections_left;
