@@ -99,7 +99,8 @@ BEGIN ISOLATION LEVEL REPEATABLE READ;
 BEGIN ISOLATION LEVEL SERIALIZABLE;
 \endif
 INSERT INTO tb_comment (id, fk_post, fk_user, body, created_at)
-  SELECT gen_random_uuid(), pk_post, :u, 'concurrent', now() FROM tb_post ORDER BY pk_post OFFSET :p - 1 LIMIT 1;
+  SELECT gen_random_uuid(), pk_post, (SELECT pk_user FROM tb_user ORDER BY pk_user OFFSET :u - 1 LIMIT 1), 'concurrent', now()
+    FROM tb_post ORDER BY pk_post OFFSET :p - 1 LIMIT 1;
 UPDATE tb_user SET name = 'Author ' || :r WHERE pk_user = (SELECT pk_user FROM tb_user ORDER BY pk_user OFFSET :u - 1 LIMIT 1);
 UPDATE tb_comment SET fk_post = (SELECT pk_post FROM tb_post ORDER BY pk_post OFFSET :p2 - 1 LIMIT 1)
  WHERE pk_comment = (SELECT max(pk_comment) FROM tb_comment WHERE body = 'concurrent');

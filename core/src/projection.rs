@@ -85,6 +85,17 @@ impl Graph {
         }
     }
 
+    /// The occurrences a path joins and the columns it looks them up by: without an index on those
+    /// columns, every change to the changed table scans the joined one.
+    pub fn lookups(&self, path: &[Step]) -> Vec<(usize, Vec<String>)> {
+        path.iter()
+            .map(|step| {
+                let (next, _, there) = self.hop(step);
+                (next, there.to_vec())
+            })
+            .collect()
+    }
+
     /// A path as a reader sees it: `tb_comment.fk_post = tb_post.pk_post`, or
     /// `tb_user.pk_user = tb_comment.fk_user, tb_comment.fk_post = tb_post.pk_post`.
     pub fn describe(&self, from: usize, path: &[Step]) -> String {
@@ -194,7 +205,7 @@ impl Projection {
     }
 
     /// Removes the rows (of keys `$1`, or all with `all`) that the view no longer has.
-    pub fn delete_sql(&self, all: bool) -> String {
+    fn delete_sql(&self, all: bool) -> String {
         let only = if all {
             String::new()
         } else {
@@ -210,7 +221,7 @@ impl Projection {
 
     /// Writes the view's rows (of keys `$1`, or all with `all`) into the table; rows that did not
     /// change are not rewritten.
-    pub fn upsert_sql(&self, all: bool) -> String {
+    fn upsert_sql(&self, all: bool) -> String {
         let filter = if all {
             String::new()
         } else {
@@ -233,6 +244,17 @@ impl Projection {
             sets = sets.join(", "),
             tcols = self.copied("t."),
             ecols = self.copied("EXCLUDED."),
+        )
+    }
+
+    /// One statement that removes (`delete_sql`) and writes (`upsert_sql`) the rows of keys `$1`,
+    /// or of all with `all`, from one snapshot; it returns how many rows it removed or wrote.
+    pub fn reproject_sql(&self, all: bool) -> String {
+        format!(
+            "WITH gone AS ({} RETURNING 1), written AS ({} RETURNING 1) \
+             SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM written)",
+            self.delete_sql(all),
+            self.upsert_sql(all)
         )
     }
 
@@ -304,6 +326,7 @@ mod tests {
         let paths = g.paths(2, 0);
         assert_eq!(paths.len(), 1, "a comment affects its own post, not the posts of its author");
         assert_eq!(g.describe(2, &paths[0]), "tb_comment.fk_post = tb_post.pk_post");
+        assert_eq!(g.lookups(&paths[0]), vec![(0, vec!["pk_post".to_string()])]);
         let sql = g.keys_sql(&[(2, paths[0].clone())], "id");
         assert!(
             sql.contains("FROM changed t0 JOIN public.tb_post t1 ON t1.\"pk_post\" = t0.\"fk_post\""),
@@ -409,6 +432,7 @@ mod tests {
             p.delete_sql(false),
             "DELETE FROM public.tv_post t WHERE t.id = ANY ($1::pg_catalog.text[]::uuid[]) AND NOT EXISTS (SELECT FROM public.v_post v WHERE v.id = t.id)"
         );
+        assert!(p.reproject_sql(false).starts_with("WITH gone AS (DELETE FROM public.tv_post t WHERE t.id = ANY"));
         assert!(p.verify_sql().contains("(t.created_at, t.data) IS DISTINCT FROM (v.created_at, v.data)"));
     }
 }

@@ -27,6 +27,8 @@ CREATE TABLE tb_comment (
     created_at timestamptz NOT NULL
 );
 CREATE INDEX ON tb_comment (fk_post);
+-- tv_post's maintenance finds the posts a renamed user commented on through this one.
+CREATE INDEX ON tb_comment (fk_user);
 
 CREATE VIEW v_user WITH (security_invoker = true) AS
 SELECT u.id, u.created_at,

@@ -290,6 +290,7 @@ pub fn create(
     let analysis = super::analyze::analyze(source);
     let graph = &analysis.graph;
     let mut watches = Vec::new();
+    let mut lookups: Vec<(pg_sys::Oid, String, Vec<String>, String)> = Vec::new();
     for (rel, rel_name) in &bases {
         if let Some((_, _, sql)) = explicit.iter().find(|e| e.0 == *rel) {
             watches.push(Watch {
@@ -329,6 +330,11 @@ pub fn create(
             }
             paths.extend(found.into_iter().map(|p| (o, p)));
         }
+        for (_, p) in &paths {
+            for (o, cols) in graph.lookups(p) {
+                lookups.push((analysis.occurrences[o].rel, graph.tables[o].clone(), cols, rel_name.clone()));
+            }
+        }
         let mut via: Vec<String> = Vec::new();
         for (o, p) in &paths {
             let d = graph.describe(*o, p);
@@ -344,6 +350,7 @@ pub fn create(
             explicit: false,
         });
     }
+    unindexed(&lookups);
     if watches.is_empty() {
         invalid(format!("{view_name} reads no table: there is nothing to maintain"));
     }
@@ -422,6 +429,42 @@ pub fn create(
         .iter()
         .flat_map(|w| w.via.iter().map(|v| (w.name.clone(), v.clone())))
         .collect()
+}
+
+/// A NOTICE for each join of a keys query that no index serves: each change to the watched table
+/// would scan the joined one (the demo's tb_comment(fk_user), for renames of tb_user).
+fn unindexed(lookups: &[(pg_sys::Oid, String, Vec<String>, String)]) {
+    let mut told: Vec<(pg_sys::Oid, Vec<String>)> = Vec::new();
+    for (rel, name, cols, changed) in lookups {
+        if told.iter().any(|t| t.0 == *rel && t.1 == *cols) {
+            continue;
+        }
+        told.push((*rel, cols.clone()));
+        let indexed = Spi::get_one_with_args::<bool>(
+            "SELECT EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid = $1 AND i.indpred IS NULL \
+               AND (SELECT array_agg(a.attname::text ORDER BY k.i) FROM unnest((pg_catalog.string_to_array(i.indkey::text, ' ')::int2[])[1:pg_catalog.cardinality($2::text[])]) WITH ORDINALITY k(n, i) \
+                    JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n) @> $2::text[])",
+            &[(*rel).into(), cols.clone().into()],
+        )
+        .ok()
+        .flatten()
+        .unwrap_or(true);
+        if !indexed {
+            let plain = |c: &str| {
+                c.chars().next().is_some_and(|f| f.is_ascii_lowercase() || f == '_')
+                    && c.chars().all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == '_')
+            };
+            let list: Vec<String> = cols
+                .iter()
+                .map(|c| if plain(c) { c.clone() } else { quote_ident(c) })
+                .collect();
+            notice!(
+                "fraiseql: every change to {changed} looks up {name} by ({}), which no index leads with: each such write will scan {name}; CREATE INDEX ON {name} ({}) keeps it a lookup",
+                cols.join(", "),
+                list.join(", ")
+            );
+        }
+    }
 }
 
 fn owner_of(oid: pg_sys::Oid) -> pg_sys::Oid {

@@ -30,8 +30,8 @@ pub struct Meta {
     pub owner: pg_sys::Oid,
     pub sql: Projection,
     sources: HashMap<pg_sys::Oid, Source>,
-    /// lock, delete and upsert of the keys in `$1`.
-    plans: RefCell<Option<[SavedPlan; 3]>>,
+    /// lock, then delete and upsert (one statement) of the keys in `$1`.
+    plans: RefCell<Option<[SavedPlan; 2]>>,
 }
 
 /// A base table of the projection's view: the query from its changed rows to the affected keys.
@@ -148,7 +148,9 @@ impl Meta {
     }
 }
 
-/// Prepares `sql` with parameter types `types` and keeps the plan for the backend's lifetime.
+/// Prepares `sql` with parameter types `types` and keeps the plan for the backend's lifetime. The
+/// plan is generic: with custom plans (the plan cache's default when a parameter's value changes the
+/// estimates), every flush would plan the view again — about a millisecond for the demo's v_post.
 /// SPI must be connected.
 unsafe fn prepare(sql: &str, types: &mut [pg_sys::Oid]) -> SavedPlan {
     let text = CString::new(sql).unwrap_or_else(|_| {
@@ -156,7 +158,12 @@ unsafe fn prepare(sql: &str, types: &mut [pg_sys::Oid]) -> SavedPlan {
     });
     // SAFETY: SPI is connected (caller); the plan is checked and then kept.
     unsafe {
-        let plan = pg_sys::SPI_prepare(text.as_ptr(), types.len() as i32, types.as_mut_ptr());
+        let plan = pg_sys::SPI_prepare_cursor(
+            text.as_ptr(),
+            types.len() as i32,
+            types.as_mut_ptr(),
+            pg_sys::CURSOR_OPT_GENERIC_PLAN as i32,
+        );
         if plan.is_null() {
             let code = pg_sys::SPI_result;
             Error::Internal(format!(
@@ -191,6 +198,20 @@ unsafe fn run(plan: &SavedPlan, arg: Option<pg_sys::Datum>) -> i32 {
         Error::Internal(format!("a projection statement failed (SPI code {rc})")).raise();
     }
     rc
+}
+
+/// The bigint the last re-projection statement returned. SPI must be connected.
+unsafe fn count() -> u64 {
+    // SAFETY: the tuple table of the statement just run (one row, one bigint column).
+    unsafe {
+        let table = pg_sys::SPI_tuptable;
+        if table.is_null() || pg_sys::SPI_processed != 1 {
+            return 0;
+        }
+        let mut is_null = false;
+        let d = pg_sys::SPI_getbinval(*(*table).vals, (*table).tupdesc, 1, &mut is_null);
+        if is_null { 0 } else { d.value() as u64 }
+    }
 }
 
 /// The operations a statement trigger reports, as an index into the per-operation plans.
@@ -341,53 +362,37 @@ fn flush() {
 pub fn reproject(meta: &Meta, full: bool, keys: Vec<String>) -> u64 {
     spi_read::as_role(meta.owner, || {
         crate::execute::statement::with_settings(PINNED, || {
-            if full {
-                return Spi::connect_mut(|client| {
-                    let sql = &meta.sql;
-                    client
-                        .update(
-                            format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", sql.table).as_str(),
-                            None,
-                            &[],
-                        )
-                        .and_then(|_| client.update(sql.delete_sql(true).as_str(), None, &[]))
-                        .map(|d| d.len() as u64)
-                        .and_then(|d| {
-                            client
-                                .update(sql.upsert_sql(true).as_str(), None, &[])
-                                .map(|u| d + u.len() as u64)
-                        })
-                        .unwrap_or_else(|e| {
-                            Error::Internal(format!("refreshing {} failed: {e}", sql.table)).raise()
-                        })
-                });
-            }
-            if keys.is_empty() {
+            if !full && keys.is_empty() {
                 return 0;
             }
             let array = keys.into_datum().unwrap_or_else(|| {
                 Error::Internal("the keys to re-project could not be built".into()).raise()
             });
-            // SAFETY: SPI connected and finished around the three statements; `array` is a text[]
-            // datum in the caller's memory context, alive across them.
+            // SAFETY: SPI connected and finished around the statements; `array` is a text[] datum
+            // in the caller's memory context, alive across them. The count is read while connected.
             unsafe {
                 pg_sys::SPI_connect();
+                if full {
+                    // Every row: the table is locked against other re-projections (readers go on).
+                    let lock = CString::new(format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", meta.sql.table))
+                        .unwrap_or_default();
+                    pg_sys::SPI_execute(lock.as_ptr(), false, 0);
+                    let all = prepare(&meta.sql.reproject_sql(true), &mut []);
+                    run(&all, None);
+                    let n = count();
+                    pg_sys::SPI_finish();
+                    return n;
+                }
                 let mut plans = meta.plans.borrow_mut();
-                let [lock, delete, upsert] = plans.get_or_insert_with(|| {
+                let [lock, write] = plans.get_or_insert_with(|| {
                     let t = &mut [pg_sys::TEXTARRAYOID];
-                    [
-                        prepare(&meta.sql.lock_sql(), t),
-                        prepare(&meta.sql.delete_sql(false), t),
-                        prepare(&meta.sql.upsert_sql(false), t),
-                    ]
+                    [prepare(&meta.sql.lock_sql(), t), prepare(&meta.sql.reproject_sql(false), t)]
                 });
                 run(lock, Some(array));
-                run(delete, Some(array));
-                let removed = pg_sys::SPI_processed;
-                run(upsert, Some(array));
-                let written = pg_sys::SPI_processed;
+                run(write, Some(array));
+                let n = count();
                 pg_sys::SPI_finish();
-                removed + written
+                n
             }
         })
     })
