@@ -18,7 +18,10 @@ fn load_schema(sdl: &str, name: default!(&str, "'default'")) -> i64 {
     if let Err(errors) = schema.bind(&cat) {
         Error::SchemaRejected(errors).raise();
     }
-    for w in catalog::rls_warnings(&cat) {
+    for w in catalog::projection_warnings(&cat)
+        .into_iter()
+        .chain(catalog::rls_warnings(&cat))
+    {
         warning!("fraiseql: {w}");
     }
     store::save(name, schema, &cat)

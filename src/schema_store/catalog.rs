@@ -101,6 +101,35 @@ fn candidates() -> Vec<String> {
 /// Warnings for views that would silently bypass Row-Level Security: a view without
 /// `security_invoker` (the bound view, or any view it reads) reads the tables it names directly as
 /// the view's owner, so their RLS policies see the owner, not the caller.
+/// A warning for each `tv_` table the schema reads that fraiseql does not maintain: nothing keeps
+/// its documents equal to their view, so they go stale as the tables change.
+pub fn projection_warnings(catalog: &Catalog) -> Vec<String> {
+    let mut out = Vec::new();
+    if !projections_recorded() {
+        return out;
+    }
+    for rel in catalog.relations.values().flatten() {
+        let qualified = rel.qualified();
+        let unmaintained = crate::execute::spi_read::as_extension_owner(|| {
+            crate::execute::spi_read::select(
+                "SELECT c.relkind = 'r' AND c.relname LIKE 'tv\\_%' \
+                        AND NOT EXISTS (SELECT FROM fraiseql.projection p WHERE p.projection = c.oid) \
+                   FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)",
+                &[crate::execute::spi_read::arg(qualified.as_str())],
+                None,
+                |rows| rows.get::<bool>(0, 1).unwrap_or(false),
+            )
+        });
+        let shown = format!("{}.{}", rel.schema, rel.name);
+        if unmaintained && !out.iter().any(|w: &String| w.contains(&format!(" {shown},"))) {
+            out.push(format!(
+                "the schema reads {shown}, which fraiseql does not maintain: its documents go stale when the tables they come from change; SELECT * FROM fraiseql.create_projection('{shown}', '<its v_ view>') keeps it fresh"
+            ));
+        }
+    }
+    out
+}
+
 pub fn rls_warnings(catalog: &Catalog) -> Vec<String> {
     let mut out = Vec::new();
     for rel in catalog.relations.values().flatten() {
@@ -221,7 +250,34 @@ pub fn found(schema: &str) -> Vec<fraiseql_core::schema::scaffold::Found> {
                 columns,
                 samples,
                 owner_view,
+                maintained: maintained(&qualified),
             })
         })
         .collect()
+}
+
+/// Whether this version of fraiseql's SQL has `fraiseql.projection` (0.4.0 on; an older one runs
+/// with the new library until ALTER EXTENSION fraiseql UPDATE).
+fn projections_recorded() -> bool {
+    crate::execute::spi_read::select(
+        "SELECT pg_catalog.to_regclass('fraiseql.projection') IS NOT NULL",
+        &[],
+        None,
+        |rows| rows.get::<bool>(0, 1).unwrap_or(false),
+    )
+}
+
+/// Whether relation `qualified` is a projection fraiseql maintains.
+fn maintained(qualified: &str) -> bool {
+    if !projections_recorded() {
+        return false;
+    }
+    crate::execute::spi_read::as_extension_owner(|| {
+        crate::execute::spi_read::select(
+            "SELECT EXISTS (SELECT FROM fraiseql.projection WHERE projection = pg_catalog.to_regclass($1))",
+            &[crate::execute::spi_read::arg(qualified)],
+            None,
+            |rows| rows.get::<bool>(0, 1).unwrap_or(false),
+        )
+    })
 }

@@ -16,6 +16,8 @@ pub struct Found {
     pub samples: Vec<Json>,
     /// A view that runs as its owner (no `security_invoker`): RLS of its tables is bypassed.
     pub owner_view: bool,
+    /// A `tv_` table that fraiseql maintains (`fraiseql.create_projection`).
+    pub maintained: bool,
 }
 
 fn pascal(s: &str) -> String {
@@ -204,20 +206,26 @@ impl Inference {
     }
 }
 
-/// SDL for the relations found: one type per entity (a `tv_` table wins over its `v_` view),
-/// embedded object types, and a Query type with a list and a by-id field per entity.
+fn entity_of(name: &str) -> &str {
+    name.strip_prefix("tv_")
+        .or_else(|| name.strip_prefix("v_"))
+        .unwrap_or(name)
+}
+
+/// SDL for the relations found: one type per entity (a `tv_` table that fraiseql maintains wins
+/// over its `v_` view; one it does not maintain would serve stale documents, so the view wins and
+/// the proposal says how to make the table a projection), embedded object types, and a Query type
+/// with a list and a by-id field per entity.
 pub fn scaffold(found: &[Found]) -> String {
     let mut by_entity: BTreeMap<String, &Found> = BTreeMap::new();
+    let rank = |f: &Found| match (f.name.starts_with("tv_"), f.maintained) {
+        (true, true) => 2,
+        (false, _) => 1,
+        (true, false) => 0,
+    };
     for f in found {
-        let entity = f
-            .name
-            .strip_prefix("tv_")
-            .or_else(|| f.name.strip_prefix("v_"))
-            .unwrap_or(&f.name)
-            .to_string();
-        let better = by_entity
-            .get(&entity)
-            .is_none_or(|prev| f.name.starts_with("tv_") && !prev.name.starts_with("tv_"));
+        let entity = entity_of(&f.name).to_string();
+        let better = by_entity.get(&entity).is_none_or(|prev| rank(f) > rank(prev));
         if better {
             by_entity.insert(entity, f);
         }
@@ -257,6 +265,29 @@ pub fn scaffold(found: &[Found]) -> String {
                 "# {}.{} has no rows to sample: add the fields of its data documents.",
                 f.schema, f.name
             );
+        }
+        let prefix = if f.schema == "public" {
+            String::new()
+        } else {
+            format!("{}.", f.schema)
+        };
+        let view_name = format!("{prefix}v_{entity}");
+        let table_name = format!("{prefix}tv_{entity}");
+        let has_view = found.iter().any(|x| x.schema == f.schema && x.name == format!("v_{entity}"));
+        let stale_table = found
+            .iter()
+            .any(|x| x.schema == f.schema && x.name == format!("tv_{entity}") && !x.maintained);
+        if f.name.starts_with("tv_") && !f.maintained {
+            let _ = writeln!(out, "# WARNING: fraiseql does not maintain {table_name}: nothing keeps its documents equal to their view.");
+            let _ = writeln!(out, "#          SELECT * FROM fraiseql.create_projection('{table_name}', '<its v_ view>') adopts it.");
+        } else if !f.name.starts_with("tv_") && has_view {
+            if stale_table {
+                let _ = writeln!(out, "# {table_name} exists, but fraiseql does not maintain it (its documents may be stale), so this reads {view_name}.");
+                let _ = writeln!(out, "# SELECT * FROM fraiseql.create_projection('{table_name}', '{view_name}') adopts it; then bind the type to {table_name}.");
+            } else {
+                let _ = writeln!(out, "# Reads of {view_name} build each document; a projection that fraiseql keeps fresh makes them primary-key lookups:");
+                let _ = writeln!(out, "# SELECT * FROM fraiseql.create_projection('{table_name}', '{view_name}'); then bind the type to {table_name}.");
+            }
         }
         if f.owner_view {
             let _ = writeln!(out, "# WARNING: {} runs as its owner (no security_invoker): Row-Level Security of its tables is bypassed.", f.name);
@@ -319,6 +350,7 @@ mod tests {
                 columns: BTreeMap::from([("id".into(), "uuid".into())]),
                 samples: vec![user.clone()],
                 owner_view: false,
+                maintained: false,
             },
             Found {
                 name: "v_post".into(),
@@ -328,6 +360,7 @@ mod tests {
                     json!({"id": "00000000-0000-0000-0000-000000000101", "author": user, "tags": ["a"], "comments": [{"body": "x"}], "score": 1.5, "note": null}),
                 ],
                 owner_view: true,
+                maintained: false,
             },
             Found {
                 name: "tv_post".into(),
@@ -335,13 +368,27 @@ mod tests {
                 columns: BTreeMap::new(),
                 samples: vec![],
                 owner_view: false,
+                maintained: false,
             },
         ];
+        let stale = scaffold(&found);
+        assert!(
+            stale.contains("type Post @view(name: \"v_post\")")
+                && stale.contains("# tv_post exists, but fraiseql does not maintain it")
+                && stale.contains("SELECT * FROM fraiseql.create_projection('tv_post', 'v_post') adopts it"),
+            "an unmaintained tv_ table loses to its view: {stale}"
+        );
+        assert!(
+            stale.contains("SELECT * FROM fraiseql.create_projection('tv_user', 'v_user'); then bind"),
+            "a view without projection gets one proposed: {stale}"
+        );
+        let mut found = found;
+        found[2].maintained = true;
         let sdl = scaffold(&found);
         assert!(sdl.contains("type User @view(name: \"v_user\") {\n  createdAt: DateTime!\n  id: ID!\n  karma: Int!\n  name: String!\n}"), "{sdl}");
         assert!(
             sdl.contains("type Post @view(name: \"tv_post\")"),
-            "a tv_ table wins: {sdl}"
+            "a maintained tv_ table wins: {sdl}"
         );
         assert!(
             sdl.contains("users: [User!]!") && sdl.contains("user(id: ID!): User"),
@@ -362,6 +409,7 @@ mod tests {
                 columns: BTreeMap::new(),
                 samples: vec![user.clone()],
                 owner_view: false,
+                maintained: false,
             },
             Found {
                 name: "v_post".into(),
@@ -371,6 +419,7 @@ mod tests {
                     json!({"id": "00000000-0000-0000-0000-000000000101", "author": user, "tags": ["a"], "comments": [{"body": "x"}], "score": 1.5, "note": null}),
                 ],
                 owner_view: true,
+                maintained: false,
             },
         ];
         let sdl = scaffold(&found);

@@ -136,6 +136,9 @@ select fraiseql.drop_projection('pj.tv_book', keep_table => true);
 select count(*) as triggers_left from pg_trigger where tgname like 'fraiseql_tv_book%';
 insert into pj.tb_author values (3, '10000000-0000-0000-0000-000000000003', 'Butler');
 select count(*) as kept_rows from pj.tv_book;
+-- a schema that reads the table, now unmaintained, is warned; scaffold proposes adopting it
+select fraiseql.load_schema('type Book @view(name: "pj.tv_book") { id: ID! } type Query { books: [Book!]! }', 'pj_stale') > 0 as loaded;
+select line from regexp_split_to_table(fraiseql.scaffold('pj'), E'\n') line where line like '%tv_book%' or line like 'type Book%';
 select count(*) as watched from fraiseql.create_projection('pj.tv_book', 'pj.v_book', columns => '{published}',
   mappings => '{"pj.tb_tag": "SELECT b.id FROM changed c JOIN pj.tb_book b ON lower(b.title) = lower(c.book_title)"}');
 select count(*) as drift_after_adopting from fraiseql.verify_projection('pj.tv_book');
