@@ -18,7 +18,7 @@ triggers() { # triggers enable|disable TABLE
   q -c "ALTER TABLE $2 $clauses"
 }
 ms() { # ms SQL: wall time of its statements together (psql \timing)
-  printf '\\timing on\n%s;\n' "$1" | psql -X -q -h /tmp -p "$PORT" -U postgres -d "$DB" 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{ t += $1 } END { printf "%.1f", t }'
+  printf '\\timing on\n%s;\n' "$1" | psql -X -q -h /tmp -p "$PORT" -U postgres -d "$DB" 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{ t += $1 } END { printf "%.1f\n", t }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
