@@ -36,9 +36,9 @@ LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', '_projection_arm_wrapper';
 
 CREATE FUNCTION fraiseql."create_projection"(
-	"name" TEXT, /* & str */
-	"source" regclass, /* pgrx :: PgRelation */
-	"columns" TEXT[] DEFAULT '{}', /* Vec < String > */
+	"name" TEXT, /* Option < & str > */
+	"source" regclass, /* Option < pgrx :: PgRelation > */
+	"columns" TEXT[] DEFAULT '{}', /* :: std :: option :: Option < Vec < String > > */
 	"mappings" jsonb DEFAULT NULL /* Option < pgrx :: JsonB > */
 ) RETURNS TABLE (
 	"base_table" TEXT,  /* String */
@@ -57,7 +57,7 @@ LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'drop_projection_wrapper';
 
 CREATE FUNCTION fraiseql."refresh_projection"(
-	"name" TEXT, /* & str */
+	"name" TEXT, /* Option < & str > */
 	"ids" TEXT[] DEFAULT NULL /* :: std :: option :: Option < Vec < String > > */
 ) RETURNS bigint /* i64 */
 VOLATILE PARALLEL UNSAFE

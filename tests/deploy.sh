@@ -94,6 +94,15 @@ expect "a request error is 400 under PostgREST, without data" "$got" 'status=400
 case "$got" in *'"data"'*) fail "a request error carries data: $got" ;; esac
 got=$(rpc "$PORT" web_user '{"role":"web_user"}' '{"query": "{ users(limit: 1) { name } }"}')
 expect "a successful query is 200" "$got" 'status=200'
+# A web role that may insert comments but not write tv_post: its comment is re-projected (as tv_post's
+# owner) at its commit, and read back through the projection by another fresh connection.
+comment='{"query": "mutation ($i: AddCommentInput!) { addComment(input: $i) }", "variables": {"i": {"postId": "00000000-0000-0000-0000-000000000102", "authorId": "00000000-0000-0000-0000-00000000000c", "body": "deploy comment"}}}'
+got=$(rpc "$PORT" web_user '{"role":"web_user","tenant_id":"t-web"}' "$comment")
+expect "a web role's comment commits on a fresh connection (it has no write right on tv_post)" "$got" '"status":"created"'
+got=$(rpc "$PORT" web_user '{"role":"web_user"}' '{"query": "{ postProjected(id: \"00000000-0000-0000-0000-000000000102\") { comments { body } } }"}')
+expect "the projection serves it to the next fresh connection" "$got" 'deploy comment'
+got=$(q "$PORT" postgres -c "SELECT count(*) FROM fraiseql.verify_projection('tv_post')")
+[ "$got" = 0 ] && echo "deploy: ok: tv_post has no drift after the web role's writes" || fail "tv_post drift after the web role's writes: $got rows"
 got=$(q "$PORT" authenticator -c "SET ROLE web_user" -c "SELECT fraiseql.health()->'audit'->>'signing'")
 expect "health() as a web role on a fresh connection" "$got" "on"
 for f in "fraiseql.explain('{ users { name } }')" "fraiseql.scaffold()" "fraiseql.sdl()" "fraiseql.cache_stats()" "fraiseql.reset_cache()" "fraiseql.load_schema('type Query { a: Int }')"; do
@@ -270,4 +279,5 @@ servers=$(q "$PORT" postgres -c "SELECT count(*) FROM fraiseql.audit_log WHERE c
 [ "$servers" -eq 6 ] || fail "pgbouncer: $servers of 6 mutations audited"
 echo "deploy: ok: pgbouncer (transaction mode, pool of 2): 6 clients x 15 requests, no tenant setting leaked, 6 mutations audited"
 q "$PORT" postgres -c "SELECT count(*) FROM fraiseql.verify_audit_chain() WHERE NOT ok" | grep -qx 0 || fail "chains do not verify after pgbouncer"
+q "$PORT" postgres -c "SELECT count(*) FROM fraiseql.verify_projection('tv_post')" | grep -qx 0 || fail "tv_post drifted after the pgbouncer clients' writes"
 echo "deploy: all checks passed"

@@ -5,7 +5,6 @@ use pgrx::prelude::*;
 
 use crate::projection::{self, catalog, Change};
 
-
 /// Makes `name` a projection of view `source`: creates the table (`id`, the `columns` copied from
 /// the view, `data jsonb`) unless it exists, fills it, and installs its maintenance on every table
 /// the view reads. `mappings` gives, per table, the query from its changed rows (`changed`) to the
@@ -13,20 +12,33 @@ use crate::projection::{self, catalog, Change};
 /// followed.
 #[pg_extern(volatile, parallel_unsafe)]
 fn create_projection(
-    name: &str,
-    source: pgrx::PgRelation,
-    columns: default!(Vec<String>, "'{}'"),
+    name: Option<&str>,
+    source: Option<pgrx::PgRelation>,
+    columns: default!(Option<Vec<String>>, "'{}'"),
     mappings: default!(Option<pgrx::JsonB>, "NULL"),
 ) -> TableIterator<'static, (name!(base_table, String), name!(followed_by, String))> {
+    let name = required(name, "name", "the projection table's name");
+    let source = required(source, "source", "the v_ view to project");
     let mappings = mappings.map(|m| m.0);
+    let columns = columns.unwrap_or_default();
     TableIterator::new(catalog::create(name, source.oid(), &columns, mappings.as_ref()))
+}
+
+/// An argument that must not be NULL (the functions are not STRICT, for their optional arguments).
+fn required<T>(value: Option<T>, argument: &str, what: &str) -> T {
+    value.unwrap_or_else(|| {
+        crate::error::Error::InvalidParameter(format!(
+            "fraiseql: {argument} is NULL; give {what}"
+        ))
+        .raise()
+    })
 }
 
 /// Re-projects the given ids of projection `name` (all of them when `ids` is NULL) from its view;
 /// returns the number of rows written or removed.
 #[pg_extern(volatile, parallel_unsafe)]
-fn refresh_projection(name: &str, ids: default!(Option<Vec<String>>, "NULL")) -> i64 {
-    let meta = catalog::find(name);
+fn refresh_projection(name: Option<&str>, ids: default!(Option<Vec<String>>, "NULL")) -> i64 {
+    let meta = catalog::find(required(name, "name", "the projection table's name"));
     match ids {
         None => projection::reproject(&meta, true, Vec::new()) as i64,
         Some(mut ids) => {

@@ -156,13 +156,13 @@ fn run(sql: &str) {
     Spi::run(sql).unwrap_or_else(|e| Error::Internal(format!("{sql}: {e}")).raise());
 }
 
-/// The trigger names of projection table `relname` (at most 63 bytes each).
+/// The trigger names of projection table `relname` (at most 63 bytes each), quoted for SQL.
 fn trigger_names(relname: &str) -> [String; 5] {
     let mut base: String = format!("fraiseql_{relname}");
     while base.len() > 56 {
         base.pop();
     }
-    ["ins", "upd", "del", "trunc", "flush"].map(|s| format!("{base}_{s}"))
+    ["ins", "upd", "del", "trunc", "flush"].map(|s| quote_ident(&format!("{base}_{s}")))
 }
 
 /// How the keys one base table affects are found: inferred paths or the caller's mapping.

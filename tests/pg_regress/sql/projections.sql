@@ -55,6 +55,20 @@ select * from fraiseql.create_projection('pj.tv_book', 'pj.v_book', columns => '
 \d pj.tv_book
 select right(id::text, 1) as book, published, data from pj.tv_book order by id;
 
+-- Odd and hostile input: NULL arguments, a NULL column, a quoted name with a space and capitals.
+select * from fraiseql.create_projection(NULL, 'pj.v_book');
+select * from fraiseql.create_projection('pj.tv_x', NULL);
+select * from fraiseql.create_projection('pj.tv_x', 'pj.v_book', columns => '{NULL}');
+select * from fraiseql.create_projection('pj.tv_x"; drop table pj.tb_book; --', 'pj.v_book');
+select fraiseql.refresh_projection(NULL);
+select count(*) as watched from fraiseql.create_projection('pj."Book Copies"', 'pj.v_book', columns => NULL,
+  mappings => '{"pj.tb_tag": "SELECT b.id FROM changed c JOIN pj.tb_book b ON lower(b.title) = lower(c.book_title)"}');
+insert into pj.tb_tag values ('Solaris', 'sea');
+select data->'tags' as tags from pj."Book Copies" where id = '20000000-0000-0000-0000-000000000002';
+delete from pj.tb_tag where tag = 'sea';
+select fraiseql.drop_projection('pj."Book Copies"');
+select count(*) as triggers_left, (select count(*) from pj.tb_book) as books_left from pg_trigger where tgname like 'fraiseql_Book Copies%';
+
 -- A web role that writes reviews has no rights on the projection: maintenance runs as its owner.
 do $$ begin if not exists (select from pg_roles where rolname = 'pj_writer') then create role pj_writer nologin; end if; end $$;
 grant usage on schema pj to pj_writer;
