@@ -134,7 +134,9 @@ impl Graph {
                     let on: Vec<String> = here
                         .iter()
                         .zip(there)
-                        .map(|(h, x)| format!("t{}.{} = t{n}.{}", n + 1, quote_ident(x), quote_ident(h)))
+                        .map(|(h, x)| {
+                            format!("t{}.{} = t{n}.{}", n + 1, quote_ident(x), quote_ident(h))
+                        })
                         .collect();
                     sql.push_str(&format!(
                         " JOIN {} t{} ON {}",
@@ -143,7 +145,11 @@ impl Graph {
                         on.join(" AND ")
                     ));
                 }
-                format!("SELECT t{}.{} AS k {sql}", path.len(), quote_ident(root_key))
+                format!(
+                    "SELECT t{}.{} AS k {sql}",
+                    path.len(),
+                    quote_ident(root_key)
+                )
             })
             .collect();
         // The same join written twice (two occurrences joined the same way) is run once.
@@ -324,12 +330,21 @@ mod tests {
     fn a_child_reaches_the_root_through_its_join_only() {
         let g = blog();
         let paths = g.paths(2, 0);
-        assert_eq!(paths.len(), 1, "a comment affects its own post, not the posts of its author");
-        assert_eq!(g.describe(2, &paths[0]), "tb_comment.fk_post = tb_post.pk_post");
+        assert_eq!(
+            paths.len(),
+            1,
+            "a comment affects its own post, not the posts of its author"
+        );
+        assert_eq!(
+            g.describe(2, &paths[0]),
+            "tb_comment.fk_post = tb_post.pk_post"
+        );
         assert_eq!(g.lookups(&paths[0]), vec![(0, vec!["pk_post".to_string()])]);
         let sql = g.keys_sql(&[(2, paths[0].clone())], "id");
         assert!(
-            sql.contains("FROM changed t0 JOIN public.tb_post t1 ON t1.\"pk_post\" = t0.\"fk_post\""),
+            sql.contains(
+                "FROM changed t0 JOIN public.tb_post t1 ON t1.\"pk_post\" = t0.\"fk_post\""
+            ),
             "{sql}"
         );
     }
@@ -357,11 +372,24 @@ mod tests {
         let g = Graph {
             tables: vec!["s.a".into(), "s.b".into(), "s.b".into()],
             keys: vec![
-                Link { from: 1, from_cols: vec!["a".into()], to: 0, to_cols: vec!["pk".into()] },
-                Link { from: 2, from_cols: vec!["a".into()], to: 0, to_cols: vec!["pk".into()] },
+                Link {
+                    from: 1,
+                    from_cols: vec!["a".into()],
+                    to: 0,
+                    to_cols: vec!["pk".into()],
+                },
+                Link {
+                    from: 2,
+                    from_cols: vec!["a".into()],
+                    to: 0,
+                    to_cols: vec!["pk".into()],
+                },
             ],
         };
-        let sql = g.keys_sql(&[(1, g.paths(1, 0)[0].clone()), (2, g.paths(2, 0)[0].clone())], "id");
+        let sql = g.keys_sql(
+            &[(1, g.paths(1, 0)[0].clone()), (2, g.paths(2, 0)[0].clone())],
+            "id",
+        );
         assert!(!sql.contains("UNION ALL"), "{sql}");
     }
 
@@ -400,7 +428,10 @@ mod tests {
         };
         let paths: Vec<(usize, Vec<Step>)> = g.paths(1, 0).into_iter().map(|p| (1, p)).collect();
         let sql = g.keys_sql(&paths, "id");
-        assert!(sql.contains("ON t1.\"px\" = t0.\"x\" AND t1.\"py\" = t0.\"y\""), "{sql}");
+        assert!(
+            sql.contains("ON t1.\"px\" = t0.\"x\" AND t1.\"py\" = t0.\"y\""),
+            "{sql}"
+        );
         assert_eq!(g.describe(1, &paths[0].1), "b.(x, y) = a.(px, py)");
     }
 
@@ -432,7 +463,11 @@ mod tests {
             p.delete_sql(false),
             "DELETE FROM public.tv_post t WHERE t.id = ANY ($1::pg_catalog.text[]::uuid[]) AND NOT EXISTS (SELECT FROM public.v_post v WHERE v.id = t.id)"
         );
-        assert!(p.reproject_sql(false).starts_with("WITH gone AS (DELETE FROM public.tv_post t WHERE t.id = ANY"));
-        assert!(p.verify_sql().contains("(t.created_at, t.data) IS DISTINCT FROM (v.created_at, v.data)"));
+        assert!(p
+            .reproject_sql(false)
+            .starts_with("WITH gone AS (DELETE FROM public.tv_post t WHERE t.id = ANY"));
+        assert!(p
+            .verify_sql()
+            .contains("(t.created_at, t.data) IS DISTINCT FROM (v.created_at, v.data)"));
     }
 }

@@ -21,16 +21,19 @@ fn create_projection(
     let source = required(source, "source", "the v_ view to project");
     let mappings = mappings.map(|m| m.0);
     let columns = columns.unwrap_or_default();
-    TableIterator::new(catalog::create(name, source.oid(), &columns, mappings.as_ref()))
+    TableIterator::new(catalog::create(
+        name,
+        source.oid(),
+        &columns,
+        mappings.as_ref(),
+    ))
 }
 
 /// An argument that must not be NULL (the functions are not STRICT, for their optional arguments).
 fn required<T>(value: Option<T>, argument: &str, what: &str) -> T {
     value.unwrap_or_else(|| {
-        crate::error::Error::InvalidParameter(format!(
-            "fraiseql: {argument} is NULL; give {what}"
-        ))
-        .raise()
+        crate::error::Error::InvalidParameter(format!("fraiseql: {argument} is NULL; give {what}"))
+            .raise()
     })
 }
 
@@ -102,8 +105,11 @@ pub unsafe extern "C-unwind" fn fraiseql_projection_capture(
     // SAFETY: `data` is this call's trigger data; its trigger and relation are valid during the call.
     let (name, change, base) = unsafe {
         let trigger = (*data).tg_trigger;
-        let name = ((*trigger).tgnargs >= 1)
-            .then(|| std::ffi::CStr::from_ptr(*(*trigger).tgargs).to_string_lossy().into_owned());
+        let name = ((*trigger).tgnargs >= 1).then(|| {
+            std::ffi::CStr::from_ptr(*(*trigger).tgargs)
+                .to_string_lossy()
+                .into_owned()
+        });
         let change = match (*data).tg_event & pg_sys::TRIGGER_EVENT_OPMASK {
             pg_sys::TRIGGER_EVENT_INSERT => Some(Change::Insert),
             pg_sys::TRIGGER_EVENT_UPDATE => Some(Change::Update),

@@ -102,7 +102,10 @@ fn without_jit<T>(f: impl FnOnce() -> T) -> T {
 /// Runs `f` with the given settings, as a function's `SET` clauses would: saved at a new GUC nest
 /// level and restored after it (and by the (sub)transaction's abort on error). Only settings any
 /// role may change (PGC_USERSET) belong here.
-pub fn with_settings<T>(settings: &[(&std::ffi::CStr, &std::ffi::CStr)], f: impl FnOnce() -> T) -> T {
+pub fn with_settings<T>(
+    settings: &[(&std::ffi::CStr, &std::ffi::CStr)],
+    f: impl FnOnce() -> T,
+) -> T {
     // SAFETY: the GUC nest-level protocol of fmgr's SET clauses: a new level, the settings saved at
     // it, and the level closed after the call.
     let level = unsafe {

@@ -58,7 +58,9 @@ fn attname(rel: pg_sys::Oid, attnum: i16) -> String {
         if name.is_null() {
             String::new()
         } else {
-            std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned()
+            std::ffi::CStr::from_ptr(name)
+                .to_string_lossy()
+                .into_owned()
         }
     }
 }
@@ -116,7 +118,8 @@ impl Analyzer {
                             self.views_open.pop();
                             self.expanded.insert((id, index), nested);
                         } else {
-                            self.occurrence_of.insert((id, index), self.occurrences.len());
+                            self.occurrence_of
+                                .insert((id, index), self.occurrences.len());
                             self.occurrences.push(Occurrence { rel });
                         }
                     }
@@ -235,14 +238,19 @@ impl Analyzer {
                     if let Some(nested) = self.expanded.get(&(ctx, varno)) {
                         let q = self.ctxs[*nested].query;
                         let list = pgrx::PgList::<pg_sys::TargetEntry>::from_pg((*q).targetList);
-                        let te = list.iter_ptr().find(|te| (**te).resno == attno && !(**te).resjunk)?;
+                        let te = list
+                            .iter_ptr()
+                            .find(|te| (**te).resno == attno && !(**te).resjunk)?;
                         return self.resolve((*te).expr.cast(), &self.ctxs[*nested].stack);
                     }
-                    let rtable = pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg((*self.ctxs[ctx].query).rtable);
+                    let rtable = pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg(
+                        (*self.ctxs[ctx].query).rtable,
+                    );
                     let rte = rtable.get_ptr(varno as usize - 1)?;
                     if (*rte).rtekind == pg_sys::RTEKind::RTE_JOIN {
                         let aliases = pgrx::PgList::<pg_sys::Node>::from_pg((*rte).joinaliasvars);
-                        return self.resolve(aliases.get_ptr(attno as usize - 1)?, &stack[..=level]);
+                        return self
+                            .resolve(aliases.get_ptr(attno as usize - 1)?, &stack[..=level]);
                     }
                     None
                 }
@@ -257,7 +265,10 @@ impl Analyzer {
             ctx: usize,
         }
         #[pg_guard]
-        unsafe extern "C-unwind" fn walker(node: *mut pg_sys::Node, context: *mut std::ffi::c_void) -> bool {
+        unsafe extern "C-unwind" fn walker(
+            node: *mut pg_sys::Node,
+            context: *mut std::ffi::c_void,
+        ) -> bool {
             // SAFETY: called by expression_tree_walker with the Walk passed below.
             unsafe {
                 if node.is_null() {
@@ -309,7 +320,11 @@ pub fn analyze(view: pg_sys::Oid) -> Analysis {
     // Equalities between the same two occurrences make one link (a composite join).
     let mut grouped: Vec<((usize, usize), Vec<(i16, i16)>)> = Vec::new();
     for &((a, x), (b, y)) in &an.equalities {
-        let (key, pair) = if a < b { ((a, b), (x, y)) } else { ((b, a), (y, x)) };
+        let (key, pair) = if a < b {
+            ((a, b), (x, y))
+        } else {
+            ((b, a), (y, x))
+        };
         match grouped.iter_mut().find(|g| g.0 == key) {
             Some(g) if !g.1.contains(&pair) => g.1.push(pair),
             Some(_) => {}

@@ -191,8 +191,11 @@ pub fn create(
     }
     let view_cols = columns(source);
     let col_type = |c: &str| view_cols.iter().find(|v| v.0 == c).map(|v| v.1.clone());
-    let key_type = col_type("id")
-        .unwrap_or_else(|| invalid(format!("view {view_name} has no id column; a projection is keyed by it")));
+    let key_type = col_type("id").unwrap_or_else(|| {
+        invalid(format!(
+            "view {view_name} has no id column; a projection is keyed by it"
+        ))
+    });
     if !view_cols
         .iter()
         .any(|v| v.0 == "data" && v.2 == pg_sys::JSONBOID)
@@ -210,24 +213,26 @@ pub fn create(
     let mappings = match mappings {
         None | Some(serde_json::Value::Null) => serde_json::Map::new(),
         Some(serde_json::Value::Object(m)) => m.clone(),
-        Some(_) => invalid("mappings must be a JSON object: {\"table\": \"SELECT … FROM changed …\"}".into()),
+        Some(_) => invalid(
+            "mappings must be a JSON object: {\"table\": \"SELECT … FROM changed …\"}".into(),
+        ),
     };
 
     // The projection table: adopted when it exists, created otherwise.
-    let parts: Vec<String> = Spi::get_one_with_args::<Vec<String>>(
-        "SELECT pg_catalog.parse_ident($1)",
-        &[name.into()],
-    )
-    .ok()
-    .flatten()
-    .unwrap_or_default();
+    let parts: Vec<String> =
+        Spi::get_one_with_args::<Vec<String>>("SELECT pg_catalog.parse_ident($1)", &[name.into()])
+            .ok()
+            .flatten()
+            .unwrap_or_default();
     let table = match parts.as_slice() {
         [t] => {
             let schema = view_name.split('.').next().unwrap_or("public").to_string();
             format!("{schema}.{}", quote_ident(t))
         }
         [s, t] => format!("{}.{}", quote_ident(s), quote_ident(t)),
-        _ => invalid(format!("{name:?} is not a table name (table or schema.table)")),
+        _ => invalid(format!(
+            "{name:?} is not a table name (table or schema.table)"
+        )),
     };
     let relname = parts.last().cloned().unwrap_or_default();
     let existing: Option<pg_sys::Oid> = Spi::get_one_with_args(
@@ -241,7 +246,11 @@ pub fn create(
         None => {
             let mut cols = vec![format!("id {key_type} PRIMARY KEY")];
             for c in copied {
-                cols.push(format!("{} {}", quote_ident(c), col_type(c).unwrap_or_default()));
+                cols.push(format!(
+                    "{} {}",
+                    quote_ident(c),
+                    col_type(c).unwrap_or_default()
+                ));
             }
             cols.push("data jsonb NOT NULL".into());
             run(&format!("CREATE TABLE {table} ({})", cols.join(", ")));
@@ -268,7 +277,9 @@ pub fn create(
     let mut explicit: Vec<(pg_sys::Oid, String, String)> = Vec::new();
     for (table_name, sql) in &mappings {
         let sql = sql.as_str().unwrap_or_else(|| {
-            invalid(format!("the mapping for {table_name} must be an SQL query (a string)"))
+            invalid(format!(
+                "the mapping for {table_name} must be an SQL query (a string)"
+            ))
         });
         let rel: Option<pg_sys::Oid> = Spi::get_one_with_args(
             "SELECT pg_catalog.to_regclass($1)::oid",
@@ -276,7 +287,9 @@ pub fn create(
         )
         .ok()
         .flatten();
-        let rel = rel.unwrap_or_else(|| invalid(format!("mappings names {table_name}, which is not a table")));
+        let rel = rel.unwrap_or_else(|| {
+            invalid(format!("mappings names {table_name}, which is not a table"))
+        });
         let (qualified, kind) = relation(rel).unwrap_or_default();
         if kind != 'r' && kind != 'p' {
             invalid(format!("mappings names {qualified}, which is not a table"));
@@ -332,7 +345,12 @@ pub fn create(
         }
         for (_, p) in &paths {
             for (o, cols) in graph.lookups(p) {
-                lookups.push((analysis.occurrences[o].rel, graph.tables[o].clone(), cols, rel_name.clone()));
+                lookups.push((
+                    analysis.occurrences[o].rel,
+                    graph.tables[o].clone(),
+                    cols,
+                    rel_name.clone(),
+                ));
             }
         }
         let mut via: Vec<String> = Vec::new();
@@ -352,7 +370,9 @@ pub fn create(
     }
     unindexed(&lookups);
     if watches.is_empty() {
-        invalid(format!("{view_name} reads no table: there is nothing to maintain"));
+        invalid(format!(
+            "{view_name} reads no table: there is nothing to maintain"
+        ));
     }
 
     // Each keys query is checked now (a mapping's mistakes surface here, not at the first write).
@@ -371,7 +391,10 @@ pub fn create(
         };
         if let Some(message) = failed {
             if w.explicit {
-                invalid(format!("the mapping for {} does not run: {message}", w.name));
+                invalid(format!(
+                    "the mapping for {} does not run: {message}",
+                    w.name
+                ));
             }
             Error::Internal(format!(
                 "the keys query inferred for {} does not run ({message}): {}; give a mapping for it",
@@ -410,7 +433,10 @@ pub fn create(
             key_type,
             columns: copied.iter().map(|c| quote_ident(c)).collect(),
         },
-        watches.iter().map(|w| (w.oid, w.keys_sql.clone())).collect(),
+        watches
+            .iter()
+            .map(|w| (w.oid, w.keys_sql.clone()))
+            .collect(),
     );
     super::reproject(&meta, true, Vec::new());
     let names = trigger_names(&relname);
@@ -421,7 +447,10 @@ pub fn create(
         run(&format!("CREATE TRIGGER {} AFTER INSERT ON {on} REFERENCING NEW TABLE AS fraiseql_new FOR EACH STATEMENT {capture}", names[0]));
         run(&format!("CREATE TRIGGER {} AFTER UPDATE ON {on} REFERENCING OLD TABLE AS fraiseql_old NEW TABLE AS fraiseql_new FOR EACH STATEMENT {capture}", names[1]));
         run(&format!("CREATE TRIGGER {} AFTER DELETE ON {on} REFERENCING OLD TABLE AS fraiseql_old FOR EACH STATEMENT {capture}", names[2]));
-        run(&format!("CREATE TRIGGER {} AFTER TRUNCATE ON {on} FOR EACH STATEMENT {capture}", names[3]));
+        run(&format!(
+            "CREATE TRIGGER {} AFTER TRUNCATE ON {on} FOR EACH STATEMENT {capture}",
+            names[3]
+        ));
         run(&format!("CREATE CONSTRAINT TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {on} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (fraiseql._projection_arm()) EXECUTE FUNCTION fraiseql._projection_flush()", names[4]));
     }
     super::forget();
@@ -451,8 +480,11 @@ fn unindexed(lookups: &[(pg_sys::Oid, String, Vec<String>, String)]) {
         .unwrap_or(true);
         if !indexed {
             let plain = |c: &str| {
-                c.chars().next().is_some_and(|f| f.is_ascii_lowercase() || f == '_')
-                    && c.chars().all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == '_')
+                c.chars()
+                    .next()
+                    .is_some_and(|f| f.is_ascii_lowercase() || f == '_')
+                    && c.chars()
+                        .all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == '_')
             };
             let list: Vec<String> = cols
                 .iter()
@@ -555,7 +587,11 @@ fn bases(oid: pg_sys::Oid) -> Vec<String> {
               WHERE s.projection = $1::oid ORDER BY 1",
             &[arg(oid)],
             None,
-            |rows| (0..rows.len()).filter_map(|i| rows.get::<String>(i, 1)).collect(),
+            |rows| {
+                (0..rows.len())
+                    .filter_map(|i| rows.get::<String>(i, 1))
+                    .collect()
+            },
         )
     })
 }
@@ -568,9 +604,11 @@ pub fn find(name: &str) -> Meta {
     )
     .ok()
     .flatten();
-    qualified
-        .and_then(|q| load(&q))
-        .unwrap_or_else(|| invalid(format!("{name} is not a projection (fraiseql.projection lists them)")))
+    qualified.and_then(|q| load(&q)).unwrap_or_else(|| {
+        invalid(format!(
+            "{name} is not a projection (fraiseql.projection lists them)"
+        ))
+    })
 }
 
 /// `fraiseql.drop_projection`: removes the triggers and the record, and the table unless kept.
@@ -631,7 +669,9 @@ pub fn verify(name: &str) -> Vec<(String, String)> {
                         })
                         .collect()
                     })
-                    .unwrap_or_else(|e| Error::Internal(format!("verifying {}: {e}", meta.sql.table)).raise())
+                    .unwrap_or_else(|e| {
+                        Error::Internal(format!("verifying {}: {e}", meta.sql.table)).raise()
+                    })
             })
         })
     })

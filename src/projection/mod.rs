@@ -210,7 +210,11 @@ unsafe fn count() -> u64 {
         }
         let mut is_null = false;
         let d = pg_sys::SPI_getbinval(*(*table).vals, (*table).tupdesc, 1, &mut is_null);
-        if is_null { 0 } else { d.value() as u64 }
+        if is_null {
+            0
+        } else {
+            d.value() as u64
+        }
     }
 }
 
@@ -235,7 +239,12 @@ impl Change {
 /// The statement trigger on a base table: collects the keys the statement's rows affect (from its
 /// transition tables), and re-projects them now unless a flush is already queued for the commit.
 /// `TRUNCATE` (`change` = None) marks the whole projection for a full refresh.
-pub fn capture(name: &str, base: pg_sys::Oid, change: Option<Change>, trigger: *mut pg_sys::TriggerData) {
+pub fn capture(
+    name: &str,
+    base: pg_sys::Oid,
+    change: Option<Change>,
+    trigger: *mut pg_sys::TriggerData,
+) {
     let Some(meta) = meta(name) else {
         return;
     };
@@ -374,8 +383,11 @@ pub fn reproject(meta: &Meta, full: bool, keys: Vec<String>) -> u64 {
                 pg_sys::SPI_connect();
                 if full {
                     // Every row: the table is locked against other re-projections (readers go on).
-                    let lock = CString::new(format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", meta.sql.table))
-                        .unwrap_or_default();
+                    let lock = CString::new(format!(
+                        "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+                        meta.sql.table
+                    ))
+                    .unwrap_or_default();
                     pg_sys::SPI_execute(lock.as_ptr(), false, 0);
                     let all = prepare(&meta.sql.reproject_sql(true), &mut []);
                     run(&all, None);
@@ -386,7 +398,10 @@ pub fn reproject(meta: &Meta, full: bool, keys: Vec<String>) -> u64 {
                 let mut plans = meta.plans.borrow_mut();
                 let [lock, write] = plans.get_or_insert_with(|| {
                     let t = &mut [pg_sys::TEXTARRAYOID];
-                    [prepare(&meta.sql.lock_sql(), t), prepare(&meta.sql.reproject_sql(false), t)]
+                    [
+                        prepare(&meta.sql.lock_sql(), t),
+                        prepare(&meta.sql.reproject_sql(false), t),
+                    ]
                 });
                 run(lock, Some(array));
                 run(write, Some(array));
@@ -418,8 +433,11 @@ unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut s
                 .raise();
             }
         }
-        XACT_EVENT_COMMIT | XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_COMMIT
-        | XACT_EVENT_PARALLEL_ABORT | XACT_EVENT_PREPARE => {
+        XACT_EVENT_COMMIT
+        | XACT_EVENT_ABORT
+        | XACT_EVENT_PARALLEL_COMMIT
+        | XACT_EVENT_PARALLEL_ABORT
+        | XACT_EVENT_PREPARE => {
             PENDING.with(|p| p.borrow_mut().clear());
             ARMED.with(|a| a.set(None));
         }

@@ -121,7 +121,11 @@ pub fn projection_warnings(catalog: &Catalog) -> Vec<String> {
             )
         });
         let shown = format!("{}.{}", rel.schema, rel.name);
-        if unmaintained && !out.iter().any(|w: &String| w.contains(&format!(" {shown},"))) {
+        if unmaintained
+            && !out
+                .iter()
+                .any(|w: &String| w.contains(&format!(" {shown},")))
+        {
             out.push(format!(
                 "the schema reads {shown}, which fraiseql does not maintain: its documents go stale when the tables they come from change; SELECT * FROM fraiseql.create_projection('{shown}', '<its v_ view>') keeps it fresh"
             ));

@@ -102,6 +102,16 @@ impl<'s> Planner<'s> {
                     };
                     self.page_info(sel, child, node, rel, &page)
                 }
+                // aggregate: its own scan over the filter, only when selected.
+                "aggregate" => {
+                    let filter = self.arg(sel, "where");
+                    self.aggregate(
+                        child,
+                        node,
+                        super::aggregate::Rows::Relation { rel, join: None },
+                        filter,
+                    )
+                }
                 // totalCount: its own count over the filter, only when selected.
                 _ => self.total_count(sel, node, rel),
             };

@@ -61,6 +61,48 @@ fn stored_value(mapping: Option<&[(String, String)]>, x: &str) -> String {
     }
 }
 
+/// A value filters compare: its comparable expression and SQL type, the real column it is (if
+/// any) and its `jsonb` form (for JSON operators and `isnull`).
+pub(crate) struct Leaf {
+    pub expr: String,
+    pub cast: String,
+    pub column: Option<(String, String)>,
+    pub jsonb: String,
+}
+
+impl Leaf {
+    /// Field `key` of `src`: its real column, else its JSONB value cast to `scalar`'s SQL type.
+    pub(crate) fn of_field(src: &Src<'_>, key: &str, scalar: &str) -> Leaf {
+        let (expr, cast) = leaf_expr(src, std::slice::from_ref(&key.to_string()), scalar);
+        let column = src.column(key);
+        // A JSON null inside the document means "no value", exactly like SQL NULL in a column.
+        let jsonb = match &column {
+            Some((col, ty)) if ty == "jsonb" => col.clone(),
+            _ => format!(
+                "nullif({}->{}, 'null'::jsonb)",
+                src.doc(),
+                quote_literal(key)
+            ),
+        };
+        Leaf {
+            expr,
+            cast,
+            column,
+            jsonb,
+        }
+    }
+
+    /// A computed value (an aggregate) of SQL type `cast`, tested like a column.
+    pub(crate) fn computed(expr: String, cast: &str) -> Leaf {
+        Leaf {
+            jsonb: format!("to_jsonb({expr})"),
+            column: Some((expr.clone(), cast.to_string())),
+            expr,
+            cast: cast.to_string(),
+        }
+    }
+}
+
 impl<'s> Planner<'s> {
     /// The condition for a `<Type>Where` value on objects read from `src`; `None` for no condition.
     pub(crate) fn where_cond(
@@ -170,21 +212,41 @@ impl<'s> Planner<'s> {
         v: Val<'_>,
         path: &str,
     ) -> Option<String> {
-        let scalar = def.ty.named().to_string();
-        let operand = Operand::of(self.schema, &scalar, def.ty.is_list());
+        let leaf = Leaf::of_field(src, &def.key, def.ty.named());
+        self.operators_cond(
+            &leaf,
+            def.ty.named(),
+            def.ty.is_list(),
+            &def.ty.to_string(),
+            v,
+            path,
+        )
+    }
+
+    /// The operators of a `<Scalar>Filter` value `v` applied to `leaf` (of GraphQL type `scalar`,
+    /// `label` for messages), AND-ed; unknown operators are field errors.
+    pub(crate) fn operators_cond(
+        &mut self,
+        leaf: &Leaf,
+        scalar: &str,
+        list: bool,
+        label: &str,
+        v: Val<'_>,
+        path: &str,
+    ) -> Option<String> {
+        let operand = Operand::of(self.schema, scalar, list);
         let mut parts = Vec::new();
         for (name, value) in v.entries(self) {
             let Some(sql) = Operator::from_name(&name).and_then(|op| op.sql(operand)) else {
                 let allowed = Operator::of(operand).iter().map(|op| op.name());
                 let hint = did_you_mean(&name, allowed);
                 self.field_error(format!(
-                    "Unknown operator \"{name}\" in {path} for {}.{hint}",
-                    def.ty
+                    "Unknown operator \"{name}\" in {path} for {label}.{hint}"
                 ));
                 continue;
             };
             let what = format!("filter {path}.{name}");
-            parts.push(self.operator_cond(def, src, &scalar, sql, value, what));
+            parts.push(self.operator_cond(leaf, scalar, sql, value, what));
         }
         match parts.len() {
             0 => None,
@@ -193,28 +255,23 @@ impl<'s> Planner<'s> {
         }
     }
 
-    /// One operator's condition on field `def` of `src`, its operand bound as a parameter. Long by
-    /// design: one exhaustive arm per kind of SQL an operator compiles to (`schema::operator::Sql`).
+    /// One operator's condition on `leaf`, its operand bound as a parameter. Long by design: one
+    /// exhaustive arm per kind of SQL an operator compiles to (`schema::operator::Sql`).
     fn operator_cond(
         &mut self,
-        def: &FieldDef,
-        src: &Src<'s>,
+        leaf: &Leaf,
         scalar: &str,
         sql: Sql,
         operand: Val<'_>,
         what: String,
     ) -> String {
-        let (expr, cast) = leaf_expr(src, std::slice::from_ref(&def.key), scalar);
-        let column = src.column(&def.key);
-        // A JSON null inside the document means "no value", exactly like SQL NULL in a column.
-        let jsonb = match &column {
-            Some((col, ty)) if ty == "jsonb" => col.clone(),
-            _ => format!(
-                "nullif({}->{}, 'null'::jsonb)",
-                src.doc(),
-                quote_literal(&def.key)
-            ),
-        };
+        let Leaf {
+            expr,
+            cast,
+            column,
+            jsonb,
+        } = leaf;
+        let (expr, cast, jsonb) = (expr.as_str(), cast.as_str(), jsonb.as_str());
         // An enum whose values are stored under other names compares stored values.
         let mapping = match self.schema.kind(scalar) {
             Some(Kind::Enum(e)) => e.mapping(),

@@ -1,7 +1,9 @@
 //! The planner: collected fields → ONE SQL statement in which Postgres builds the whole response
 //! JSONB. Identifiers come only from the bound schema and are quoted; values only travel as `$n`.
 //! Submodules: `select` (projections, lists, relations), `filter` (`where`), `order` (`orderBy`,
-//! keyset conditions), `connection` (Relay), `bind` (parameter values at execution).
+//! keyset conditions), `connection` (Relay), `aggregate` (aggregates and groups), `bind`
+//! (parameter values at execution).
+mod aggregate;
 mod bind;
 mod connection;
 mod filter;

@@ -31,7 +31,7 @@ impl OrderKey {
         leaf_expr(src, &self.path, &self.scalar)
     }
 
-    fn direction_sql(&self, reverse: bool) -> &'static str {
+    pub(crate) fn direction_sql(&self, reverse: bool) -> &'static str {
         // Postgres's defaults (ASC NULLS LAST, DESC NULLS FIRST) are left implicit.
         match (self.desc != reverse, self.nulls_first != reverse) {
             (false, false) => "",
@@ -72,7 +72,7 @@ impl<'s> Planner<'s> {
         keys
     }
 
-    fn order_key(
+    pub(crate) fn order_key(
         &mut self,
         ty: &'s ObjectType,
         mut path: Vec<String>,

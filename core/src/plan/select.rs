@@ -1,5 +1,6 @@
 //! Projections and row sources: root fields, lists of view rows, single rows by id, embedded
 //! objects and lists inside `data`, and `@relation` joins — all inside the one statement.
+use super::aggregate::Rows;
 use super::order::OrderKey;
 use super::{build_object, detoast_join, fetched, Check, ParamType, Planner, Src};
 use crate::names::{quote_ident, quote_literal};
@@ -44,7 +45,9 @@ impl<'s> Planner<'s> {
         }
         let returned = &schema.types[def.ty.named()];
         let node = match &returned.role {
-            ObjectRole::Connection { node } => &schema.types[node],
+            ObjectRole::Connection { node } | ObjectRole::Aggregate { node, .. } => {
+                &schema.types[node]
+            }
             _ => returned,
         };
         let rel = def
@@ -57,6 +60,10 @@ impl<'s> Planner<'s> {
             RootKind::List => self.list_query(sel, node, rel, None),
             RootKind::ById => self.by_id(sel, node, rel),
             RootKind::Connection => self.connection(sel, returned, node, rel),
+            RootKind::Aggregate => {
+                let filter = self.arg(sel, "where");
+                self.aggregate(sel, node, Rows::Relation { rel, join: None }, filter)
+            }
         }
     }
 
@@ -216,7 +223,11 @@ impl<'s> Planner<'s> {
                 quote_literal(&ty.name)
             } else {
                 let def = ty.field(&sel.name).expect("validated field");
-                self.field_value(def, src, sel)
+                if def.aggregates.is_some() {
+                    self.nested_aggregate(ty, def, src, sel)
+                } else {
+                    self.field_value(def, src, sel)
+                }
             };
             pairs.push((sel.key.clone(), expr));
         }

@@ -78,6 +78,18 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// A Boolean read at plan time (e.g. a group key's `true`).
+    pub(crate) fn boolean<'p>(self, p: &mut Planner<'p>) -> Option<bool>
+    where
+        'p: 'a,
+    {
+        match self.resolve(p) {
+            Val::Ast(Value::Boolean(b)) => Some(*b),
+            Val::Json(Json::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+
     /// The value as a parameter source, resolved only at execution.
     pub(crate) fn source(self) -> ParamSource {
         match self {

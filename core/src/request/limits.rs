@@ -8,6 +8,9 @@
 //! the cost of what it selects by its effective page size — the argument's value (a literal, a
 //! variable, or the variable's default), else `fraiseql.default_limit`, at most `fraiseql.max_limit`.
 //! `{ posts(limit: 100) { title comments(limit: 20) { body } } }` costs 1 + 100 × (1 + 1 + 20 × 1).
+//! An aggregate (`postsAggregate`, `commentsAggregate`, a connection's `aggregate`) reads every
+//! matching row and answers one object: it costs 1, plus `fraiseql.default_limit` for the rows it
+//! reads, plus what it selects (its `groups` multiply theirs by their page size, as lists do).
 use graphql_parser::query::{Definition, Selection, TypeCondition};
 use serde_json::Value as Json;
 
@@ -113,6 +116,26 @@ impl<'a> Walker<'a> {
         )
     }
 
+    /// The rows an aggregate field reads (one page of the default size: it reads every matching
+    /// row, whatever a page would hold); `None` for other fields.
+    fn aggregate_rows(&self, type_name: Option<&str>, name: &str) -> Option<u64> {
+        let t = self.field_type(type_name, name)?;
+        match self.schema.kind(t) {
+            Some(crate::schema::Kind::Object(o))
+                if matches!(
+                    o.role,
+                    crate::schema::ObjectRole::Aggregate {
+                        part: crate::schema::AggregatePart::Whole,
+                        ..
+                    }
+                ) =>
+            {
+                u64::try_from(self.pages.default_limit).ok()
+            }
+            _ => None,
+        }
+    }
+
     fn int(&self, v: &Value) -> Option<i64> {
         match v {
             Value::Int(n) => n.as_i64(),
@@ -155,11 +178,16 @@ impl<'a> Walker<'a> {
                     }
                     self.m.depth = self.m.depth.max(depth + 1);
                     let child_type = self.field_type(type_name, &f.name);
-                    let page = self.page(type_name, f).unwrap_or(1);
                     let below = self.walk(&f.selection_set, child_type, depth + 1);
-                    cost = cost
-                        .saturating_add(1)
-                        .saturating_add(page.saturating_mul(below));
+                    cost = cost.saturating_add(1);
+                    cost = match self.aggregate_rows(type_name, &f.name) {
+                        // The rows read once; what it selects is one object (groups: a page each).
+                        Some(rows) => cost.saturating_add(rows).saturating_add(below),
+                        None => {
+                            let page = self.page(type_name, f).unwrap_or(1);
+                            cost.saturating_add(page.saturating_mul(below))
+                        }
+                    };
                 }
                 Selection::InlineFragment(i) => {
                     let t = match &i.type_condition {
@@ -305,6 +333,16 @@ mod tests {
             .message
             .contains("fraiseql.max_fields"));
         assert!(check(&got, &limits(4, 6, 10, u64::MAX)).is_none());
+    }
+
+    #[test]
+    fn aggregates_count_as_a_default_page_and_groups_by_theirs() {
+        // usersAggregate: 1 + 100 rows + count 1 + groups (1 + 5 × (key 1 + name 1 + count 1)).
+        let q = "{ usersAggregate { count groups(by: [{name: true}], limit: 5) { key { name } count } } }";
+        assert_eq!(m(q, None).cost, 1 + 100 + 1 + (1 + 5 * (1 + 1 + 1)));
+        // Nested: each post's commentsAggregate reads its rows.
+        let q = "{ posts(limit: 10) { commentsAggregate { count } } }";
+        assert_eq!(m(q, None).cost, 1 + 10 * (1 + 100 + 1));
     }
 
     #[test]

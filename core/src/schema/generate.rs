@@ -18,16 +18,16 @@ pub const DIRECTIONS: [(&str, &str); 6] = [
     ("DESC_NULLS_LAST", "DESC NULLS LAST"),
 ];
 
-fn named(n: &str) -> TypeRef {
+pub(super) fn named(n: &str) -> TypeRef {
     TypeRef::Named(n.to_string())
 }
-fn non_null(t: TypeRef) -> TypeRef {
+pub(super) fn non_null(t: TypeRef) -> TypeRef {
     TypeRef::NonNull(Box::new(t))
 }
-fn list_of(t: TypeRef) -> TypeRef {
+pub(super) fn list_of(t: TypeRef) -> TypeRef {
     TypeRef::List(Box::new(t))
 }
-fn arg(name: &str, ty: TypeRef, description: &str) -> ArgDef {
+pub(super) fn arg(name: &str, ty: TypeRef, description: &str) -> ArgDef {
     ArgDef {
         name: name.into(),
         ty,
@@ -43,7 +43,7 @@ pub fn order_name(object: &str) -> String {
     format!("{object}OrderBy")
 }
 
-fn scalar_filter(schema: &Schema, scalar: &str, list: bool) -> InputType {
+pub(super) fn scalar_filter(schema: &Schema, scalar: &str, list: bool) -> InputType {
     let name = if list {
         format!("{scalar}ListFilter")
     } else {
@@ -137,6 +137,9 @@ pub fn generate(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
     }
     nested_list_args(schema);
     root_fields(schema, errors);
+    if errors.is_empty() {
+        super::aggregate::generate(schema, errors);
+    }
 }
 
 /// `where`, `orderBy`, `limit`, `offset` for a list of `object`.
@@ -211,7 +214,12 @@ fn nested_list_args(schema: &mut Schema) {
     }
 }
 
-fn object(name: String, description: &str, fields: Vec<FieldDef>, role: ObjectRole) -> ObjectType {
+pub(super) fn object(
+    name: String,
+    description: &str,
+    fields: Vec<FieldDef>,
+    role: ObjectRole,
+) -> ObjectType {
     ObjectType {
         name,
         description: Some(description.into()),
@@ -223,7 +231,7 @@ fn object(name: String, description: &str, fields: Vec<FieldDef>, role: ObjectRo
     }
 }
 
-fn field(name: &str, ty: TypeRef, description: &str) -> FieldDef {
+pub(super) fn field(name: &str, ty: TypeRef, description: &str) -> FieldDef {
     FieldDef::synthetic(name, ty, Some(description), vec![])
 }
 

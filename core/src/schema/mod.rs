@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::names::quote_ident;
 
+pub mod aggregate;
 mod bind;
 mod checks;
 pub mod generate;
@@ -95,6 +96,8 @@ pub enum RootKind {
     ById,
     /// `usersConnection(first:, after:, last:, before:)`: a Relay connection over the rows.
     Connection,
+    /// `usersAggregate(where:)`: aggregates (and groups) over the rows the list would return.
+    Aggregate,
 }
 
 /// A field read by joining another view: `@relation(view: "v_post", on: "author_id = id")`
@@ -145,6 +148,8 @@ pub struct FieldDef {
     pub function: Option<String>,
     pub deprecation: Option<String>,
     pub line: usize,
+    /// For a generated `<list>Aggregate` field of an object type: the list field it aggregates.
+    pub aggregates: Option<String>,
 }
 
 impl FieldDef {
@@ -167,6 +172,7 @@ impl FieldDef {
             function: None,
             deprecation: None,
             line: 0,
+            aggregates: None,
         }
     }
 
@@ -213,8 +219,31 @@ pub enum ObjectRole {
         node: String,
     },
     PageInfo,
+    /// A type generated for aggregates over lists of `node` (`schema/aggregate.rs`).
+    Aggregate {
+        node: String,
+        part: AggregatePart,
+    },
     /// An introspection meta type (`__Schema`, `__Type`, …).
     Meta,
+}
+
+/// Which generated aggregate type an object is: `<T>Aggregate`, `<T>Group`, `<T>GroupKey`, or the
+/// per-field values of one aggregate function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregatePart {
+    /// `count`, `countDistinct`, `sum`, `avg`, `min`, `max` and `groups` over all the rows.
+    Whole,
+    /// One group: its `key` and the same aggregates over its rows.
+    Group,
+    /// The grouped fields' values (null for fields not grouped on).
+    GroupKey,
+    /// `countDistinct { field }`: `Int!` per field.
+    CountDistinct,
+    /// `sum`/`avg { field }`: `Float` per numeric field.
+    Numeric,
+    /// `min`/`max { field }`: the field's own type.
+    MinMax,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -238,6 +267,8 @@ pub enum InputRole {
     ScalarFilter { scalar: String, list: bool },
     /// `UserOrderBy`: one entry per orderable field of `object`.
     OrderBy { object: String },
+    /// `UserGroupBy`, `UserHaving`, `UserGroupOrderBy` and their parts: aggregates over `object`.
+    Aggregate { object: String },
     /// An `input` type written in the SDL (mutation inputs).
     User,
 }

@@ -225,7 +225,9 @@ pub fn scaffold(found: &[Found]) -> String {
     };
     for f in found {
         let entity = entity_of(&f.name).to_string();
-        let better = by_entity.get(&entity).is_none_or(|prev| rank(f) > rank(prev));
+        let better = by_entity
+            .get(&entity)
+            .is_none_or(|prev| rank(f) > rank(prev));
         if better {
             by_entity.insert(entity, f);
         }
@@ -273,7 +275,9 @@ pub fn scaffold(found: &[Found]) -> String {
         };
         let view_name = format!("{prefix}v_{entity}");
         let table_name = format!("{prefix}tv_{entity}");
-        let has_view = found.iter().any(|x| x.schema == f.schema && x.name == format!("v_{entity}"));
+        let has_view = found
+            .iter()
+            .any(|x| x.schema == f.schema && x.name == format!("v_{entity}"));
         let stale_table = found
             .iter()
             .any(|x| x.schema == f.schema && x.name == format!("tv_{entity}") && !x.maintained);
@@ -375,11 +379,15 @@ mod tests {
         assert!(
             stale.contains("type Post @view(name: \"v_post\")")
                 && stale.contains("# tv_post exists, but fraiseql does not maintain it")
-                && stale.contains("SELECT * FROM fraiseql.create_projection('tv_post', 'v_post') adopts it"),
+                && stale.contains(
+                    "SELECT * FROM fraiseql.create_projection('tv_post', 'v_post') adopts it"
+                ),
             "an unmaintained tv_ table loses to its view: {stale}"
         );
         assert!(
-            stale.contains("SELECT * FROM fraiseql.create_projection('tv_user', 'v_user'); then bind"),
+            stale.contains(
+                "SELECT * FROM fraiseql.create_projection('tv_user', 'v_user'); then bind"
+            ),
             "a view without projection gets one proposed: {stale}"
         );
         let mut found = found;

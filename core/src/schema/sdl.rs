@@ -404,6 +404,7 @@ fn read_field(
         function,
         deprecation,
         line: f.position.line,
+        aggregates: None,
     }
 }
 

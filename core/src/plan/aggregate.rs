@@ -1,0 +1,546 @@
+//! Aggregates in the one statement: `count`, `countDistinct`, `sum`, `avg`, `min`, `max` over the
+//! rows a list would return (same `where`, same RLS), and `groups(by:, having:, orderBy:, limit:,
+//! offset:)` — a `GROUP BY` over those rows. Values are read as filters read them: a real column of
+//! the view when there is one (indexable), else the typed JSONB path.
+use super::filter::{leaf_expr, Leaf};
+use super::value::Val;
+use super::{build_object, Check, ParamType, Planner, Src};
+use crate::names::{did_you_mean, quote_ident, quote_literal};
+use crate::request::collect::Selected;
+use crate::schema::aggregate::{type_name, TIME_BUCKETS};
+use crate::schema::generate::DIRECTIONS;
+use crate::schema::{AggregatePart, FieldDef, Kind, ObjectType, Relation};
+
+/// The rows an aggregate reads.
+pub(crate) enum Rows<'s> {
+    /// Rows of a view; `join` is (remote column, local expression) for a `@relation` list.
+    Relation {
+        rel: &'s Relation,
+        join: Option<(String, String)>,
+    },
+    /// The elements of an array in the parent's document (a JSONB expression).
+    Elements { value: String },
+}
+
+/// One group key: the JSONB keys to the field, its SQL expression (bucketed for a time) and the
+/// value the response shows.
+struct GroupKey {
+    path: Vec<String>,
+    expr: String,
+    output: String,
+}
+
+/// The aggregate functions' SQL over one field value.
+fn function_sql(function: &str, value: &str) -> String {
+    match function {
+        "countDistinct" => format!("count(DISTINCT {value})"),
+        // An average is a Float; a sum stays exact (numeric), which JSON prints as a number.
+        "avg" => format!("avg({value})::float8"),
+        other => format!("{other}({value})"),
+    }
+}
+
+impl<'s> Planner<'s> {
+    /// One scan of `rows` filtered by `filter`: the FROM clause, its conditions, and the row's source.
+    fn scan(
+        &mut self,
+        rows: &Rows<'s>,
+        ty: &'s ObjectType,
+        filter: Option<Val<'_>>,
+    ) -> (String, Vec<String>, Src<'s>) {
+        let (from, mut conds, src) = match rows {
+            Rows::Relation { rel, join } => {
+                let a = self.next_alias("g");
+                let conds = join
+                    .iter()
+                    .map(|(remote, local)| format!("{a}.{} = {local}", quote_ident(remote)))
+                    .collect();
+                (
+                    format!("{} {a}", rel.qualified()),
+                    conds,
+                    Src::Row { alias: a, rel },
+                )
+            }
+            Rows::Elements { value } => {
+                let n = self.aliases_made + 1;
+                self.aliases_made = n;
+                let e = format!("e{n}");
+                (
+                    format!("jsonb_array_elements(CASE WHEN jsonb_typeof({value}) = 'array' THEN {value} END) AS a{n}({e})"),
+                    vec![],
+                    Src::Doc(e),
+                )
+            }
+        };
+        if let Some(w) = filter {
+            if let Some(c) = self.where_cond(ty, &src, w, "where") {
+                conds.push(c);
+            }
+        }
+        (from, conds, src)
+    }
+
+    /// `<T>Aggregate` selected as `sel` over `rows`: one aggregate query for the functions, and one
+    /// `GROUP BY` query per `groups` selection.
+    pub(crate) fn aggregate(
+        &mut self,
+        sel: &Selected,
+        ty: &'s ObjectType,
+        rows: Rows<'s>,
+        filter: Option<Val<'_>>,
+    ) -> String {
+        let aggregated = sel
+            .children
+            .iter()
+            .any(|c| c.name != "__typename" && c.name != "groups");
+        let scanned = aggregated.then(|| self.scan(&rows, ty, filter));
+        let mut pairs = Vec::with_capacity(sel.children.len());
+        for child in &sel.children {
+            let expr = match child.name.as_str() {
+                "__typename" => quote_literal(&type_name(&ty.name, AggregatePart::Whole)),
+                "groups" => self.groups(child, ty, &rows, filter),
+                _ => {
+                    let (_, _, src) = scanned.as_ref().expect("scanned when aggregated");
+                    self.function_value(child, ty, src)
+                }
+            };
+            pairs.push((child.key.clone(), expr));
+        }
+        let obj = build_object(&pairs);
+        match scanned {
+            Some((from, conds, _)) => format!("(SELECT {obj} FROM {from}{})", where_sql(&conds)),
+            None => obj,
+        }
+    }
+
+    /// `count`, or one of `countDistinct`/`sum`/`avg`/`min`/`max` with its selected fields.
+    fn function_value(&mut self, sel: &Selected, ty: &'s ObjectType, src: &Src<'s>) -> String {
+        if sel.name == "count" {
+            return "count(*)".into();
+        }
+        let part = if sel.name == "countDistinct" {
+            AggregatePart::CountDistinct
+        } else if sel.name == "sum" || sel.name == "avg" {
+            AggregatePart::Numeric
+        } else {
+            AggregatePart::MinMax
+        };
+        let pairs: Vec<(String, String)> = sel
+            .children
+            .iter()
+            .map(|f| {
+                let e = if f.name == "__typename" {
+                    quote_literal(&type_name(&ty.name, part))
+                } else {
+                    let def = ty
+                        .field(&f.name)
+                        .expect("validated: the value types mirror the object's fields");
+                    function_sql(&sel.name, &field_leaf(src, def))
+                };
+                (f.key.clone(), e)
+            })
+            .collect();
+        build_object(&pairs)
+    }
+
+    /// `groups(by:, having:, orderBy:, limit:, offset:)`: `GROUP BY` over its own scan of `rows`.
+    /// Long by design: the statement is assembled in the order its clauses appear in the SQL.
+    fn groups(
+        &mut self,
+        sel: &Selected,
+        ty: &'s ObjectType,
+        rows: &Rows<'s>,
+        filter: Option<Val<'_>>,
+    ) -> String {
+        let (from, conds, src) = self.scan(rows, ty, filter);
+        let mut keys = Vec::new();
+        let errors_before = self.errors.len();
+        if let Some(by) = self.arg(sel, "by") {
+            for (i, entry) in by.items(self).into_iter().enumerate() {
+                // One refused key is enough to fail the field; the rest are not reported one by one.
+                if self.errors.len() > errors_before {
+                    return "NULL".into();
+                }
+                let fields = entry.entries(self);
+                if fields.len() != 1 {
+                    self.field_error(format!("groups(by:) entry {i} sets {} fields; set exactly one per entry, e.g. [{{status: true}}, {{createdAt: MONTH}}].", fields.len()));
+                    continue;
+                }
+                let (name, value) = fields.into_iter().next().expect("one field");
+                self.group_key(ty, &src, vec![], &name, value, &mut keys);
+            }
+        }
+        if self.errors.len() > errors_before {
+            return "NULL".into();
+        }
+        if keys.is_empty() {
+            self.field_error(
+                "groups(by:) needs at least one group key, e.g. by: [{status: true}].".into(),
+            );
+            return "NULL".into();
+        }
+        let having = match self.arg(sel, "having") {
+            Some(h) => self.having_cond(ty, &src, h, "having"),
+            None => None,
+        };
+        let mut order = self.group_order(sel, ty, &src, &keys);
+        order.extend(keys.iter().map(|k| k.expr.clone()));
+        let limit = self.arg_param(sel, "limit", ParamType::Int8, Check::Limit);
+        let offset = self.arg_param(sel, "offset", ParamType::Int8, Check::NonNegative);
+        let mut pairs = Vec::with_capacity(sel.children.len());
+        for child in &sel.children {
+            let expr = match child.name.as_str() {
+                "__typename" => quote_literal(&type_name(&ty.name, AggregatePart::Group)),
+                "key" => self.key_object(ty, &keys, &[], &child.children),
+                _ => self.function_value(child, ty, &src),
+            };
+            pairs.push((child.key.clone(), expr));
+        }
+        let group_by: Vec<&str> = keys.iter().map(|k| k.expr.as_str()).collect();
+        let having = having.map(|h| format!(" HAVING {h}")).unwrap_or_default();
+        let n = self.next_alias("s");
+        format!(
+            "(SELECT coalesce(json_agg({n}.j), '[]'::json) FROM (SELECT {} AS j FROM {from}{} GROUP BY {}{having} ORDER BY {} LIMIT {limit} OFFSET {offset}) {n})",
+            build_object(&pairs),
+            where_sql(&conds),
+            group_by.join(", "),
+            order.join(", "),
+        )
+    }
+
+    /// One `by` entry: a field's value, a time's bucket, or (recursively) a key inside an embedded object.
+    fn group_key(
+        &mut self,
+        ty: &'s ObjectType,
+        src: &Src<'s>,
+        mut path: Vec<String>,
+        name: &str,
+        value: Val<'_>,
+        keys: &mut Vec<GroupKey>,
+    ) {
+        let schema = self.schema;
+        let def = ty
+            .field(name)
+            .expect("validated: GroupBy inputs mirror the object's fields");
+        path.push(def.key.clone());
+        if let Some(Kind::Object(child)) = schema.kind(def.ty.named()) {
+            let fields = value.entries(self);
+            if fields.len() != 1 {
+                self.field_error(format!(
+                    "groups(by:) on \"{name}\" sets {} fields; set exactly one.",
+                    fields.len()
+                ));
+                return;
+            }
+            let (n, v) = fields.into_iter().next().expect("one field");
+            return self.group_key(child, src, path, &n, v, keys);
+        }
+        let scalar = def.ty.named();
+        let (leaf, cast) = leaf_expr(src, &path, scalar);
+        let expr = if crate::schema::aggregate::is_temporal(scalar) {
+            let bucket = value.name(self).unwrap_or_default();
+            match TIME_BUCKETS.iter().find(|(n, _)| *n == bucket) {
+                Some((_, None)) => leaf,
+                Some((_, Some(unit))) if cast == "date" => {
+                    format!("date_trunc('{unit}', {leaf})::date")
+                }
+                Some((_, Some(unit))) => format!("date_trunc('{unit}', {leaf})"),
+                None => {
+                    self.field_error(format!("groups(by:) on \"{name}\" needs a bucket: VALUE, DAY, WEEK, MONTH or YEAR."));
+                    return;
+                }
+            }
+        } else {
+            if value.boolean(self) != Some(true) {
+                self.field_error(format!(
+                    "groups(by:) on \"{name}\" must be true (to group by it) or left out."
+                ));
+                return;
+            }
+            leaf
+        };
+        if keys.iter().any(|k| k.path == path) {
+            self.field_error(format!(
+                "groups(by:) names \"{name}\" twice; group by each field once."
+            ));
+            return;
+        }
+        let output = match schema.kind(scalar) {
+            Some(Kind::Enum(e)) => match e.mapping() {
+                Some(m) => {
+                    let arms: String = m
+                        .iter()
+                        .map(|(stored, gql)| {
+                            format!(
+                                " WHEN {} THEN {}",
+                                quote_literal(stored),
+                                quote_literal(gql)
+                            )
+                        })
+                        .collect();
+                    format!("CASE {expr}{arms} END")
+                }
+                None => expr.clone(),
+            },
+            _ => expr.clone(),
+        };
+        keys.push(GroupKey { path, expr, output });
+    }
+
+    /// `key { … }`: each selected field's group value; fields not grouped on are null.
+    fn key_object(
+        &mut self,
+        ty: &'s ObjectType,
+        keys: &[GroupKey],
+        prefix: &[String],
+        selection: &[Selected],
+    ) -> String {
+        let schema = self.schema;
+        let mut pairs = Vec::with_capacity(selection.len());
+        for f in selection {
+            let expr = if f.name == "__typename" {
+                quote_literal(&type_name(&ty.name, AggregatePart::GroupKey))
+            } else {
+                let def = ty
+                    .field(&f.name)
+                    .expect("validated: GroupKey mirrors the object's fields");
+                let mut path = prefix.to_vec();
+                path.push(def.key.clone());
+                match schema.kind(def.ty.named()) {
+                    Some(Kind::Object(child)) => self.key_object(child, keys, &path, &f.children),
+                    _ => keys
+                        .iter()
+                        .find(|k| k.path == path)
+                        .map_or_else(|| "NULL".to_string(), |k| k.output.clone()),
+                }
+            };
+            pairs.push((f.key.clone(), expr));
+        }
+        build_object(&pairs)
+    }
+
+    /// A `<T>Having` value: conditions on a group's aggregates, with the operators of `where`.
+    fn having_cond(
+        &mut self,
+        ty: &'s ObjectType,
+        src: &Src<'s>,
+        h: Val<'_>,
+        path: &str,
+    ) -> Option<String> {
+        if h.is_null(self) {
+            return None;
+        }
+        let mut parts = Vec::new();
+        for (name, v) in h.entries(self) {
+            let here = format!("{path}.{name}");
+            if v.is_null(self) {
+                self.field_error(format!("The condition {here} is null; leave it out, or use {{isnull: true}} on a value."));
+                continue;
+            }
+            match name.as_str() {
+                "AND" | "OR" => {
+                    let subs: Vec<String> = v
+                        .items(self)
+                        .into_iter()
+                        .filter_map(|i| self.having_cond(ty, src, i, &here))
+                        .collect();
+                    parts.push(match (subs.is_empty(), name.as_str()) {
+                        (true, "AND") => "TRUE".to_string(),
+                        (true, _) => "FALSE".to_string(),
+                        (false, op) => format!("({})", subs.join(&format!(" {op} "))),
+                    });
+                }
+                "NOT" => {
+                    if let Some(c) = self.having_cond(ty, src, v, &here) {
+                        parts.push(format!("NOT {c}"));
+                    }
+                }
+                "count" => {
+                    let leaf = Leaf::computed("count(*)".into(), "numeric");
+                    parts.extend(self.operators_cond(&leaf, "Int", false, "Int", v, &here));
+                }
+                function => {
+                    for (field, ops) in v.entries(self) {
+                        let at = format!("{here}.{field}");
+                        let Some(def) = ty.field(&field) else {
+                            let hint = did_you_mean(&field, ty.field_names());
+                            self.field_error(format!("Unknown field \"{field}\" in {here}.{hint}"));
+                            continue;
+                        };
+                        let value = function_sql(function, &field_leaf(src, def));
+                        let (scalar, cast) = match function {
+                            "countDistinct" => ("Int", "numeric".to_string()),
+                            "sum" | "avg" => ("Float", "numeric".to_string()),
+                            _ => (
+                                def.ty.named(),
+                                leaf_expr(src, std::slice::from_ref(&def.key), def.ty.named()).1,
+                            ),
+                        };
+                        let leaf = Leaf::computed(value, &cast);
+                        parts.extend(self.operators_cond(&leaf, scalar, false, scalar, ops, &at));
+                    }
+                }
+            }
+        }
+        match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(format!("({})", parts.join(" AND "))),
+        }
+    }
+
+    /// The `orderBy` of `groups`: a group key or an aggregate per entry, with its direction.
+    fn group_order(
+        &mut self,
+        sel: &Selected,
+        ty: &'s ObjectType,
+        src: &Src<'s>,
+        keys: &[GroupKey],
+    ) -> Vec<String> {
+        let Some(arg) = self.arg(sel, "orderBy") else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for (i, entry) in arg.items(self).into_iter().enumerate() {
+            let fields = entry.entries(self);
+            if fields.len() != 1 {
+                self.field_error(format!("groups(orderBy:) entry {i} sets {} fields; set exactly one per entry, e.g. [{{count: DESC}}].", fields.len()));
+                continue;
+            }
+            let (name, value) = fields.into_iter().next().expect("one field");
+            match name.as_str() {
+                "key" => {
+                    let mut ordered = Vec::new();
+                    for (n, v) in value.entries(self) {
+                        self.order_key(ty, vec![], &n, v, &mut ordered);
+                    }
+                    for k in ordered {
+                        match keys.iter().find(|g| g.path == k.path) {
+                            Some(g) => out.push(format!("{}{}", g.expr, k.direction_sql(false))),
+                            None => self.field_error(format!("groups(orderBy:) entry {i} orders by \"{}\", which is not in by; order by a group key or an aggregate.", k.path.join("."))),
+                        }
+                    }
+                }
+                "count" => {
+                    if let Some(dir) = self.direction(value, "count") {
+                        out.push(format!("count(*) {dir}"));
+                    }
+                }
+                function => {
+                    for (field, v) in value.entries(self) {
+                        let def = ty
+                            .field(&field)
+                            .expect("validated: the OrderBy inputs mirror the object's fields");
+                        if let Some(dir) = self.direction(v, &field) {
+                            out.push(format!(
+                                "{} {dir}",
+                                function_sql(function, &field_leaf(src, def))
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The SQL of an `OrderDirection` value.
+    fn direction(&mut self, v: Val<'_>, name: &str) -> Option<&'static str> {
+        let dir = v.name(self);
+        let found = DIRECTIONS
+            .iter()
+            .find(|(n, _)| Some(*n) == dir.as_deref())
+            .map(|(_, sql)| *sql);
+        if found.is_none() {
+            self.field_error(format!(
+                "groups(orderBy:) on \"{name}\" needs a direction: ASC or DESC."
+            ));
+        }
+        found
+    }
+
+    /// `<list>Aggregate` inside an object: over its `@relation` rows, or its embedded array.
+    pub(crate) fn nested_aggregate(
+        &mut self,
+        parent: &'s ObjectType,
+        def: &'s FieldDef,
+        src: &Src<'s>,
+        sel: &Selected,
+    ) -> String {
+        let schema = self.schema;
+        let list = def
+            .aggregates
+            .as_deref()
+            .and_then(|l| parent.field(l))
+            .expect("generated beside its list field");
+        let child = &schema.types[list.ty.named()];
+        let rows = match &list.relation {
+            Some(rd) => {
+                let (rel, local) = Self::relation_join(rd, src);
+                Rows::Relation {
+                    rel,
+                    join: Some((rd.remote.clone(), local)),
+                }
+            }
+            None => Rows::Elements {
+                value: format!("{}->{}", src.doc(), quote_literal(&list.key)),
+            },
+        };
+        let filter = self.arg(sel, "where");
+        self.aggregate(sel, child, rows, filter)
+    }
+}
+
+/// The value an aggregate reads of field `def`: its real column, else its typed JSONB path.
+fn field_leaf(src: &Src<'_>, def: &FieldDef) -> String {
+    leaf_expr(src, std::slice::from_ref(&def.key), def.ty.named()).0
+}
+
+fn where_sql(conds: &[String]) -> String {
+    if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::sql;
+
+    #[test]
+    fn functions_over_the_filtered_rows_in_one_query() {
+        assert_eq!(
+            sql("{ booksAggregate(where: {pages: {gt: 10}}) { count sum { pages } avg { pages } min { title published } countDistinct { status } } }", None),
+            r#"SELECT json_build_object('data', json_build_object('booksAggregate', (SELECT json_build_object('count', count(*), 'sum', json_build_object('pages', sum(((g1.data->>'pages')::numeric))), 'avg', json_build_object('pages', avg(((g1.data->>'pages')::numeric))::float8), 'min', json_build_object('title', min(g1."title"), 'published', min(((g1.data->>'published')::date))), 'countDistinct', json_build_object('status', count(DISTINCT (g1.data->>'status')))) FROM "public"."v_book" g1 WHERE ((g1.data->>'pages')::numeric) > $1::text::numeric)))"#
+        );
+    }
+
+    #[test]
+    fn groups_key_having_order_and_page() {
+        assert_eq!(
+            sql("{ booksAggregate { groups(by: [{status: true}, {published: MONTH}], having: {count: {gt: 1}}, orderBy: [{count: DESC}], limit: 5) { key { status published title } count } } }", None),
+            r#"SELECT json_build_object('data', json_build_object('booksAggregate', json_build_object('groups', (SELECT coalesce(json_agg(s2.j), '[]'::json) FROM (SELECT json_build_object('key', json_build_object('status', CASE (g1.data->>'status') WHEN 'draft' THEN 'DRAFT' WHEN 'published' THEN 'PUBLISHED' END, 'published', date_trunc('month', ((g1.data->>'published')::date))::date, 'title', NULL), 'count', count(*)) AS j FROM "public"."v_book" g1 GROUP BY (g1.data->>'status'), date_trunc('month', ((g1.data->>'published')::date))::date HAVING count(*) > $1::text::numeric ORDER BY count(*) DESC NULLS FIRST, (g1.data->>'status'), date_trunc('month', ((g1.data->>'published')::date))::date LIMIT $2 OFFSET $3) s2))))"#
+        );
+    }
+
+    #[test]
+    fn bad_group_keys_are_field_errors() {
+        let s = super::super::test_support::schema();
+        for (q, needle) in [
+            ("{ booksAggregate { groups(by: []) { count } } }", "at least one group key"),
+            ("{ booksAggregate { groups(by: [{status: false}]) { count } } }", "must be true"),
+            ("{ booksAggregate { groups(by: [{status: true, title: true}]) { count } } }", "exactly one"),
+            ("{ booksAggregate { groups(by: [{status: true}, {status: true}]) { count } } }", "twice"),
+            ("{ booksAggregate { groups(by: [{status: true}], orderBy: [{key: {title: ASC}}]) { count } } }", "not in by"),
+        ] {
+            let c = crate::compile(&s, q, None, None, &crate::PageSizes::default()).unwrap();
+            assert!(c.field_errors.iter().any(|e| e.message.contains(needle)), "{q}: {:?}", c.field_errors);
+        }
+        // Thousands of bad keys are one error, not thousands.
+        let many = vec!["{status: true}"; 3000].join(", ");
+        let q = format!("{{ booksAggregate {{ groups(by: [{many}]) {{ count }} }} }}");
+        let c = crate::compile(&s, &q, None, None, &crate::PageSizes::default()).unwrap();
+        assert_eq!(c.field_errors.len(), 1, "{:?}", c.field_errors.first());
+    }
+}
