@@ -141,8 +141,35 @@ pub fn group_fields<'a>(
     out
 }
 
+/// Whether every name fraiseql would generate for aggregates over `node` is free. A schema that
+/// already uses one (written before aggregates existed) keeps loading: that type gets no aggregates.
+fn names_free(schema: &Schema, node: &str) -> bool {
+    let parts = [
+        AggregatePart::Whole,
+        AggregatePart::Group,
+        AggregatePart::GroupKey,
+        AggregatePart::CountDistinct,
+        AggregatePart::Numeric,
+        AggregatePart::MinMax,
+    ];
+    let mut names: Vec<String> = parts.iter().map(|p| type_name(node, *p)).collect();
+    for p in &parts[3..] {
+        names.push(format!("{}Having", type_name(node, *p)));
+        names.push(format!("{}OrderBy", type_name(node, *p)));
+    }
+    names.extend([
+        group_by_name(node),
+        having_name(node),
+        group_order_name(node),
+    ]);
+    names.iter().all(|n| schema.kind(n).is_none())
+}
+
 /// Adds the aggregate fields and the types behind them.
 pub fn generate(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
+    if schema.kind(TIME_BUCKET).is_some() {
+        return; // the schema's own TimeBucket: no aggregates rather than a schema that stops loading
+    }
     let mut nodes: BTreeSet<String> = BTreeSet::new();
     root_aggregate_fields(schema, &mut nodes);
     nested_aggregate_fields(schema, &mut nodes);
@@ -155,6 +182,9 @@ pub fn generate(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
         })
         .collect();
     for (conn, node) in connections {
+        if !names_free(schema, &node) {
+            continue;
+        }
         let f = field(
             "aggregate",
             non_null(named(&type_name(&node, AggregatePart::Whole))),
@@ -229,6 +259,7 @@ fn root_aggregate_fields(schema: &mut Schema, nodes: &mut BTreeSet<String>) {
     for f in &query.fields {
         if f.root != Some(RootKind::List)
             || !matches!(schema.kind(f.ty.named()), Some(Kind::Object(_)))
+            || !names_free(schema, f.ty.named())
         {
             continue;
         }
@@ -285,7 +316,10 @@ fn nested_aggregate_fields(schema: &mut Schema, nodes: &mut BTreeSet<String>) {
             let Some(Kind::Object(child)) = schema.kind(f.ty.named()) else {
                 continue;
             };
-            if !f.ty.is_list() || child.role != ObjectRole::Plain {
+            if !f.ty.is_list()
+                || child.role != ObjectRole::Plain
+                || !names_free(schema, &child.name)
+            {
                 continue;
             }
             let agg = format!("{}Aggregate", f.name);
@@ -616,6 +650,13 @@ fn group_key_types(
                 ));
             }
             GroupUse::Object(child) => {
+                let taken = |n: String| schema.kind(&n).is_some();
+                if !done.contains(&child.name)
+                    && (taken(type_name(&child.name, AggregatePart::GroupKey))
+                        || taken(group_by_name(&child.name)))
+                {
+                    continue; // the schema uses those names itself: no keys inside this object
+                }
                 group_key_types(schema, child, done, out);
                 keys.push(field(
                     &f.name,
@@ -770,12 +811,22 @@ type Query { posts: [Post!]! post(id: ID!): Post }
     }
 
     #[test]
-    fn a_generated_name_the_sdl_uses_is_refused() {
-        let e = Schema::parse(&format!("{SDL}\ntype PostGroup {{ x: Int }}")).unwrap_err();
-        assert!(
-            e.iter()
-                .any(|e| e.message.contains("\"PostGroup\" clashes")),
-            "{e:?}"
-        );
+    fn a_schema_using_a_generated_name_keeps_loading_without_those_aggregates() {
+        // Written before aggregates existed: its own PostGroup and AuthorGroupKey stay its own.
+        let s = Schema::parse(&format!(
+            "{SDL}\ntype PostGroup {{ x: Int }}\ntype AuthorGroupKey {{ y: Int }}"
+        ))
+        .unwrap();
+        assert!(s.query().field("postsAggregate").is_none());
+        assert!(s.types["PostConnection"].field("aggregate").is_none());
+        assert_eq!(s.types["PostGroup"].fields.len(), 1);
+        // Comments still aggregate.
+        assert!(s.types["Post"].field("commentsAggregate").is_some());
+        // Keys inside the embedded author are left out rather than clashing.
+        let s = Schema::parse(&format!("{SDL}\ntype AuthorGroupKey {{ y: Int }}")).unwrap();
+        assert!(s.inputs["PostGroupBy"].field("author").is_none());
+        assert!(s.inputs["PostGroupBy"].field("title").is_some());
+        let s = Schema::parse(&format!("{SDL}\nenum TimeBucket {{ A }}")).unwrap();
+        assert!(s.query().field("postsAggregate").is_none());
     }
 }
