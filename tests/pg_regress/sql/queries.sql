@@ -29,4 +29,6 @@ select gql('query { users(limit: 1) { ...who email @include(if: false) id @skip(
 select gql('{ post(id: "00000000-0000-0000-0000-000000000101") { author { name } author { identifier } } }');
 -- the response is json text with keys in the order selected (GraphQL §7.2.2), at every level
 select fraiseql.execute('{ user(id: "00000000-0000-0000-0000-00000000000b") { name identifier __typename id } users(limit: 1) { id name } }');
+-- aggregates beside the lists (aggregates.sql has them all): totals, groups, an embedded list's
+select fraiseql.execute('{ postsAggregate(where: {published: {eq: true}}) { count max { createdAt } groups(by: [{author: {name: true}}]) { key { author { name } } count } } posts(limit: 2) { title commentsAggregate { count } } }');
 rollback;
