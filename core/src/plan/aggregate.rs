@@ -135,7 +135,7 @@ impl<'s> Planner<'s> {
                     let def = ty
                         .field(&f.name)
                         .expect("validated: the value types mirror the object's fields");
-                    function_sql(&sel.name, &field_leaf(src, def))
+                    function_sql(&sel.name, &field_leaf(src, def, &sel.name).0)
                 };
                 (f.key.clone(), e)
             })
@@ -252,8 +252,13 @@ impl<'s> Planner<'s> {
             return self.group_key(child, src, path, &n, v, keys);
         }
         let scalar = def.ty.named();
-        let (leaf, cast) = leaf_expr(src, &path, scalar);
-        let expr = if crate::schema::aggregate::is_temporal(scalar) {
+        let temporal = crate::schema::aggregate::is_temporal(scalar);
+        let (leaf, cast) = if path.len() == 1 {
+            field_leaf(src, def, if temporal { "bucket" } else { "key" })
+        } else {
+            leaf_expr(src, &path, scalar)
+        };
+        let expr = if temporal {
             let bucket = value.name(self).unwrap_or_default();
             match TIME_BUCKETS.iter().find(|(n, _)| *n == bucket) {
                 Some((_, None)) => leaf,
@@ -383,14 +388,12 @@ impl<'s> Planner<'s> {
                             self.field_error(format!("Unknown field \"{field}\" in {here}.{hint}"));
                             continue;
                         };
-                        let value = function_sql(function, &field_leaf(src, def));
+                        let (read, read_type) = field_leaf(src, def, function);
+                        let value = function_sql(function, &read);
                         let (scalar, cast) = match function {
                             "countDistinct" => ("Int", "numeric".to_string()),
                             "sum" | "avg" => ("Float", "numeric".to_string()),
-                            _ => (
-                                def.ty.named(),
-                                leaf_expr(src, std::slice::from_ref(&def.key), def.ty.named()).1,
-                            ),
+                            _ => (def.ty.named(), read_type),
                         };
                         let leaf = Leaf::computed(value, &cast);
                         parts.extend(self.operators_cond(&leaf, scalar, false, scalar, ops, &at));
@@ -449,7 +452,7 @@ impl<'s> Planner<'s> {
                             .expect("validated: the OrderBy inputs mirror the object's fields");
                         if let Some(dir) = self.direction(v, &field) {
                             out.push((
-                                function_sql(function, &field_leaf(src, def)),
+                                function_sql(function, &field_leaf(src, def, function).0),
                                 format!(" {dir}"),
                             ));
                         }
@@ -507,9 +510,37 @@ impl<'s> Planner<'s> {
     }
 }
 
-/// The value an aggregate reads of field `def`: its real column, else its typed JSONB path.
-fn field_leaf(src: &Src<'_>, def: &FieldDef) -> String {
-    leaf_expr(src, std::slice::from_ref(&def.key), def.ty.named()).0
+/// What aggregate `function` (or a group key: `"key"`, `"bucket"` for a time) reads of field `def`, and its SQL type: the
+/// real column when its SQL type takes the function, else the typed JSONB path (a `text` column
+/// behind an `Int` field is summed from the document, not refused by the database).
+fn field_leaf(src: &Src<'_>, def: &FieldDef, function: &str) -> (String, String) {
+    let path = std::slice::from_ref(&def.key);
+    let (expr, cast) = leaf_expr(src, path, def.ty.named());
+    if src.column(&def.key).is_some() && !takes(function, &cast) {
+        return leaf_expr(&Src::Doc(src.doc()), path, def.ty.named());
+    }
+    (expr, cast)
+}
+
+/// Whether a column of SQL type `sql_type` (as `format_type` prints it) takes `function`.
+fn takes(function: &str, sql_type: &str) -> bool {
+    let base = sql_type.split('(').next().unwrap_or(sql_type).trim();
+    let numeric = matches!(
+        base,
+        "smallint" | "integer" | "bigint" | "numeric" | "real" | "double precision"
+    );
+    let unordered =
+        matches!(base, "json" | "jsonb" | "uuid" | "boolean" | "xml") || base.ends_with("[]");
+    match function {
+        "sum" | "avg" => numeric,
+        "min" | "max" => !unordered,
+        "bucket" => matches!(
+            base,
+            "date" | "timestamp with time zone" | "timestamp without time zone"
+        ),
+        // countDistinct and group keys need equality, which json and xml lack
+        _ => !matches!(base, "json" | "xml"),
+    }
 }
 
 fn where_sql(conds: &[String]) -> String {
@@ -537,6 +568,34 @@ mod tests {
         assert_eq!(
             sql("{ booksAggregate { groups(by: [{status: true}, {published: MONTH}], having: {count: {gt: 1}}, orderBy: [{count: DESC}], limit: 5) { key { status published title } count } } }", None),
             r#"SELECT json_build_object('data', json_build_object('booksAggregate', json_build_object('groups', (WITH s2g AS MATERIALIZED (SELECT json_build_object('key', json_build_object('status', CASE (g1.data->>'status') WHEN 'draft' THEN 'DRAFT' WHEN 'published' THEN 'PUBLISHED' END, 'published', date_trunc('month', ((g1.data->>'published')::date))::date, 'title', NULL), 'count', count(*)) AS j, count(*) AS o0, (g1.data->>'status') AS o1, date_trunc('month', ((g1.data->>'published')::date))::date AS o2 FROM "public"."v_book" g1 GROUP BY (g1.data->>'status'), date_trunc('month', ((g1.data->>'published')::date))::date HAVING count(*) > $1::text::numeric) SELECT coalesce(json_agg(s2.j), '[]'::json) FROM (SELECT s2g.j FROM s2g ORDER BY s2g.o0 DESC NULLS FIRST, s2g.o1, s2g.o2 LIMIT (SELECT $2) OFFSET (SELECT $3)) s2))))"#
+        );
+    }
+
+    #[test]
+    fn a_column_whose_type_cannot_take_the_function_is_read_from_the_document() {
+        // v_book with `pages` and `published` as text columns: summed and bucketed from `data`.
+        let mut s = crate::schema::Schema::parse(super::super::test_support::SDL).unwrap();
+        let mut cat = crate::schema::Catalog::of_views(&["v_author", "v_book"]);
+        if let Some(Some(book)) = cat.relations.get_mut("v_book") {
+            for c in ["pages", "published", "title"] {
+                book.columns.insert(c.into(), "text".into());
+            }
+        }
+        s.bind(&cat).unwrap();
+        let c = crate::compile(
+            &s,
+            "{ booksAggregate { sum { pages } max { title } groups(by: [{published: YEAR}]) { count } } }",
+            None,
+            None,
+            &crate::PageSizes::default(),
+        )
+        .unwrap();
+        let sql = &c.plan.sql;
+        assert!(sql.contains("sum(((g1.data->>'pages')::numeric))"), "{sql}");
+        assert!(sql.contains(r#"max(g1."title")"#), "{sql}");
+        assert!(
+            sql.contains("date_trunc('year', ((g2.data->>'published')::date))::date"),
+            "{sql}"
         );
     }
 
