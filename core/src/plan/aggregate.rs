@@ -286,24 +286,12 @@ impl<'s> Planner<'s> {
             ));
             return;
         }
-        let output = match schema.kind(scalar) {
-            Some(Kind::Enum(e)) => match e.mapping() {
-                Some(m) => {
-                    let arms: String = m
-                        .iter()
-                        .map(|(stored, gql)| {
-                            format!(
-                                " WHEN {} THEN {}",
-                                quote_literal(stored),
-                                quote_literal(gql)
-                            )
-                        })
-                        .collect();
-                    format!("CASE {expr}{arms} END")
-                }
-                None => expr.clone(),
-            },
-            _ => expr.clone(),
+        let output = match schema.kind(scalar).and_then(|k| match k {
+            Kind::Enum(e) => e.mapping(),
+            _ => None,
+        }) {
+            Some(mapping) => super::select::enum_output(&mapping, &expr),
+            None => expr.clone(),
         };
         keys.push(GroupKey { path, expr, output });
     }
@@ -359,22 +347,8 @@ impl<'s> Planner<'s> {
                 continue;
             }
             match name.as_str() {
-                "AND" | "OR" => {
-                    let subs: Vec<String> = v
-                        .items(self)
-                        .into_iter()
-                        .filter_map(|i| self.having_cond(ty, src, i, &here))
-                        .collect();
-                    parts.push(match (subs.is_empty(), name.as_str()) {
-                        (true, "AND") => "TRUE".to_string(),
-                        (true, _) => "FALSE".to_string(),
-                        (false, op) => format!("({})", subs.join(&format!(" {op} "))),
-                    });
-                }
-                "NOT" => {
-                    if let Some(c) = self.having_cond(ty, src, v, &here) {
-                        parts.push(format!("NOT {c}"));
-                    }
+                "AND" | "OR" | "NOT" => {
+                    parts.extend(self.connective(&name, v, |p, i| p.having_cond(ty, src, i, &here)))
                 }
                 "count" => {
                     let leaf = Leaf::computed("count(*)".into(), "numeric");

@@ -104,6 +104,32 @@ impl Leaf {
 }
 
 impl<'s> Planner<'s> {
+    /// `AND: […]`, `OR: […]` or `NOT: {…}` of a filter-like input (`where`, `having`): each operand's
+    /// condition by `cond`, joined. `AND: []` is true, `OR: []` false; a `NOT` of nothing is no condition.
+    pub(crate) fn connective<'v>(
+        &mut self,
+        name: &str,
+        v: Val<'v>,
+        mut cond: impl FnMut(&mut Self, Val<'v>) -> Option<String>,
+    ) -> Option<String>
+    where
+        's: 'v,
+    {
+        if name == "NOT" {
+            return cond(self, v).map(|c| format!("NOT {c}"));
+        }
+        let subs: Vec<String> = v
+            .items(self)
+            .into_iter()
+            .filter_map(|i| cond(self, i))
+            .collect();
+        Some(match (subs.is_empty(), name) {
+            (true, "AND") => "TRUE".to_string(),
+            (true, _) => "FALSE".to_string(),
+            (false, op) => format!("({})", subs.join(&format!(" {op} "))),
+        })
+    }
+
     /// The condition for a `<Type>Where` value on objects read from `src`; `None` for no condition.
     pub(crate) fn where_cond(
         &mut self,
@@ -119,23 +145,8 @@ impl<'s> Planner<'s> {
         for (name, v) in w.entries(self) {
             let here = format!("{path}.{name}");
             match name.as_str() {
-                "AND" | "OR" => {
-                    let subs: Vec<String> = v
-                        .items(self)
-                        .into_iter()
-                        .filter_map(|i| self.where_cond(ty, src, i, &here))
-                        .collect();
-                    let joined = match (subs.is_empty(), name.as_str()) {
-                        (true, "AND") => "TRUE".to_string(),
-                        (true, _) => "FALSE".to_string(),
-                        (false, op) => format!("({})", subs.join(&format!(" {op} "))),
-                    };
-                    parts.push(joined);
-                }
-                "NOT" => {
-                    if let Some(c) = self.where_cond(ty, src, v, &here) {
-                        parts.push(format!("NOT {c}"));
-                    }
+                "AND" | "OR" | "NOT" => {
+                    parts.extend(self.connective(&name, v, |p, i| p.where_cond(ty, src, i, &here)))
                 }
                 field => {
                     let Some(def) = ty.field(field) else {

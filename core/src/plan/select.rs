@@ -250,19 +250,7 @@ impl<'s> Planner<'s> {
             }
             Some(Kind::Enum(e)) if e.mapping().is_some() => {
                 let mapping = e.mapping().expect("checked");
-                let case = |x: &str| {
-                    let arms: String = mapping
-                        .iter()
-                        .map(|(stored, gql)| {
-                            format!(
-                                " WHEN {} THEN {}",
-                                quote_literal(stored),
-                                quote_literal(gql)
-                            )
-                        })
-                        .collect();
-                    format!("CASE {x}{arms} END")
-                };
+                let case = |x: &str| enum_output(&mapping, x);
                 if def.ty.is_list() {
                     let n = self.aliases_made + 1;
                     self.aliases_made = n;
@@ -370,6 +358,22 @@ impl<'s> Planner<'s> {
             quote_ident(&rd.remote)
         )
     }
+}
+
+/// `CASE x WHEN '<stored>' THEN '<GraphQL name>' … END`: an enum's stored value (SQL text `x`) as the
+/// value the response shows, for an enum whose values are stored under other names.
+pub(crate) fn enum_output(mapping: &[(String, String)], x: &str) -> String {
+    let arms: String = mapping
+        .iter()
+        .map(|(stored, gql)| {
+            format!(
+                " WHEN {} THEN {}",
+                quote_literal(stored),
+                quote_literal(gql)
+            )
+        })
+        .collect();
+    format!("CASE {x}{arms} END")
 }
 
 #[cfg(test)]
