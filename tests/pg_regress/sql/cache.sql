@@ -18,6 +18,11 @@ select fraiseql.reset_cache();
 select fraiseql.execute('query ($w: PersonWhere) { users(where: $w) { name } }', '{"w": {"name": {"startswith": "A"}}}')->'data';
 select fraiseql.execute('query ($w: PersonWhere) { users(where: $w) { name } }', '{"w": {"identifier": {"eq": "grace"}}}')->'data';
 select fraiseql.cache_stats()->'hits' as hits;
+-- an aggregate's plan is reused like a list's: the second call with other values is a hit
+select fraiseql.reset_cache();
+select fraiseql.execute('query ($n: Int) { usersAggregate { groups(by: [{name: true}], limit: $n) { count } } }', '{"n": 1}')->'data';
+select fraiseql.execute('query ($n: Int) { usersAggregate { groups(by: [{name: true}], limit: $n) { count } } }', '{"n": 2}')->'data';
+select fraiseql.cache_stats()->'hits' as aggregate_hits;
 rollback;
 -- after the rollback, the blog schema answers again
 select fraiseql.execute('{ users(limit: 1) { email } }')->'data';
