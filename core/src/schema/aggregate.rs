@@ -3,7 +3,7 @@
 //! and the types behind them — `<T>Aggregate` (`count`, `countDistinct`, `sum`, `avg`, `min`, `max`,
 //! `groups(by:, having:, orderBy:, limit:, offset:)`), `<T>Group`, `<T>GroupKey` and their inputs.
 //! Which fields each function takes is decided here once; the planner (`plan/aggregate.rs`) reads it.
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::generate::{
     arg, field, list_of, named, non_null, object, order_name, scalar_filter, where_name,
@@ -143,7 +143,11 @@ pub fn group_fields<'a>(
 
 /// Whether every name fraiseql would generate for aggregates over `node` is free. A schema that
 /// already uses one (written before aggregates existed) keeps loading: that type gets no aggregates.
-fn names_free(schema: &Schema, node: &str) -> bool {
+/// Memoized per node in `memo` (one type is reached from its root list, its connection and lists).
+fn names_free(schema: &Schema, node: &str, memo: &mut BTreeMap<String, bool>) -> bool {
+    if let Some(free) = memo.get(node) {
+        return *free;
+    }
     let parts = [
         AggregatePart::Whole,
         AggregatePart::Group,
@@ -162,7 +166,9 @@ fn names_free(schema: &Schema, node: &str) -> bool {
         having_name(node),
         group_order_name(node),
     ]);
-    names.iter().all(|n| schema.kind(n).is_none())
+    let free = names.iter().all(|n| schema.kind(n).is_none());
+    memo.insert(node.to_string(), free);
+    free
 }
 
 /// Adds the aggregate fields and the types behind them.
@@ -171,8 +177,9 @@ pub fn generate(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
         return; // the schema's own TimeBucket: no aggregates rather than a schema that stops loading
     }
     let mut nodes: BTreeSet<String> = BTreeSet::new();
-    root_aggregate_fields(schema, &mut nodes);
-    nested_aggregate_fields(schema, &mut nodes);
+    let mut free = BTreeMap::new();
+    root_aggregate_fields(schema, &mut nodes, &mut free);
+    nested_aggregate_fields(schema, &mut nodes, &mut free);
     let connections: Vec<(String, String)> = schema
         .types
         .values()
@@ -182,7 +189,7 @@ pub fn generate(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
         })
         .collect();
     for (conn, node) in connections {
-        if !names_free(schema, &node) {
+        if !names_free(schema, &node, &mut free) {
             continue;
         }
         let f = field(
@@ -217,7 +224,7 @@ pub fn generate(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
     let mut out = Generated::default();
     let mut keyed = BTreeSet::new();
     for node in &nodes {
-        let t = schema.types[node].clone();
+        let t = &schema.types[node];
         aggregate_types(schema, &t, &mut out);
         group_key_types(schema, &t, &mut keyed, &mut out);
     }
@@ -226,15 +233,16 @@ pub fn generate(schema: &mut Schema, errors: &mut Vec<SchemaError>) {
             out.inputs.push(scalar_filter(schema, &scalar, false));
         }
     }
+    // names_free checked every name against every kind of type; only a repeat can clash here.
     for t in out.objects {
-        if schema.kind(&t.name).is_some() {
+        if schema.types.contains_key(&t.name) {
             errors.push(clash(&t.name));
             continue;
         }
         schema.types.insert(t.name.clone(), t);
     }
     for i in out.inputs {
-        if schema.kind(&i.name).is_some() {
+        if schema.inputs.contains_key(&i.name) {
             errors.push(clash(&i.name));
             continue;
         }
@@ -253,13 +261,17 @@ fn clash(name: &str) -> SchemaError {
 }
 
 /// `<field>Aggregate(where:)` beside each root list field (a field the SDL declares itself wins).
-fn root_aggregate_fields(schema: &mut Schema, nodes: &mut BTreeSet<String>) {
+fn root_aggregate_fields(
+    schema: &mut Schema,
+    nodes: &mut BTreeSet<String>,
+    free: &mut BTreeMap<String, bool>,
+) {
     let query = schema.query();
     let mut added = Vec::new();
     for f in &query.fields {
         if f.root != Some(RootKind::List)
             || !matches!(schema.kind(f.ty.named()), Some(Kind::Object(_)))
-            || !names_free(schema, f.ty.named())
+            || !names_free(schema, f.ty.named(), free)
         {
             continue;
         }
@@ -298,7 +310,11 @@ fn root_aggregate_fields(schema: &mut Schema, nodes: &mut BTreeSet<String>) {
 
 /// `<field>Aggregate(where:)` beside each list of objects inside a type: a `@relation` list or a
 /// list embedded in the document.
-fn nested_aggregate_fields(schema: &mut Schema, nodes: &mut BTreeSet<String>) {
+fn nested_aggregate_fields(
+    schema: &mut Schema,
+    nodes: &mut BTreeSet<String>,
+    free: &mut BTreeMap<String, bool>,
+) {
     let names: Vec<String> = schema
         .types
         .values()
@@ -318,7 +334,7 @@ fn nested_aggregate_fields(schema: &mut Schema, nodes: &mut BTreeSet<String>) {
             };
             if !f.ty.is_list()
                 || child.role != ObjectRole::Plain
-                || !names_free(schema, &child.name)
+                || !names_free(schema, &child.name, free)
             {
                 continue;
             }
@@ -368,6 +384,12 @@ fn input(name: String, description: String, fields: Vec<InputField>, node: &str)
     }
 }
 
+/// A field of a generated value or key type: its type's description says what it holds (one string
+/// per type rather than per field: a 100-type schema generates some 12,000 of these fields).
+fn value_field(name: &str, ty: TypeRef) -> FieldDef {
+    FieldDef::synthetic(name, ty, None, vec![])
+}
+
 fn input_field(name: &str, ty: TypeRef, description: Option<&str>) -> InputField {
     InputField {
         name: name.into(),
@@ -397,7 +419,7 @@ fn aggregate_types(schema: &Schema, t: &ObjectType, out: &mut Generated) {
             &format!("The number of distinct non-null values of each field of {node}."),
             counted
                 .iter()
-                .map(|f| field(&f.name, non_null(named("Int")), "Distinct non-null values."))
+                .map(|f| value_field(&f.name, non_null(named("Int"))))
                 .collect(),
             role(AggregatePart::CountDistinct),
         ));
@@ -435,7 +457,7 @@ fn aggregate_types(schema: &Schema, t: &ObjectType, out: &mut Generated) {
             ),
             numeric
                 .iter()
-                .map(|f| field(&f.name, named("Float"), "Null when no object has a value."))
+                .map(|f| value_field(&f.name, named("Float")))
                 .collect(),
             role(AggregatePart::Numeric),
         ));
@@ -470,7 +492,7 @@ fn aggregate_types(schema: &Schema, t: &ObjectType, out: &mut Generated) {
         out.objects.push(object(
             m.clone(),
             &format!("The smallest or largest value of {node}'s numbers, strings, dates and times (null over no values)."),
-            ordered.iter().map(|f| field(&f.name, named(f.ty.named()), "Null when no object has a value.")).collect(),
+            ordered.iter().map(|f| value_field(&f.name, named(f.ty.named()))).collect(),
             role(AggregatePart::MinMax),
         ));
         out.inputs.push(input(
@@ -626,28 +648,12 @@ fn group_key_types(
     for (f, use_) in &grouped {
         match use_ {
             GroupUse::Value => {
-                keys.push(field(
-                    &f.name,
-                    named(f.ty.named()),
-                    "The group's value; null when not grouped on.",
-                ));
-                by.push(input_field(
-                    &f.name,
-                    named("Boolean"),
-                    Some("true: group by this field's value."),
-                ));
+                keys.push(value_field(&f.name, named(f.ty.named())));
+                by.push(input_field(&f.name, named("Boolean"), None));
             }
             GroupUse::Time => {
-                keys.push(field(
-                    &f.name,
-                    named(f.ty.named()),
-                    "The group's value or bucket start; null when not grouped on.",
-                ));
-                by.push(input_field(
-                    &f.name,
-                    named(TIME_BUCKET),
-                    Some("Group by this value, or by its day, week, month or year."),
-                ));
+                keys.push(value_field(&f.name, named(f.ty.named())));
+                by.push(input_field(&f.name, named(TIME_BUCKET), None));
             }
             GroupUse::Object(child) => {
                 let taken = |n: String| schema.kind(&n).is_some();
@@ -658,15 +664,14 @@ fn group_key_types(
                     continue; // the schema uses those names itself: no keys inside this object
                 }
                 group_key_types(schema, child, done, out);
-                keys.push(field(
+                keys.push(value_field(
                     &f.name,
                     non_null(named(&type_name(&child.name, AggregatePart::GroupKey))),
-                    "Keys inside this embedded object.",
                 ));
                 by.push(input_field(
                     &f.name,
                     named(&group_by_name(&child.name)),
-                    Some("A key inside this embedded object."),
+                    None,
                 ));
             }
         }
@@ -674,7 +679,7 @@ fn group_key_types(
     out.objects.push(object(
         type_name(&t.name, AggregatePart::GroupKey),
         &format!(
-            "The key of a group of {}: the grouped fields' values.",
+            "The key of a group of {}: the grouped fields' values (a time's bucket start); null for fields not in `by`.",
             t.name
         ),
         keys,
@@ -686,7 +691,7 @@ fn group_key_types(
     out.inputs.push(input(
         group_by_name(&t.name),
         format!(
-            "One group key of {}: set exactly one field per list entry.",
+            "One group key of {}: set exactly one field per list entry — true for a value, a TimeBucket for a date or time, a nested entry for a key inside an embedded object.",
             t.name
         ),
         by,
