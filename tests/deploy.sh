@@ -199,6 +199,8 @@ got=$(q "$STANDBY_PORT" authenticator -c "SET ROLE web_user" -c "SELECT fraiseql
 expect "fraiseql.query on the standby, as the web role" "$got" '"users"'
 got=$(rpc "$STANDBY_PORT" web_user '{"role":"web_user","tenant_id":"t-web"}' '{"query": "{ posts(limit: 1) { title } }"}')
 expect "execute (a read, with claims) on the standby" "$got" '"posts"'
+got=$(rpc "$STANDBY_PORT" web_user '{"role":"web_user","tenant_id":"t-web"}' '{"query": "{ postsAggregate { count groups(by: [{createdAt: MONTH}], limit: 2) { key { createdAt } count } } }"}')
+expect "an aggregate with groups (a MATERIALIZED CTE inside) on the standby, as the web role" "$got" '"createdAt"'
 got=$(rpc "$STANDBY_PORT" web_user '{"role":"web_user","tenant_id":"t-web"}' "${mutation/IDENT/deploy-3}")
 expect "a mutation on the standby is a GraphQL error saying why" "$got" "hot standby"
 got=$(q "$STANDBY_PORT" postgres -c "SET fraiseql.security_profile = 'regulated'" -c "SELECT fraiseql.execute('{ users(limit: 1) { name } }')" 2>&1 || true)
