@@ -27,6 +27,7 @@ SQL
     echo "golden-file differences as the web role:"; cat "$OUT/web_role/regression.diffs" 2>/dev/null | head -200; exit 1; }
 tests/concurrency.sh "$PORT" fraiseql_regress
 tests/projection.sh "$PORT"
+tests/aggregates.py "$PORT"
 tests/introspection.sh "$PORT" fraiseql_regress
 tests/monitoring.sh "$PORT" fraiseql_regress "$DIR/server.log"
 tests/scrape.sh "$PORT" fraiseql_regress
