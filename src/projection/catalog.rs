@@ -656,23 +656,21 @@ pub fn drop(name: &str, keep_table: bool) {
 /// `fraiseql.verify_projection`: the keys whose rows differ between the view and the table.
 pub fn verify(name: &str) -> Vec<(String, String)> {
     let meta = find(name);
-    spi_read::as_role(meta.owner, || {
-        crate::execute::statement::with_settings(super::PINNED, || {
-            Spi::connect(|c| {
-                c.select(meta.sql.verify_sql().as_str(), None, &[])
-                    .map(|rows| {
-                        rows.map(|r| {
-                            (
-                                r.get::<String>(1).ok().flatten().unwrap_or_default(),
-                                r.get::<String>(2).ok().flatten().unwrap_or_default(),
-                            )
-                        })
-                        .collect()
+    super::as_owner(&meta, || {
+        Spi::connect(|c| {
+            c.select(meta.sql.verify_sql().as_str(), None, &[])
+                .map(|rows| {
+                    rows.map(|r| {
+                        (
+                            r.get::<String>(1).ok().flatten().unwrap_or_default(),
+                            r.get::<String>(2).ok().flatten().unwrap_or_default(),
+                        )
                     })
-                    .unwrap_or_else(|e| {
-                        Error::Internal(format!("verifying {}: {e}", meta.sql.table)).raise()
-                    })
-            })
+                    .collect()
+                })
+                .unwrap_or_else(|e| {
+                    Error::Internal(format!("verifying {}: {e}", meta.sql.table)).raise()
+                })
         })
     })
 }

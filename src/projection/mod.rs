@@ -14,7 +14,6 @@ use pgrx::prelude::*;
 
 use crate::error::Error;
 use crate::execute::plan_cache::SavedPlan;
-use crate::execute::spi_read;
 
 pub mod analyze;
 pub mod catalog;
@@ -23,6 +22,14 @@ pub mod catalog;
 /// writer's search_path cannot redirect an operator or a function.
 const PINNED: &[(&std::ffi::CStr, &std::ffi::CStr)] =
     &[(c"search_path", c"pg_catalog, pg_temp"), (c"jit", c"off")];
+
+/// Runs `f` as the projection's owner with the pinned settings: how capture, re-projection and
+/// verification all read and write (a writer's rights and search_path never apply).
+pub(crate) fn as_owner<R>(meta: &Meta, f: impl FnOnce() -> R) -> R {
+    crate::execute::spi_read::as_role(meta.owner, || {
+        crate::execute::statement::with_settings(PINNED, f)
+    })
+}
 
 /// One projection, as loaded from `fraiseql.projection` once per backend, with its prepared plans.
 pub struct Meta {
@@ -258,12 +265,10 @@ pub fn capture(
                 ))
                 .raise()
             });
-            Some(spi_read::as_role(meta.owner, || {
-                crate::execute::statement::with_settings(PINNED, || {
-                    // SAFETY: SPI connected and finished around the statement; the trigger data is
-                    // the one Postgres handed this trigger call; values are copied out as Strings.
-                    unsafe { changed_keys(source, change, trigger) }
-                })
+            Some(as_owner(&meta, || {
+                // SAFETY: SPI connected and finished around the statement; the trigger data is
+                // the one Postgres handed this trigger call; values are copied out as Strings.
+                unsafe { changed_keys(source, change, trigger) }
             }))
         }
     };
@@ -369,47 +374,45 @@ fn flush() {
 
 /// Re-projects `keys` (or, with `full`, every row) of one projection as its owner.
 pub fn reproject(meta: &Meta, full: bool, keys: Vec<String>) -> u64 {
-    spi_read::as_role(meta.owner, || {
-        crate::execute::statement::with_settings(PINNED, || {
-            if !full && keys.is_empty() {
-                return 0;
-            }
-            let array = keys.into_datum().unwrap_or_else(|| {
-                Error::Internal("the keys to re-project could not be built".into()).raise()
-            });
-            // SAFETY: SPI connected and finished around the statements; `array` is a text[] datum
-            // in the caller's memory context, alive across them. The count is read while connected.
-            unsafe {
-                pg_sys::SPI_connect();
-                if full {
-                    // Every row: the table is locked against other re-projections (readers go on).
-                    let lock = CString::new(format!(
-                        "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
-                        meta.sql.table
-                    ))
-                    .unwrap_or_default();
-                    pg_sys::SPI_execute(lock.as_ptr(), false, 0);
-                    let all = prepare(&meta.sql.reproject_sql(true), &mut []);
-                    run(&all, None);
-                    let n = count();
-                    pg_sys::SPI_finish();
-                    return n;
-                }
-                let mut plans = meta.plans.borrow_mut();
-                let [lock, write] = plans.get_or_insert_with(|| {
-                    let t = &mut [pg_sys::TEXTARRAYOID];
-                    [
-                        prepare(&meta.sql.lock_sql(), t),
-                        prepare(&meta.sql.reproject_sql(false), t),
-                    ]
-                });
-                run(lock, Some(array));
-                run(write, Some(array));
+    as_owner(meta, || {
+        if !full && keys.is_empty() {
+            return 0;
+        }
+        let array = keys.into_datum().unwrap_or_else(|| {
+            Error::Internal("the keys to re-project could not be built".into()).raise()
+        });
+        // SAFETY: SPI connected and finished around the statements; `array` is a text[] datum
+        // in the caller's memory context, alive across them. The count is read while connected.
+        unsafe {
+            pg_sys::SPI_connect();
+            if full {
+                // Every row: the table is locked against other re-projections (readers go on).
+                let lock = CString::new(format!(
+                    "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+                    meta.sql.table
+                ))
+                .unwrap_or_default();
+                pg_sys::SPI_execute(lock.as_ptr(), false, 0);
+                let all = prepare(&meta.sql.reproject_sql(true), &mut []);
+                run(&all, None);
                 let n = count();
                 pg_sys::SPI_finish();
-                n
+                return n;
             }
-        })
+            let mut plans = meta.plans.borrow_mut();
+            let [lock, write] = plans.get_or_insert_with(|| {
+                let t = &mut [pg_sys::TEXTARRAYOID];
+                [
+                    prepare(&meta.sql.lock_sql(), t),
+                    prepare(&meta.sql.reproject_sql(false), t),
+                ]
+            });
+            run(lock, Some(array));
+            run(write, Some(array));
+            let n = count();
+            pg_sys::SPI_finish();
+            n
+        }
     })
 }
 
