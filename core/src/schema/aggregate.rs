@@ -398,6 +398,66 @@ fn input_field(name: &str, ty: TypeRef, description: Option<&str>) -> InputField
     }
 }
 
+/// One value type (`<T>CountDistinct`, `<T>Numeric` or `<T>MinMax`) with its `…Having` and
+/// `…OrderBy` inputs: per field, `scalar` is the type of its value (non-null for counts) and of
+/// its `having` filter. Nothing for no fields (GraphQL has no empty types); true when added.
+fn value_type(
+    node: &str,
+    part: AggregatePart,
+    fields: &[&FieldDef],
+    scalar: impl Fn(&FieldDef) -> &str,
+    counts: bool,
+    [object_text, having_text, order_text]: [String; 3],
+    out: &mut Generated,
+) -> bool {
+    if fields.is_empty() {
+        return false;
+    }
+    let name = type_name(node, part);
+    let value = |f: &FieldDef| {
+        let t = named(scalar(f));
+        if counts {
+            non_null(t)
+        } else {
+            t
+        }
+    };
+    out.objects.push(object(
+        name.clone(),
+        &object_text,
+        fields
+            .iter()
+            .map(|f| value_field(&f.name, value(f)))
+            .collect(),
+        ObjectRole::Aggregate {
+            node: node.to_string(),
+            part,
+        },
+    ));
+    out.inputs.push(input(
+        format!("{name}Having"),
+        having_text,
+        fields
+            .iter()
+            .map(|f| input_field(&f.name, named(&format!("{}Filter", scalar(f))), None))
+            .collect(),
+        node,
+    ));
+    out.inputs.push(input(
+        format!("{name}OrderBy"),
+        order_text,
+        fields
+            .iter()
+            .map(|f| input_field(&f.name, named(ORDER_DIRECTION), None))
+            .collect(),
+        node,
+    ));
+    for f in fields {
+        out.filters.insert(scalar(f).to_string());
+    }
+    true
+}
+
 /// `<T>Aggregate`, `<T>Group`, the per-function value types and the `having` and ordering inputs.
 /// Long by design: each type is written out field by field, as introspection shows it.
 fn aggregate_types(schema: &Schema, t: &ObjectType, out: &mut Generated) {
@@ -412,74 +472,38 @@ fn aggregate_types(schema: &Schema, t: &ObjectType, out: &mut Generated) {
     let grouped = group_fields(schema, t);
     // The value types, and for each its `having` and ordering input.
     let mut parts: Vec<(&str, AggregatePart, &str)> = Vec::new();
-    if !counted.is_empty() {
-        let cd = type_name(node, AggregatePart::CountDistinct);
-        out.objects.push(object(
-            cd.clone(),
-            &format!("The number of distinct non-null values of each field of {node}."),
-            counted
-                .iter()
-                .map(|f| value_field(&f.name, non_null(named("Int"))))
-                .collect(),
-            role(AggregatePart::CountDistinct),
-        ));
-        out.inputs.push(input(
-            format!("{cd}Having"),
+    if value_type(
+        node,
+        AggregatePart::CountDistinct,
+        &counted,
+        |_| "Int",
+        true,
+        [
+            format!("The number of distinct non-null values of each field of {node}."),
             format!("Conditions on countDistinct of {node}'s fields."),
-            counted
-                .iter()
-                .map(|f| input_field(&f.name, named("IntFilter"), None))
-                .collect(),
-            node,
-        ));
-        out.inputs.push(input(
-            format!("{cd}OrderBy"),
             format!("Order groups by countDistinct of one field of {node}."),
-            counted
-                .iter()
-                .map(|f| input_field(&f.name, named(ORDER_DIRECTION), None))
-                .collect(),
-            node,
-        ));
-        out.filters.insert("Int".into());
+        ],
+        out,
+    ) {
         parts.push((
             "countDistinct",
             AggregatePart::CountDistinct,
             "The number of distinct non-null values of each field.",
         ));
     }
-    if !numeric.is_empty() {
-        let n = type_name(node, AggregatePart::Numeric);
-        out.objects.push(object(
-            n.clone(),
-            &format!(
-                "Sums or averages of {node}'s numeric fields, as Float (null over no values)."
-            ),
-            numeric
-                .iter()
-                .map(|f| value_field(&f.name, named("Float")))
-                .collect(),
-            role(AggregatePart::Numeric),
-        ));
-        out.inputs.push(input(
-            format!("{n}Having"),
+    if value_type(
+        node,
+        AggregatePart::Numeric,
+        &numeric,
+        |_| "Float",
+        false,
+        [
+            format!("Sums or averages of {node}'s numeric fields, as Float (null over no values)."),
             format!("Conditions on sums or averages of {node}'s numeric fields."),
-            numeric
-                .iter()
-                .map(|f| input_field(&f.name, named("FloatFilter"), None))
-                .collect(),
-            node,
-        ));
-        out.inputs.push(input(
-            format!("{n}OrderBy"),
             format!("Order groups by the sum or average of one numeric field of {node}."),
-            numeric
-                .iter()
-                .map(|f| input_field(&f.name, named(ORDER_DIRECTION), None))
-                .collect(),
-            node,
-        ));
-        out.filters.insert("Float".into());
+        ],
+        out,
+    ) {
         parts.push(("sum", AggregatePart::Numeric, "Sums of the numeric fields (exact; Float, since a sum of Int values can exceed Int's 32 bits)."));
         parts.push((
             "avg",
@@ -487,35 +511,19 @@ fn aggregate_types(schema: &Schema, t: &ObjectType, out: &mut Generated) {
             "Averages of the numeric fields.",
         ));
     }
-    if !ordered.is_empty() {
-        let m = type_name(node, AggregatePart::MinMax);
-        out.objects.push(object(
-            m.clone(),
-            &format!("The smallest or largest value of {node}'s numbers, strings, dates and times (null over no values)."),
-            ordered.iter().map(|f| value_field(&f.name, named(f.ty.named()))).collect(),
-            role(AggregatePart::MinMax),
-        ));
-        out.inputs.push(input(
-            format!("{m}Having"),
+    if value_type(
+        node,
+        AggregatePart::MinMax,
+        &ordered,
+        |f| f.ty.named(),
+        false,
+        [
+            format!("The smallest or largest value of {node}'s numbers, strings, dates and times (null over no values)."),
             format!("Conditions on the minimum or maximum of {node}'s fields."),
-            ordered
-                .iter()
-                .map(|f| input_field(&f.name, named(&format!("{}Filter", f.ty.named())), None))
-                .collect(),
-            node,
-        ));
-        out.inputs.push(input(
-            format!("{m}OrderBy"),
             format!("Order groups by the minimum or maximum of one field of {node}."),
-            ordered
-                .iter()
-                .map(|f| input_field(&f.name, named(ORDER_DIRECTION), None))
-                .collect(),
-            node,
-        ));
-        for f in &ordered {
-            out.filters.insert(f.ty.named().to_string());
-        }
+        ],
+        out,
+    ) {
         parts.push((
             "min",
             AggregatePart::MinMax,
