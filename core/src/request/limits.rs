@@ -16,7 +16,7 @@ use serde_json::Value as Json;
 
 use crate::request::document::{operations, Document, OpKind, SelectionSet, Value};
 use crate::response::{code, GqlError};
-use crate::schema::Schema;
+use crate::schema::{FieldDef, Schema};
 
 /// Page-size settings (`fraiseql.default_limit`, `fraiseql.max_limit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,15 +89,13 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    /// The page size a field asks for when it takes page arguments; `None` otherwise.
+    /// The page size a field (defined by `def`) asks for when it takes page arguments; `None`
+    /// otherwise.
     fn page(
         &self,
-        type_name: Option<&str>,
+        def: &FieldDef,
         field: &'a graphql_parser::query::Field<'static, String>,
     ) -> Option<u64> {
-        let def = type_name
-            .and_then(|t| self.schema.fields_of(t))
-            .and_then(|fs| fs.iter().find(|f| f.name == field.name))?;
         ["first", "last", "limit"]
             .into_iter()
             .find(|a| def.arg(a).is_some())?;
@@ -118,9 +116,8 @@ impl<'a> Walker<'a> {
 
     /// The rows an aggregate field reads (one page of the default size: it reads every matching
     /// row, whatever a page would hold); `None` for other fields.
-    fn aggregate_rows(&self, type_name: Option<&str>, name: &str) -> Option<u64> {
-        let t = self.field_type(type_name, name)?;
-        match self.schema.kind(t) {
+    fn aggregate_rows(&self, def: &FieldDef) -> Option<u64> {
+        match self.schema.kind(def.ty.named()) {
             Some(crate::schema::Kind::Object(o))
                 if matches!(
                     o.role,
@@ -154,13 +151,12 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// The named type of `field` on `type_name`, when the schema knows it.
-    fn field_type(&self, type_name: Option<&str>, name: &str) -> Option<&'a str> {
+    /// The definition of field `name` on `type_name`, when the schema knows it.
+    fn field_def(&self, type_name: Option<&str>, name: &str) -> Option<&'a FieldDef> {
         let schema: &'a Schema = self.schema;
         type_name
             .and_then(|t| schema.fields_of(t))
             .and_then(|fs| fs.iter().find(|f| f.name == name))
-            .map(|f| f.ty.named())
     }
 
     /// Walks `set` (selected on `type_name`) and returns its cost.
@@ -177,14 +173,14 @@ impl<'a> Walker<'a> {
                         self.m.aliases += 1;
                     }
                     self.m.depth = self.m.depth.max(depth + 1);
-                    let child_type = self.field_type(type_name, &f.name);
-                    let below = self.walk(&f.selection_set, child_type, depth + 1);
+                    let def = self.field_def(type_name, &f.name);
+                    let below = self.walk(&f.selection_set, def.map(|d| d.ty.named()), depth + 1);
                     cost = cost.saturating_add(1);
-                    cost = match self.aggregate_rows(type_name, &f.name) {
+                    cost = match def.and_then(|d| self.aggregate_rows(d)) {
                         // The rows read once; what it selects is one object (groups: a page each).
                         Some(rows) => cost.saturating_add(rows).saturating_add(below),
                         None => {
-                            let page = self.page(type_name, f).unwrap_or(1);
+                            let page = def.and_then(|d| self.page(d, f)).unwrap_or(1);
                             cost.saturating_add(page.saturating_mul(below))
                         }
                     };
