@@ -2,13 +2,13 @@
 //! rows a list would return (same `where`, same RLS), and `groups(by:, having:, orderBy:, limit:,
 //! offset:)` — a `GROUP BY` over those rows. Values are read as filters read them: a real column of
 //! the view when there is one (indexable), else the typed JSONB path.
-use super::filter::{leaf_expr, Leaf};
+use super::filter::{and_all, leaf_expr, Leaf};
+use super::order::direction_sql;
 use super::value::Val;
 use super::{build_object, Check, ParamType, Planner, Src};
 use crate::names::{did_you_mean, quote_ident, quote_literal};
 use crate::request::collect::Selected;
 use crate::schema::aggregate::{type_name, TIME_BUCKETS};
-use crate::schema::generate::DIRECTIONS;
 use crate::schema::{AggregatePart, FieldDef, Kind, ObjectType, Relation};
 
 /// The rows an aggregate reads.
@@ -62,8 +62,7 @@ impl<'s> Planner<'s> {
                 )
             }
             Rows::Elements { value } => {
-                let n = self.aliases_made + 1;
-                self.aliases_made = n;
+                let n = self.next_number();
                 let e = format!("e{n}");
                 (
                     format!("jsonb_array_elements(CASE WHEN jsonb_typeof({value}) = 'array' THEN {value} END) AS a{n}({e})"),
@@ -161,13 +160,10 @@ impl<'s> Planner<'s> {
                 if self.errors.len() > errors_before {
                     return "NULL".into();
                 }
-                let fields = entry.entries(self);
-                if fields.len() != 1 {
-                    self.field_error(format!("groups(by:) entry {i} sets {} fields; set exactly one per entry, e.g. [{{status: true}}, {{createdAt: MONTH}}].", fields.len()));
-                    continue;
+                match entry.single_entry(self) {
+                    Ok((name, value)) => self.group_key(ty, &src, vec![], &name, value, &mut keys),
+                    Err(n) => self.field_error(format!("groups(by:) entry {i} sets {n} fields; set exactly one per entry, e.g. [{{status: true}}, {{createdAt: MONTH}}].")),
                 }
-                let (name, value) = fields.into_iter().next().expect("one field");
-                self.group_key(ty, &src, vec![], &name, value, &mut keys);
             }
         }
         if self.errors.len() > errors_before {
@@ -240,16 +236,13 @@ impl<'s> Planner<'s> {
             .expect("validated: GroupBy inputs mirror the object's fields");
         path.push(def.key.clone());
         if let Some(Kind::Object(child)) = schema.kind(def.ty.named()) {
-            let fields = value.entries(self);
-            if fields.len() != 1 {
-                self.field_error(format!(
-                    "groups(by:) on \"{name}\" sets {} fields; set exactly one.",
-                    fields.len()
-                ));
-                return;
+            match value.single_entry(self) {
+                Ok((n, v)) => self.group_key(child, src, path, &n, v, keys),
+                Err(n) => self.field_error(format!(
+                    "groups(by:) on \"{name}\" sets {n} fields; set exactly one."
+                )),
             }
-            let (n, v) = fields.into_iter().next().expect("one field");
-            return self.group_key(child, src, path, &n, v, keys);
+            return;
         }
         let scalar = def.ty.named();
         let temporal = crate::schema::aggregate::is_temporal(scalar);
@@ -375,11 +368,7 @@ impl<'s> Planner<'s> {
                 }
             }
         }
-        match parts.len() {
-            0 => None,
-            1 => parts.pop(),
-            _ => Some(format!("({})", parts.join(" AND "))),
-        }
+        and_all(parts)
     }
 
     /// The `orderBy` of `groups`: a group key or an aggregate per entry, with its direction.
@@ -390,17 +379,19 @@ impl<'s> Planner<'s> {
         src: &Src<'s>,
         keys: &[GroupKey],
     ) -> Vec<(String, String)> {
+        const CONTEXT: &str = "groups(orderBy:)";
         let Some(arg) = self.arg(sel, "orderBy") else {
             return vec![];
         };
         let mut out = Vec::new();
         for (i, entry) in arg.items(self).into_iter().enumerate() {
-            let fields = entry.entries(self);
-            if fields.len() != 1 {
-                self.field_error(format!("groups(orderBy:) entry {i} sets {} fields; set exactly one per entry, e.g. [{{count: DESC}}].", fields.len()));
-                continue;
-            }
-            let (name, value) = fields.into_iter().next().expect("one field");
+            let (name, value) = match entry.single_entry(self) {
+                Ok(one) => one,
+                Err(n) => {
+                    self.field_error(format!("groups(orderBy:) entry {i} sets {n} fields; set exactly one per entry, e.g. [{{count: DESC}}]."));
+                    continue;
+                }
+            };
             match name.as_str() {
                 "key" => {
                     let mut ordered = Vec::new();
@@ -415,8 +406,11 @@ impl<'s> Planner<'s> {
                     }
                 }
                 "count" => {
-                    if let Some(dir) = self.direction(value, "count") {
-                        out.push(("count(*)".to_string(), format!(" {dir}")));
+                    if let Some((desc, nulls_first)) = self.direction(value, CONTEXT, "count") {
+                        out.push((
+                            "count(*)".to_string(),
+                            direction_sql(desc, nulls_first).into(),
+                        ));
                     }
                 }
                 function => {
@@ -424,10 +418,10 @@ impl<'s> Planner<'s> {
                         let def = ty
                             .field(&field)
                             .expect("validated: the OrderBy inputs mirror the object's fields");
-                        if let Some(dir) = self.direction(v, &field) {
+                        if let Some((desc, nulls_first)) = self.direction(v, CONTEXT, &field) {
                             out.push((
                                 function_sql(function, &field_leaf(src, def, function).0),
-                                format!(" {dir}"),
+                                direction_sql(desc, nulls_first).into(),
                             ));
                         }
                     }
@@ -435,21 +429,6 @@ impl<'s> Planner<'s> {
             }
         }
         out
-    }
-
-    /// The SQL of an `OrderDirection` value.
-    fn direction(&mut self, v: Val<'_>, name: &str) -> Option<&'static str> {
-        let dir = v.name(self);
-        let found = DIRECTIONS
-            .iter()
-            .find(|(n, _)| Some(*n) == dir.as_deref())
-            .map(|(_, sql)| *sql);
-        if found.is_none() {
-            self.field_error(format!(
-                "groups(orderBy:) on \"{name}\" needs a direction: ASC or DESC."
-            ));
-        }
-        found
     }
 
     /// `<list>Aggregate` inside an object: over its `@relation` rows, or its embedded array.
@@ -541,7 +520,7 @@ mod tests {
     fn groups_key_having_order_and_page() {
         assert_eq!(
             sql("{ booksAggregate { groups(by: [{status: true}, {published: MONTH}], having: {count: {gt: 1}}, orderBy: [{count: DESC}], limit: 5) { key { status published title } count } } }", None),
-            r#"SELECT json_build_object('data', json_build_object('booksAggregate', json_build_object('groups', (WITH s2g AS MATERIALIZED (SELECT json_build_object('key', json_build_object('status', CASE (g1.data->>'status') WHEN 'draft' THEN 'DRAFT' WHEN 'published' THEN 'PUBLISHED' END, 'published', date_trunc('month', ((g1.data->>'published')::date))::date, 'title', NULL), 'count', count(*)) AS j, count(*) AS o0, (g1.data->>'status') AS o1, date_trunc('month', ((g1.data->>'published')::date))::date AS o2 FROM "public"."v_book" g1 GROUP BY (g1.data->>'status'), date_trunc('month', ((g1.data->>'published')::date))::date HAVING count(*) > $1::text::numeric) SELECT coalesce(json_agg(s2.j), '[]'::json) FROM (SELECT s2g.j FROM s2g ORDER BY s2g.o0 DESC NULLS FIRST, s2g.o1, s2g.o2 LIMIT (SELECT $2) OFFSET (SELECT $3)) s2))))"#
+            r#"SELECT json_build_object('data', json_build_object('booksAggregate', json_build_object('groups', (WITH s2g AS MATERIALIZED (SELECT json_build_object('key', json_build_object('status', CASE (g1.data->>'status') WHEN 'draft' THEN 'DRAFT' WHEN 'published' THEN 'PUBLISHED' END, 'published', date_trunc('month', ((g1.data->>'published')::date))::date, 'title', NULL), 'count', count(*)) AS j, count(*) AS o0, (g1.data->>'status') AS o1, date_trunc('month', ((g1.data->>'published')::date))::date AS o2 FROM "public"."v_book" g1 GROUP BY (g1.data->>'status'), date_trunc('month', ((g1.data->>'published')::date))::date HAVING count(*) > $1::text::numeric) SELECT coalesce(json_agg(s2.j), '[]'::json) FROM (SELECT s2g.j FROM s2g ORDER BY s2g.o0 DESC, s2g.o1, s2g.o2 LIMIT (SELECT $2) OFFSET (SELECT $3)) s2))))"#
         );
     }
 

@@ -44,20 +44,20 @@ pub(crate) fn leaf_expr(src: &Src<'_>, path: &[String], scalar: &str) -> (String
 /// stored under other names (`@stored`) maps each name; other enums and scalars are as they are.
 fn stored_value(mapping: Option<&[(String, String)]>, x: &str) -> String {
     match mapping {
-        Some(m) => {
-            let arms: String = m
-                .iter()
-                .map(|(stored, gql)| {
-                    format!(
-                        " WHEN {} THEN {}",
-                        quote_literal(gql),
-                        quote_literal(stored)
-                    )
-                })
-                .collect();
-            format!("(CASE {x}{arms} END)")
-        }
+        Some(m) => format!(
+            "({})",
+            super::select::enum_case(x, m.iter().map(|(stored, gql)| (gql, stored)))
+        ),
         None => x.to_string(),
+    }
+}
+
+/// Conditions AND-ed: none is no condition, one is itself, more are parenthesized.
+pub(crate) fn and_all(mut parts: Vec<String>) -> Option<String> {
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(format!("({})", parts.join(" AND "))),
     }
 }
 
@@ -167,11 +167,7 @@ impl<'s> Planner<'s> {
                 }
             }
         }
-        match parts.len() {
-            0 => None,
-            1 => parts.pop(),
-            _ => Some(format!("({})", parts.join(" AND "))),
-        }
+        and_all(parts)
     }
 
     fn field_cond(
@@ -186,8 +182,7 @@ impl<'s> Planner<'s> {
             Some(Kind::Object(child)) => child,
             _ => return self.scalar_cond(def, src, v, path),
         };
-        let k = self.aliases_made + 1;
-        self.aliases_made = k;
+        let k = self.next_number();
         if let Some(rd) = &def.relation {
             let (rel, local) = Self::relation_join(rd, src);
             let r = format!("f{k}");
@@ -259,11 +254,7 @@ impl<'s> Planner<'s> {
             let what = format!("filter {path}.{name}");
             parts.push(self.operator_cond(leaf, scalar, sql, value, what));
         }
-        match parts.len() {
-            0 => None,
-            1 => parts.pop(),
-            _ => Some(format!("({})", parts.join(" AND "))),
-        }
+        and_all(parts)
     }
 
     /// One operator's condition on `leaf`, its operand bound as a parameter. Long by design: one

@@ -233,8 +233,13 @@ impl<'s> Planner<'s> {
     }
 
     pub(crate) fn next_alias(&mut self, prefix: &str) -> String {
+        format!("{prefix}{}", self.next_number())
+    }
+
+    /// The next alias number, for names made of several prefixes (`a3(e3)`, `x3(f3)`).
+    pub(crate) fn next_number(&mut self) -> usize {
         self.aliases_made += 1;
-        format!("{prefix}{}", self.aliases_made)
+        self.aliases_made
     }
 }
 

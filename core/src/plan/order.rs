@@ -1,6 +1,7 @@
 //! `orderBy`: sort keys (the id always last, so the order is total), their SQL, and the keyset
 //! conditions and cursors that Relay connections page with.
 use super::filter::leaf_expr;
+use super::value::Val;
 use super::{ParamSource, Planner, Src};
 use crate::names::did_you_mean;
 use crate::request::collect::Selected;
@@ -32,13 +33,7 @@ impl OrderKey {
     }
 
     pub(crate) fn direction_sql(&self, reverse: bool) -> &'static str {
-        // Postgres's defaults (ASC NULLS LAST, DESC NULLS FIRST) are left implicit.
-        match (self.desc != reverse, self.nulls_first != reverse) {
-            (false, false) => "",
-            (false, true) => " NULLS FIRST",
-            (true, false) => " DESC NULLS LAST",
-            (true, true) => " DESC",
-        }
+        direction_sql(self.desc != reverse, self.nulls_first != reverse)
     }
 
     pub(crate) fn render_all(keys: &[OrderKey], src: &Src<'_>) -> String {
@@ -53,7 +48,41 @@ impl OrderKey {
     }
 }
 
+/// ` DESC`, ` NULLS FIRST`, …: a sort direction's SQL, Postgres's defaults (ASC NULLS LAST, DESC
+/// NULLS FIRST) left implicit.
+pub(crate) fn direction_sql(desc: bool, nulls_first: bool) -> &'static str {
+    match (desc, nulls_first) {
+        (false, false) => "",
+        (false, true) => " NULLS FIRST",
+        (true, false) => " DESC NULLS LAST",
+        (true, true) => " DESC",
+    }
+}
+
 impl<'s> Planner<'s> {
+    /// An `OrderDirection` value as (descending, nulls first); a field error names `name` in
+    /// `context` (`orderBy`, `groups(orderBy:)`).
+    pub(crate) fn direction(
+        &mut self,
+        value: Val<'_>,
+        context: &str,
+        name: &str,
+    ) -> Option<(bool, bool)> {
+        let Some(dir) = value.name(self) else {
+            self.field_error(format!(
+                "{context} on \"{name}\" needs a direction: ASC or DESC."
+            ));
+            return None;
+        };
+        let Some((_, sql)) = DIRECTIONS.iter().find(|(n, _)| *n == dir) else {
+            self.field_error(format!(
+                "Unknown direction \"{dir}\" in {context} on \"{name}\"."
+            ));
+            return None;
+        };
+        Some((sql.starts_with("DESC"), sql.ends_with("FIRST")))
+    }
+
     /// The keys of the `orderBy` argument of `sel` (without the id tie-breaker).
     pub(crate) fn order_keys(&mut self, ty: &'s ObjectType, sel: &Selected) -> Vec<OrderKey> {
         let Some(arg) = self.arg(sel, "orderBy") else {
@@ -61,12 +90,13 @@ impl<'s> Planner<'s> {
         };
         let mut keys = Vec::new();
         for (i, entry) in arg.items(self).into_iter().enumerate() {
-            let fields = entry.entries(self);
-            if fields.len() != 1 {
-                self.field_error(format!("orderBy entry {i} sets {} fields; set exactly one per entry, e.g. [{{name: ASC}}, {{id: DESC}}].", fields.len()));
-                continue;
-            }
-            let (name, value) = fields.into_iter().next().expect("one field");
+            let (name, value) = match entry.single_entry(self) {
+                Ok(one) => one,
+                Err(n) => {
+                    self.field_error(format!("orderBy entry {i} sets {n} fields; set exactly one per entry, e.g. [{{name: ASC}}, {{id: DESC}}]."));
+                    continue;
+                }
+            };
             self.order_key(ty, vec![], &name, value, &mut keys);
         }
         keys
@@ -77,7 +107,7 @@ impl<'s> Planner<'s> {
         ty: &'s ObjectType,
         mut path: Vec<String>,
         name: &str,
-        value: super::value::Val<'_>,
+        value: Val<'_>,
         keys: &mut Vec<OrderKey>,
     ) {
         let schema = self.schema;
@@ -92,35 +122,22 @@ impl<'s> Planner<'s> {
         path.push(def.key.clone());
         match schema.kind(def.ty.named()) {
             Some(Kind::Object(child)) if !def.ty.is_list() && def.relation.is_none() => {
-                let fields = value.entries(self);
-                if fields.len() != 1 {
-                    self.field_error(format!(
-                        "orderBy on \"{name}\" sets {} fields; set exactly one.",
-                        fields.len()
-                    ));
-                    return;
+                match value.single_entry(self) {
+                    Ok((n, v)) => self.order_key(child, path, &n, v, keys),
+                    Err(n) => self.field_error(format!(
+                        "orderBy on \"{name}\" sets {n} fields; set exactly one."
+                    )),
                 }
-                let (n, v) = fields.into_iter().next().expect("one field");
-                self.order_key(child, path, &n, v, keys);
             }
             Some(Kind::Scalar(_) | Kind::Enum(_)) if !def.ty.is_list() => {
-                let Some(dir) = value.name(self) else {
-                    self.field_error(format!(
-                        "orderBy on \"{name}\" needs a direction: ASC or DESC."
-                    ));
-                    return;
-                };
-                let Some((_, sql)) = DIRECTIONS.iter().find(|(n, _)| *n == dir) else {
-                    self.field_error(format!(
-                        "Unknown direction \"{dir}\" in orderBy on \"{name}\"."
-                    ));
+                let Some((desc, nulls_first)) = self.direction(value, "orderBy", name) else {
                     return;
                 };
                 keys.push(OrderKey {
                     path,
                     scalar: def.ty.named().to_string(),
-                    desc: sql.starts_with("DESC"),
-                    nulls_first: sql.ends_with("FIRST"),
+                    desc,
+                    nulls_first,
                 });
             }
             _ => self.field_error(format!(

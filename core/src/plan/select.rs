@@ -239,8 +239,7 @@ impl<'s> Planner<'s> {
         let value = format!("{}->{}", src.doc(), quote_literal(&def.key));
         match schema.kind(def.ty.named()) {
             Some(Kind::Union(u)) if def.ty.is_list() => {
-                let n = self.aliases_made + 1;
-                self.aliases_made = n;
+                let n = self.next_number();
                 let item = self.union_projection(u, &Src::Doc(format!("e{n}")), sel);
                 format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT json_agg(CASE WHEN jsonb_typeof(e{n}) = 'object' THEN {item} END) FROM jsonb_array_elements({value}) AS a{n}(e{n})), '[]'::json) END")
             }
@@ -252,8 +251,7 @@ impl<'s> Planner<'s> {
                 let mapping = e.mapping().expect("checked");
                 let case = |x: &str| enum_output(&mapping, x);
                 if def.ty.is_list() {
-                    let n = self.aliases_made + 1;
-                    self.aliases_made = n;
+                    let n = self.next_number();
                     format!("CASE WHEN jsonb_typeof({value}) = 'array' THEN coalesce((SELECT json_agg({}) FROM jsonb_array_elements_text({value}) AS a{n}(e{n})), '[]'::json) END", case(&format!("e{n}")))
                 } else {
                     case(&format!("{}->>{}", src.doc(), quote_literal(&def.key)))
@@ -273,8 +271,7 @@ impl<'s> Planner<'s> {
 
     /// A list embedded in the parent's document; `where`, `orderBy`, `limit`, `offset` apply to its elements.
     fn embedded_list(&mut self, child: &'s ObjectType, value: &str, sel: &Selected) -> String {
-        let n = self.aliases_made + 1;
-        self.aliases_made = n;
+        let n = self.next_number();
         let (e, o) = (format!("e{n}"), format!("o{n}"));
         let item_src = Src::Doc(e.clone());
         let has_args = ["where", "orderBy", "limit", "offset"]
@@ -363,15 +360,16 @@ impl<'s> Planner<'s> {
 /// `CASE x WHEN '<stored>' THEN '<GraphQL name>' … END`: an enum's stored value (SQL text `x`) as the
 /// value the response shows, for an enum whose values are stored under other names.
 pub(crate) fn enum_output(mapping: &[(String, String)], x: &str) -> String {
-    let arms: String = mapping
-        .iter()
-        .map(|(stored, gql)| {
-            format!(
-                " WHEN {} THEN {}",
-                quote_literal(stored),
-                quote_literal(gql)
-            )
-        })
+    enum_case(x, mapping.iter().map(|(stored, gql)| (stored, gql)))
+}
+
+/// `CASE x WHEN '<a>' THEN '<b>' … END` over (when, then) pairs of an enum's names.
+pub(crate) fn enum_case<'m>(
+    x: &str,
+    arms: impl Iterator<Item = (&'m String, &'m String)>,
+) -> String {
+    let arms: String = arms
+        .map(|(when, then)| format!(" WHEN {} THEN {}", quote_literal(when), quote_literal(then)))
         .collect();
     format!("CASE {x}{arms} END")
 }

@@ -53,6 +53,19 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// The one field of an input object that must set exactly one (an `orderBy` or `by` entry);
+    /// otherwise how many it sets.
+    pub(crate) fn single_entry<'p>(self, p: &mut Planner<'p>) -> Result<(String, Val<'a>), usize>
+    where
+        'p: 'a,
+    {
+        let mut fields = self.entries(p);
+        match fields.len() {
+            1 => Ok(fields.remove(0)),
+            n => Err(n),
+        }
+    }
+
     /// The items of a list; a single value stands for a list of one (input coercion).
     pub(crate) fn items<'p>(self, p: &mut Planner<'p>) -> Vec<Val<'a>>
     where
