@@ -65,7 +65,7 @@ impl<'s> Planner<'s> {
                 let n = self.next_number();
                 let e = format!("e{n}");
                 (
-                    format!("jsonb_array_elements(CASE WHEN jsonb_typeof({value}) = 'array' THEN {value} END) AS a{n}({e})"),
+                    super::array_elements(value, &format!("a{n}"), &e),
                     vec![],
                     Src::Doc(e),
                 )

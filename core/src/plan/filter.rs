@@ -205,7 +205,10 @@ impl<'s> Planner<'s> {
             let cond = self
                 .where_cond(child, &Src::Doc(e.clone()), v, path)
                 .unwrap_or_else(|| "TRUE".into());
-            Some(format!("EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof({value}) = 'array' THEN {value} END) AS x{k}({e}) WHERE {cond})"))
+            Some(format!(
+                "EXISTS (SELECT 1 FROM {} WHERE {cond})",
+                super::array_elements(&value, &format!("x{k}"), &e)
+            ))
         } else {
             self.where_cond(child, &Src::Doc(value), v, path)
         }
@@ -307,7 +310,10 @@ impl<'s> Planner<'s> {
                 }
                 None if op == "&&" => {
                     let p = param_checked(self, ParamType::Text, Check::JsonList);
-                    format!("EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof({jsonb}) = 'array' THEN {jsonb} END) AS ov(x) WHERE {p}::jsonb @> jsonb_build_array(ov.x))")
+                    format!(
+                        "EXISTS (SELECT 1 FROM {} WHERE {p}::jsonb @> jsonb_build_array(ov.x))",
+                        super::array_elements(jsonb, "ov", "x")
+                    )
                 }
                 None => format!(
                     "{jsonb} {op} {}::jsonb",

@@ -256,6 +256,12 @@ pub(crate) fn detoast_join(alias: &str) -> String {
     )
 }
 
+/// `jsonb_array_elements(…) AS alias(element)` over `value` when it is an array (no rows otherwise:
+/// a document whose list is missing or not an array has no elements, never an error).
+pub(crate) fn array_elements(value: &str, alias: &str, element: &str) -> String {
+    format!("jsonb_array_elements(CASE WHEN jsonb_typeof({value}) = 'array' THEN {value} END) AS {alias}({element})")
+}
+
 /// Compiles the root selection of a query operation.
 pub fn plan_query(
     schema: &Schema,
