@@ -187,9 +187,26 @@ pub struct Projection {
     pub columns: Vec<String>,
 }
 
+/// Which rows a re-projection statement touches: every row, the one key in `$1` (text), or the keys
+/// in `$1` (text[]). One key gets its own statement because its generic plan knows that it reads one
+/// row: `= ANY ($1)` is estimated at ten, and for ten rows Postgres hashes whole joined tables (the
+/// demo's v_post: all of tb_user) where one row needs an index lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    All,
+    One,
+    Many,
+}
+
 impl Projection {
-    fn keys_param(&self) -> String {
-        format!("$1::pg_catalog.text[]::{}[]", self.key_type)
+    /// The condition `column` meets for the keys in `$1`; `None` for all rows.
+    fn keys_cond(&self, column: &str, keys: Keys) -> Option<String> {
+        let t = &self.key_type;
+        match keys {
+            Keys::All => None,
+            Keys::One => Some(format!("{column} = $1::pg_catalog.text::{t}")),
+            Keys::Many => Some(format!("{column} = ANY ($1::pg_catalog.text[]::{t}[])")),
+        }
     }
 
     fn copied(&self, alias: &str) -> String {
@@ -198,25 +215,26 @@ impl Projection {
         cols.join(", ")
     }
 
-    /// Locks the existing rows of the keys in `$1` (text[]), in key order: two transactions that
-    /// re-project the same rows wait for each other instead of writing from stale snapshots, and
-    /// cannot deadlock on them.
-    pub fn lock_sql(&self) -> String {
+    /// Locks the existing rows of the keys in `$1`, in key order: two transactions that re-project
+    /// the same rows wait for each other instead of writing from stale snapshots, and cannot
+    /// deadlock on them.
+    pub fn lock_sql(&self, keys: Keys) -> String {
+        let cond = self
+            .keys_cond(&self.key, keys)
+            .unwrap_or_else(|| "true".into());
         format!(
-            "SELECT 1 FROM {t} WHERE {k} = ANY ({p}) ORDER BY {k} FOR UPDATE",
+            "SELECT 1 FROM {t} WHERE {cond} ORDER BY {k} FOR UPDATE",
             t = self.table,
             k = self.key,
-            p = self.keys_param()
         )
     }
 
-    /// Removes the rows (of keys `$1`, or all with `all`) that the view no longer has.
-    fn delete_sql(&self, all: bool) -> String {
-        let only = if all {
-            String::new()
-        } else {
-            format!("t.{} = ANY ({}) AND ", self.key, self.keys_param())
-        };
+    /// Removes the rows (of `keys`) that the view no longer has.
+    fn delete_sql(&self, keys: Keys) -> String {
+        let only = self
+            .keys_cond(&format!("t.{}", self.key), keys)
+            .map(|c| format!("{c} AND "))
+            .unwrap_or_default();
         format!(
             "DELETE FROM {t} t WHERE {only}NOT EXISTS (SELECT FROM {v} v WHERE v.{k} = t.{k})",
             t = self.table,
@@ -225,14 +243,13 @@ impl Projection {
         )
     }
 
-    /// Writes the view's rows (of keys `$1`, or all with `all`) into the table; rows that did not
-    /// change are not rewritten.
-    fn upsert_sql(&self, all: bool) -> String {
-        let filter = if all {
-            String::new()
-        } else {
-            format!(" WHERE v.{} = ANY ({})", self.key, self.keys_param())
-        };
+    /// Writes the view's rows (of `keys`) into the table; rows that did not change are not
+    /// rewritten.
+    fn upsert_sql(&self, keys: Keys) -> String {
+        let filter = self
+            .keys_cond(&format!("v.{}", self.key), keys)
+            .map(|c| format!(" WHERE {c}"))
+            .unwrap_or_default();
         let sets: Vec<String> = self
             .columns
             .iter()
@@ -253,14 +270,14 @@ impl Projection {
         )
     }
 
-    /// One statement that removes (`delete_sql`) and writes (`upsert_sql`) the rows of keys `$1`,
-    /// or of all with `all`, from one snapshot; it returns how many rows it removed or wrote.
-    pub fn reproject_sql(&self, all: bool) -> String {
+    /// One statement that removes (`delete_sql`) and writes (`upsert_sql`) the rows of `keys`
+    /// from one snapshot; it returns how many rows it removed or wrote.
+    pub fn reproject_sql(&self, keys: Keys) -> String {
         format!(
             "WITH gone AS ({} RETURNING 1), written AS ({} RETURNING 1) \
              SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM written)",
-            self.delete_sql(all),
-            self.upsert_sql(all)
+            self.delete_sql(keys),
+            self.upsert_sql(keys)
         )
     }
 
@@ -449,25 +466,41 @@ mod tests {
     fn statements_name_every_copied_column() {
         let p = post();
         assert_eq!(
-            p.lock_sql(),
+            p.lock_sql(Keys::Many),
             "SELECT 1 FROM public.tv_post WHERE id = ANY ($1::pg_catalog.text[]::uuid[]) ORDER BY id FOR UPDATE"
         );
         assert_eq!(
-            p.upsert_sql(false),
+            p.upsert_sql(Keys::Many),
             "INSERT INTO public.tv_post AS t (id, created_at, data) SELECT v.id, v.created_at, v.data FROM public.v_post v \
              WHERE v.id = ANY ($1::pg_catalog.text[]::uuid[]) ON CONFLICT (id) DO UPDATE SET created_at = EXCLUDED.created_at, \
              data = EXCLUDED.data WHERE (t.created_at, t.data) IS DISTINCT FROM (EXCLUDED.created_at, EXCLUDED.data)"
         );
-        assert!(!p.upsert_sql(true).contains("$1"));
+        assert!(!p.upsert_sql(Keys::All).contains("$1"));
         assert_eq!(
-            p.delete_sql(false),
+            p.delete_sql(Keys::Many),
             "DELETE FROM public.tv_post t WHERE t.id = ANY ($1::pg_catalog.text[]::uuid[]) AND NOT EXISTS (SELECT FROM public.v_post v WHERE v.id = t.id)"
         );
         assert!(p
-            .reproject_sql(false)
+            .reproject_sql(Keys::Many)
             .starts_with("WITH gone AS (DELETE FROM public.tv_post t WHERE t.id = ANY"));
         assert!(p
             .verify_sql()
             .contains("(t.created_at, t.data) IS DISTINCT FROM (v.created_at, v.data)"));
+    }
+
+    /// One key is compared with `=` everywhere (its generic plan reads one row), never `= ANY`.
+    #[test]
+    fn one_key_statements_compare_one_value() {
+        let p = post();
+        assert_eq!(
+            p.lock_sql(Keys::One),
+            "SELECT 1 FROM public.tv_post WHERE id = $1::pg_catalog.text::uuid ORDER BY id FOR UPDATE"
+        );
+        let write = p.reproject_sql(Keys::One);
+        assert!(write.contains("WHERE t.id = $1::pg_catalog.text::uuid AND NOT EXISTS"));
+        assert!(write
+            .contains("FROM public.v_post v WHERE v.id = $1::pg_catalog.text::uuid ON CONFLICT"));
+        assert!(!write.contains("ANY"));
+        assert!(!p.reproject_sql(Keys::All).contains("$1"));
     }
 }

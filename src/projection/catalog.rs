@@ -597,18 +597,20 @@ fn bases(oid: pg_sys::Oid) -> Vec<String> {
 }
 
 /// The projection called `name` (as the caller would write it), or an error naming the problem.
-pub fn find(name: &str) -> Meta {
+pub fn find(name: &str) -> std::rc::Rc<Meta> {
     let qualified: Option<String> = Spi::get_one_with_args(
         "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass($1)",
         &[name.into()],
     )
     .ok()
     .flatten();
-    qualified.and_then(|q| load(&q)).unwrap_or_else(|| {
-        invalid(format!(
-            "{name} is not a projection (fraiseql.projection lists them)"
-        ))
-    })
+    qualified
+        .and_then(|q| super::cached(&q))
+        .unwrap_or_else(|| {
+            invalid(format!(
+                "{name} is not a projection (fraiseql.projection lists them)"
+            ))
+        })
 }
 
 /// `fraiseql.drop_projection`: removes the triggers and the record, and the table unless kept.

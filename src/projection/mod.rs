@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::ffi::CString;
 use std::rc::Rc;
 
-use fraiseql_core::projection::Projection;
+use fraiseql_core::projection::{Keys, Projection};
 use pgrx::prelude::*;
 
 use crate::error::Error;
@@ -37,8 +37,9 @@ pub struct Meta {
     pub owner: pg_sys::Oid,
     pub sql: Projection,
     sources: HashMap<pg_sys::Oid, Source>,
-    /// lock, then delete and upsert (one statement) of the keys in `$1`.
-    plans: RefCell<Option<[SavedPlan; 2]>>,
+    /// lock, then delete and upsert (one statement) of the keys in `$1`: for one key (text), and
+    /// for several (text[]).
+    plans: RefCell<[Option<[SavedPlan; 2]>; 2]>,
 }
 
 /// A base table of the projection's view: the query from its changed rows to the affected keys.
@@ -107,22 +108,28 @@ pub fn forget() {
 /// The projection whose table is `name` (qualified), loaded once per backend; `None` when that table
 /// was dropped (its triggers are left with nothing to maintain).
 fn meta(name: &str) -> Option<Rc<Meta>> {
+    if let Some(m) = cached(name) {
+        return Some(m);
+    }
+    if !catalog::exists(name) {
+        return None;
+    }
+    Error::NotInPrerequisiteState(format!(
+        "fraiseql: a maintenance trigger names the projection {name}, which fraiseql.projection does not list; create it again with fraiseql.create_projection or drop the trigger"
+    ))
+    .raise()
+}
+
+/// The projection whose table is `name` (qualified) from this backend's cache, loaded on first use
+/// with its prepared plans; `None` when fraiseql.projection does not list it.
+pub(crate) fn cached(name: &str) -> Option<Rc<Meta>> {
     if STALE.with(Cell::get) {
         forget();
     }
     if let Some(m) = META.with(|m| m.borrow().get(name).cloned()) {
         return Some(m);
     }
-    let Some(loaded) = catalog::load(name) else {
-        if !catalog::exists(name) {
-            return None;
-        }
-        Error::NotInPrerequisiteState(format!(
-            "fraiseql: a maintenance trigger names the projection {name}, which fraiseql.projection does not list; create it again with fraiseql.create_projection or drop the trigger"
-        ))
-        .raise()
-    };
-    let loaded = Rc::new(loaded);
+    let loaded = Rc::new(catalog::load(name)?);
     META.with(|m| m.borrow_mut().insert(name.to_string(), loaded.clone()));
     Some(loaded)
 }
@@ -150,7 +157,7 @@ impl Meta {
                     )
                 })
                 .collect(),
-            plans: RefCell::new(None),
+            plans: RefCell::new([None, None]),
         }
     }
 }
@@ -378,11 +385,18 @@ pub fn reproject(meta: &Meta, full: bool, keys: Vec<String>) -> u64 {
         if !full && keys.is_empty() {
             return 0;
         }
-        let array = keys.into_datum().unwrap_or_else(|| {
+        // One key is bound as text, several as text[] (see `Keys`).
+        let (kind, param_type, arg) = if keys.len() == 1 {
+            let key = keys.into_iter().next().unwrap_or_default();
+            (Keys::One, pg_sys::TEXTOID, key.into_datum())
+        } else {
+            (Keys::Many, pg_sys::TEXTARRAYOID, keys.into_datum())
+        };
+        let arg = arg.unwrap_or_else(|| {
             Error::Internal("the keys to re-project could not be built".into()).raise()
         });
-        // SAFETY: SPI connected and finished around the statements; `array` is a text[] datum
-        // in the caller's memory context, alive across them. The count is read while connected.
+        // SAFETY: SPI connected and finished around the statements; `arg` is a text or text[]
+        // datum in the caller's memory context, alive across them. The count is read while connected.
         unsafe {
             pg_sys::SPI_connect();
             if full {
@@ -393,22 +407,22 @@ pub fn reproject(meta: &Meta, full: bool, keys: Vec<String>) -> u64 {
                 ))
                 .unwrap_or_default();
                 pg_sys::SPI_execute(lock.as_ptr(), false, 0);
-                let all = prepare(&meta.sql.reproject_sql(true), &mut []);
+                let all = prepare(&meta.sql.reproject_sql(Keys::All), &mut []);
                 run(&all, None);
                 let n = count();
                 pg_sys::SPI_finish();
                 return n;
             }
             let mut plans = meta.plans.borrow_mut();
-            let [lock, write] = plans.get_or_insert_with(|| {
-                let t = &mut [pg_sys::TEXTARRAYOID];
+            let [lock, write] = plans[(kind == Keys::Many) as usize].get_or_insert_with(|| {
+                let t = &mut [param_type];
                 [
-                    prepare(&meta.sql.lock_sql(), t),
-                    prepare(&meta.sql.reproject_sql(false), t),
+                    prepare(&meta.sql.lock_sql(kind), t),
+                    prepare(&meta.sql.reproject_sql(kind), t),
                 ]
             });
-            run(lock, Some(array));
-            run(write, Some(array));
+            run(lock, Some(arg));
+            run(write, Some(arg));
             let n = count();
             pg_sys::SPI_finish();
             n
