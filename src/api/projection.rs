@@ -14,13 +14,13 @@ use crate::projection::{self, catalog, Change};
 fn create_projection(
     name: Option<&str>,
     source: Option<pgrx::PgRelation>,
-    columns: default!(Option<Vec<String>>, "'{}'"),
+    columns: default!(Option<Vec<Option<String>>>, "'{}'"),
     mappings: default!(Option<pgrx::JsonB>, "NULL"),
 ) -> TableIterator<'static, (name!(base_table, String), name!(followed_by, String))> {
     let name = required(name, "name", "the projection table's name");
     let source = required(source, "source", "the v_ view to project");
     let mappings = mappings.map(|m| m.0);
-    let columns = columns.unwrap_or_default();
+    let columns = elements(columns.unwrap_or_default(), "columns", "column names");
     TableIterator::new(catalog::create(
         name,
         source.oid(),
@@ -37,14 +37,34 @@ fn required<T>(value: Option<T>, argument: &str, what: &str) -> T {
     })
 }
 
+/// The elements of an array argument, none of which may be NULL (pgrx would raise its own
+/// internal error for one).
+fn elements(values: Vec<Option<String>>, argument: &str, what: &str) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| {
+            v.unwrap_or_else(|| {
+                crate::error::Error::InvalidParameter(format!(
+                    "fraiseql: {argument} contains NULL; give {what}, none of them NULL"
+                ))
+                .raise()
+            })
+        })
+        .collect()
+}
+
 /// Re-projects the given ids of projection `name` (all of them when `ids` is NULL) from its view;
 /// returns the number of rows written or removed.
 #[pg_extern(volatile, parallel_unsafe)]
-fn refresh_projection(name: Option<&str>, ids: default!(Option<Vec<String>>, "NULL")) -> i64 {
+fn refresh_projection(
+    name: Option<&str>,
+    ids: default!(Option<Vec<Option<String>>>, "NULL"),
+) -> i64 {
     let meta = catalog::find(required(name, "name", "the projection table's name"));
     match ids {
         None => projection::reproject(&meta, true, Vec::new()) as i64,
-        Some(mut ids) => {
+        Some(ids) => {
+            let mut ids = elements(ids, "ids", "the ids of the rows to re-project");
             ids.sort_unstable();
             ids.dedup();
             projection::reproject(&meta, false, ids) as i64

@@ -61,6 +61,14 @@ select * from fraiseql.create_projection('pj.tv_x', NULL);
 select * from fraiseql.create_projection('pj.tv_x', 'pj.v_book', columns => '{NULL}');
 select * from fraiseql.create_projection('pj.tv_x"; drop table pj.tb_book; --', 'pj.v_book');
 select fraiseql.refresh_projection(NULL);
+select fraiseql.refresh_projection('pj.tv_book', '{NULL}');
+select fraiseql.refresh_projection('pj.tv_book', '{not-an-id}');
+-- One key and several (each has its own statements): a damaged row is written again, the others not.
+update pj.tv_book set data = '{}' where id = '20000000-0000-0000-0000-000000000002';
+select fraiseql.refresh_projection('pj.tv_book', '{20000000-0000-0000-0000-000000000002}') as rewritten_one;
+update pj.tv_book set data = '{}';
+select fraiseql.refresh_projection('pj.tv_book', '{20000000-0000-0000-0000-000000000001,20000000-0000-0000-0000-000000000002}') as rewritten_two;
+select count(*) as drift from fraiseql.verify_projection('pj.tv_book');
 select count(*) as watched from fraiseql.create_projection('pj."Book Copies"', 'pj.v_book', columns => NULL,
   mappings => '{"pj.tb_tag": "SELECT b.id FROM changed c JOIN pj.tb_book b ON lower(b.title) = lower(c.book_title)"}');
 insert into pj.tb_tag values ('Solaris', 'sea');
