@@ -252,7 +252,7 @@ pub fn create(
                     col_type(c).unwrap_or_default()
                 ));
             }
-            cols.push("data jsonb NOT NULL".into());
+            cols.push(format!("data jsonb{} NOT NULL", document_compression()));
             run(&format!("CREATE TABLE {table} ({})", cols.join(", ")));
         }
     }
@@ -594,6 +594,24 @@ fn bases(oid: pg_sys::Oid) -> Vec<String> {
             },
         )
     })
+}
+
+/// How a new projection's documents are compressed: ` COMPRESSION lz4` when this server was built
+/// with lz4, which compresses a document several times faster than the default pglz (each write
+/// re-projects and so recompresses whole documents: one comment insert on the bench data took 2.67×
+/// the bare insert with lz4 against 2.94–2.99× with pglz); nothing otherwise (the server's default).
+fn document_compression() -> &'static str {
+    let lz4 = Spi::get_one::<bool>(
+        "SELECT 'lz4' = ANY (enumvals) FROM pg_catalog.pg_settings WHERE name = 'default_toast_compression'",
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false);
+    if lz4 {
+        " COMPRESSION lz4"
+    } else {
+        ""
+    }
 }
 
 /// The projection called `name` (as the caller would write it), or an error naming the problem.

@@ -53,6 +53,8 @@ select count(*) as leftover from pg_class where relname = 'tv_x';
 select * from fraiseql.create_projection('pj.tv_book', 'pj.v_book', columns => '{published}',
   mappings => '{"pj.tb_tag": "SELECT b.id FROM changed c JOIN pj.tb_book b ON lower(b.title) = lower(c.book_title)"}');
 \d pj.tv_book
+-- Documents are compressed with lz4 (this server has it): each write recompresses a whole document.
+select attcompression as data_compression from pg_attribute where attrelid = 'pj.tv_book'::regclass and attname = 'data';
 select right(id::text, 1) as book, published, data from pj.tv_book order by id;
 
 -- Odd and hostile input: NULL arguments, a NULL column, a quoted name with a space and capitals.
