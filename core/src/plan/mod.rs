@@ -225,6 +225,24 @@ impl<'s> Planner<'s> {
         self.param(source, ty, check, format!("argument \"{name}\""))
     }
 
+    /// The page size of a table list, as SQL. A limit written in the document (`limit: 100`) is
+    /// rendered as that constant, as a hand-written statement would be: with `LIMIT $n` a generic plan
+    /// costs the page as 10% of the rows, so Postgres re-plans the statement at every call, and the
+    /// custom plans of large offsets on a table whose order no longer follows `id` chose a full scan
+    /// and an on-disk sort (docs/benchmarks.md, 2026-12-08). The parameter is bound all the same, so
+    /// the page-size limits are checked as for a variable; a variable or the default stays `$n`.
+    pub(crate) fn limit_sql(&mut self, sel: &Selected) -> String {
+        let param = self.arg_param(sel, "limit", ParamType::Int8, Check::Limit);
+        match self.arg(sel, "limit") {
+            Some(Val::Ast(Value::Int(n))) => n
+                .as_i64()
+                .filter(|n| *n >= 0)
+                .map(|n| n.to_string())
+                .unwrap_or(param),
+            _ => param,
+        }
+    }
+
     /// A planning problem in the current root field: the field becomes null.
     pub(crate) fn field_error(&mut self, message: String) {
         let path = vec![Json::String(self.root_key.clone())];
@@ -354,9 +372,42 @@ mod tests {
         .unwrap();
         assert_eq!(
             c.plan.sql,
-            "SELECT json_build_object('data', json_build_object('users', (SELECT coalesce(json_agg(json_build_object('id', t2d.__doc->'id', 'who', t2d.__doc->'name')), '[]'::json) FROM (SELECT * FROM \"public\".\"v_user\" v1 ORDER BY v1.\"id\" LIMIT $1 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"
+            "SELECT json_build_object('data', json_build_object('users', (SELECT coalesce(json_agg(json_build_object('id', t2d.__doc->'id', 'who', t2d.__doc->'name')), '[]'::json) FROM (SELECT * FROM \"public\".\"v_user\" v1 ORDER BY v1.\"id\" LIMIT 2 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"
         );
         assert_eq!(c.values, vec![ParamValue::Int8(2), ParamValue::Null]);
+    }
+
+    /// A limit from a variable stays a parameter; a written one over the maximum is still refused
+    /// (the constant's parameter is bound and checked like any other).
+    #[test]
+    fn a_written_limit_is_a_constant_a_variable_one_a_parameter() {
+        let vars = serde_json::json!({"n": 2});
+        let c = crate::compile(
+            &blog(),
+            "query ($n: Int) { users(limit: $n) { id } }",
+            None,
+            Some(&vars),
+            &PageSizes::default(),
+        )
+        .unwrap();
+        assert!(
+            c.plan.sql.contains(" LIMIT $1 OFFSET $2)"),
+            "{}",
+            c.plan.sql
+        );
+        let too_many = format!(
+            "{{ users(limit: {}) {{ id }} }}",
+            PageSizes::default().max_limit + 1
+        );
+        let refused = crate::compile(&blog(), &too_many, None, None, &PageSizes::default());
+        let message = match refused {
+            Ok(c) => c.field_errors.first().map(|e| e.message.clone()),
+            Err(e) => e.first().map(|e| e.message.clone()),
+        };
+        assert!(
+            message.is_some_and(|m| m.contains("above the maximum page size")),
+            "a written limit over the maximum was not refused"
+        );
     }
 
     #[test]

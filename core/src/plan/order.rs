@@ -219,7 +219,7 @@ mod tests {
                 "{ books(orderBy: [{pages: DESC}, {title: ASC_NULLS_FIRST}], limit: 5) { title } }",
                 None
             ),
-            r#"SELECT json_build_object('data', json_build_object('books', (SELECT coalesce(json_agg(json_build_object('title', t2d.__doc->'title')), '[]'::json) FROM (SELECT * FROM "public"."v_book" v1 ORDER BY ((v1.data->>'pages')::numeric) DESC, v1."title" NULLS FIRST, v1."id" LIMIT $1 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"#
+            r#"SELECT json_build_object('data', json_build_object('books', (SELECT coalesce(json_agg(json_build_object('title', t2d.__doc->'title')), '[]'::json) FROM (SELECT * FROM "public"."v_book" v1 ORDER BY ((v1.data->>'pages')::numeric) DESC, v1."title" NULLS FIRST, v1."id" LIMIT 5 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"#
         );
     }
 

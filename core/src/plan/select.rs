@@ -94,7 +94,7 @@ impl<'s> Planner<'s> {
         }
         let mut keys = self.order_keys(ty, sel);
         keys.push(OrderKey::id());
-        let limit = self.arg_param(sel, "limit", ParamType::Int8, Check::Limit);
+        let limit = self.limit_sql(sel);
         let offset = self.arg_param(sel, "offset", ParamType::Int8, Check::NonNegative);
         let outer = Src::Fetched {
             alias: t.clone(),
@@ -126,7 +126,7 @@ impl<'s> Planner<'s> {
         let v = self.next_alias("v");
         let t = self.next_alias("t");
         let keys = [OrderKey::id()];
-        let limit = self.arg_param(sel, "limit", ParamType::Int8, Check::Limit);
+        let limit = self.limit_sql(sel);
         let offset = self.arg_param(sel, "offset", ParamType::Int8, Check::NonNegative);
         let outer = Src::Fetched {
             alias: t.clone(),
@@ -382,7 +382,7 @@ mod tests {
     fn a_list_projects_the_selection_from_each_row_once() {
         assert_eq!(
             sql("{ books(limit: 3) { title pages } }", None),
-            r#"SELECT json_build_object('data', json_build_object('books', (SELECT coalesce(json_agg(json_build_object('title', t2d.__doc->'title', 'pages', t2d.__doc->'pages')), '[]'::json) FROM (SELECT * FROM "public"."v_book" v1 ORDER BY v1."id" LIMIT $1 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"#
+            r#"SELECT json_build_object('data', json_build_object('books', (SELECT coalesce(json_agg(json_build_object('title', t2d.__doc->'title', 'pages', t2d.__doc->'pages')), '[]'::json) FROM (SELECT * FROM "public"."v_book" v1 ORDER BY v1."id" LIMIT 3 OFFSET $2) t2 CROSS JOIN LATERAL (SELECT fraiseql._detoast(t2.data) AS __doc OFFSET 0) t2d)))"#
         );
     }
 
